@@ -1,0 +1,227 @@
+using Microsoft.EntityFrameworkCore.ChangeTracking;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+using MobileId.Server.Features.Access;
+using MobileId.Server.Features.Audit;
+
+namespace MobileId.Server.Data;
+
+/// <summary>
+/// The MobileId database. Audit records added with <see cref="AddAudit"/> are chained and
+/// written inside the same transaction as the changes they describe.
+/// </summary>
+public abstract class MobileIdDbContext(DbContextOptions options) : DbContext(options)
+{
+    private readonly List<AuditRecord> _pendingAudit = [];
+
+    public DbSet<Group> Groups => Set<Group>();
+    public DbSet<Person> People => Set<Person>();
+    public DbSet<PersonPhoto> PersonPhotos => Set<PersonPhoto>();
+    public DbSet<Role> Roles => Set<Role>();
+    public DbSet<PersonRole> PersonRoles => Set<PersonRole>();
+    public DbSet<ApiClient> ApiClients => Set<ApiClient>();
+    public DbSet<SettingValue> Settings => Set<SettingValue>();
+    public DbSet<AuditRecord> AuditRecords => Set<AuditRecord>();
+    public DbSet<AuditHead> AuditHeads => Set<AuditHead>();
+
+    /// <summary>Queues an audit record; the next <c>SaveChanges</c> writes it with the change.</summary>
+    public void AddAudit(AuditRecord record) => _pendingAudit.Add(record);
+
+    public bool HasPendingAudit => _pendingAudit.Count > 0;
+
+    public override int SaveChanges(bool acceptAllChangesOnSuccess) =>
+        SaveChangesAsync(acceptAllChangesOnSuccess).GetAwaiter().GetResult();
+
+    public override async Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
+    {
+        if (_pendingAudit.Count == 0)
+        {
+            return await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+        }
+
+        try
+        {
+            if (Database.CurrentTransaction is not null)
+            {
+                await AppendAuditAsync(cancellationToken);
+                return await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+            }
+
+            await using var transaction = await Database.BeginTransactionAsync(cancellationToken);
+            await AppendAuditAsync(cancellationToken);
+            var written = await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            return written;
+        }
+        finally
+        {
+            _pendingAudit.Clear();
+        }
+    }
+
+    private async Task AppendAuditAsync(CancellationToken cancellationToken)
+    {
+        // Note: the UPDATE takes the head row's lock in PostgreSQL and the database write lock in
+        // SQLite, so concurrent writers (threads or server nodes) extend the chain one at a time.
+        await AuditHeads.Where(h => h.Id == 1)
+            .ExecuteUpdateAsync(s => s.SetProperty(h => h.Writes, h => h.Writes + 1), cancellationToken);
+        var head = await AuditHeads.AsNoTracking().SingleAsync(h => h.Id == 1, cancellationToken);
+
+        var sequence = head.LastSequence;
+        var previous = head.LastHash;
+        foreach (var record in _pendingAudit)
+        {
+            record.Sequence = ++sequence;
+            record.OccurredAt = AuditChain.Truncate(record.OccurredAt);
+            record.PreviousHash = previous;
+            record.Hash = AuditChain.ComputeHash(record);
+            previous = record.Hash;
+            AuditRecords.Add(record);
+        }
+
+        await AuditHeads.Where(h => h.Id == 1)
+            .ExecuteUpdateAsync(
+                s => s.SetProperty(h => h.LastSequence, sequence).SetProperty(h => h.LastHash, previous),
+                cancellationToken);
+    }
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        // Note: all times are UTC; SQLite cannot compare DateTimeOffset, so DateTime is stored
+        // and marked UTC again when read.
+        configurationBuilder.Properties<DateTime>().HaveConversion<UtcDateTimeConverter>();
+        configurationBuilder.Properties<DateTime?>().HaveConversion<NullableUtcDateTimeConverter>();
+    }
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.Entity<Group>(e =>
+        {
+            e.ToTable("groups");
+            e.Property(x => x.Name).HasMaxLength(200);
+            e.HasIndex(x => new { x.ParentId, x.Name }).IsUnique();
+            e.HasOne<Group>().WithMany().HasForeignKey(x => x.ParentId).OnDelete(DeleteBehavior.Restrict);
+        });
+
+        modelBuilder.Entity<Person>(e =>
+        {
+            e.ToTable("people");
+            e.Property(x => x.LogonName).HasMaxLength(128);
+            e.Property(x => x.NormalizedLogonName).HasMaxLength(128);
+            e.HasIndex(x => x.NormalizedLogonName).IsUnique();
+            e.Property(x => x.FirstName).HasMaxLength(100);
+            e.Property(x => x.LastName).HasMaxLength(100);
+            e.Property(x => x.Email).HasMaxLength(254);
+            e.Property(x => x.Mobile).HasMaxLength(32);
+            e.Property(x => x.EmployeeId).HasMaxLength(64);
+            e.Property(x => x.JobTitle).HasMaxLength(100);
+            e.Property(x => x.Organization).HasMaxLength(100);
+            e.Property(x => x.SearchText).HasMaxLength(800);
+            e.Property(x => x.Status).HasConversion<string>().HasMaxLength(16);
+            e.Property(x => x.PasswordHash).HasMaxLength(200);
+            e.Property(x => x.SecurityStamp).HasMaxLength(64);
+            e.Property(x => x.Version).IsConcurrencyToken();
+            e.HasIndex(x => x.GroupId);
+            e.HasIndex(x => x.EmployeeId);
+            e.HasOne<Group>().WithMany().HasForeignKey(x => x.GroupId).OnDelete(DeleteBehavior.Restrict);
+            e.HasMany(x => x.Roles).WithOne().HasForeignKey(x => x.PersonId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<PersonPhoto>(e =>
+        {
+            e.ToTable("person_photos");
+            e.HasKey(x => x.PersonId);
+            e.Property(x => x.ContentType).HasMaxLength(50);
+            e.HasOne<Person>().WithOne().HasForeignKey<PersonPhoto>(x => x.PersonId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        var workflowsComparer = new ValueComparer<HashSet<Workflow>>(
+            (a, b) => a!.SetEquals(b!),
+            v => v.Aggregate(0, (h, w) => h ^ w.GetHashCode()),
+            v => v.ToHashSet());
+        modelBuilder.Entity<Role>(e =>
+        {
+            e.ToTable("roles");
+            e.Property(x => x.Name).HasMaxLength(100);
+            e.HasIndex(x => x.Name).IsUnique();
+            e.Property(x => x.Description).HasMaxLength(500);
+            e.Property(x => x.Scope).HasConversion<string>().HasMaxLength(32);
+            e.Property(x => x.Workflows)
+                .HasConversion(
+                    v => string.Join(',', v.Select(w => w.ToString()).Order(StringComparer.Ordinal)),
+                    v => v.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(Enum.Parse<Workflow>).ToHashSet())
+                .HasMaxLength(2000)
+                .Metadata.SetValueComparer(workflowsComparer);
+        });
+
+        modelBuilder.Entity<PersonRole>(e =>
+        {
+            e.ToTable("person_roles");
+            e.HasKey(x => new { x.PersonId, x.RoleId });
+            e.HasOne(x => x.Role).WithMany().HasForeignKey(x => x.RoleId).OnDelete(DeleteBehavior.Restrict);
+        });
+
+        modelBuilder.Entity<ApiClient>(e =>
+        {
+            e.ToTable("api_clients");
+            e.Property(x => x.Name).HasMaxLength(100);
+            e.HasIndex(x => x.Name).IsUnique();
+            e.Property(x => x.Scope).HasConversion<string>().HasMaxLength(32);
+            e.Property(x => x.SecretHash).HasMaxLength(32);
+            e.HasOne(x => x.Role).WithMany().HasForeignKey(x => x.RoleId).OnDelete(DeleteBehavior.Restrict);
+            e.HasOne<Person>().WithMany().HasForeignKey(x => x.PersonId).OnDelete(DeleteBehavior.Restrict);
+        });
+
+        modelBuilder.Entity<SettingValue>(e =>
+        {
+            e.ToTable("settings");
+            e.HasKey(x => x.Key);
+            e.Property(x => x.Key).HasMaxLength(100);
+            e.Property(x => x.Json).HasMaxLength(4000);
+            e.Property(x => x.UpdatedBy).HasMaxLength(200);
+        });
+
+        modelBuilder.Entity<AuditRecord>(e =>
+        {
+            e.ToTable("audit_records");
+            e.HasKey(x => x.Sequence);
+            e.Property(x => x.Sequence).ValueGeneratedNever();
+            e.Property(x => x.ActorKind).HasMaxLength(32);
+            e.Property(x => x.ActorId).HasMaxLength(64);
+            e.Property(x => x.ActorName).HasMaxLength(200);
+            e.Property(x => x.Action).HasMaxLength(100);
+            e.Property(x => x.Workflow).HasMaxLength(64);
+            e.Property(x => x.TargetKind).HasMaxLength(32);
+            e.Property(x => x.TargetId).HasMaxLength(200);
+            e.Property(x => x.TargetName).HasMaxLength(200);
+            e.Property(x => x.SourceAddress).HasMaxLength(64);
+            e.Property(x => x.Outcome).HasConversion<string>().HasMaxLength(16);
+            e.Property(x => x.PreviousHash).HasMaxLength(64);
+            e.Property(x => x.Hash).HasMaxLength(64);
+            e.HasIndex(x => x.OccurredAt);
+            e.HasIndex(x => x.TargetPersonId);
+            e.HasIndex(x => x.Action);
+        });
+
+        modelBuilder.Entity<AuditHead>(e =>
+        {
+            e.ToTable("audit_head");
+            e.Property(x => x.Id).ValueGeneratedNever();
+            e.Property(x => x.LastHash).HasMaxLength(64);
+            e.HasData(new AuditHead { Id = 1, LastSequence = 0, LastHash = AuditChain.Genesis, Writes = 0 });
+        });
+    }
+
+    private sealed class UtcDateTimeConverter() : ValueConverter<DateTime, DateTime>(
+        v => v.Kind == DateTimeKind.Utc ? v : v.ToUniversalTime(),
+        v => DateTime.SpecifyKind(v, DateTimeKind.Utc));
+
+    private sealed class NullableUtcDateTimeConverter() : ValueConverter<DateTime?, DateTime?>(
+        v => v.HasValue ? (v.Value.Kind == DateTimeKind.Utc ? v.Value : v.Value.ToUniversalTime()) : v,
+        v => v.HasValue ? DateTime.SpecifyKind(v.Value, DateTimeKind.Utc) : v);
+}
+
+/// <summary>The SQLite flavour; its migrations live in Data/Migrations/Sqlite.</summary>
+public sealed class SqliteMobileIdDbContext(DbContextOptions<SqliteMobileIdDbContext> options) : MobileIdDbContext(options);
+
+/// <summary>The PostgreSQL flavour; its migrations live in Data/Migrations/PostgreSql.</summary>
+public sealed class PostgresMobileIdDbContext(DbContextOptions<PostgresMobileIdDbContext> options) : MobileIdDbContext(options);

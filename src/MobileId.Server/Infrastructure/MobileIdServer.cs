@@ -1,0 +1,151 @@
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Options;
+using MobileId.Server.Features.Access;
+using MobileId.Server.Features.Audit;
+using MobileId.Server.Features.Health;
+using MobileId.Server.Features.People;
+using MobileId.Server.Features.Settings;
+using MobileId.Server.Features.Setup;
+using Prometheus;
+using Scalar.AspNetCore;
+
+namespace MobileId.Server.Infrastructure;
+
+/// <summary>How the server is put together: services, middleware and endpoints.</summary>
+public static class MobileIdServer
+{
+    public static WebApplicationBuilder CreateBuilder(string[] args)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        if (string.IsNullOrEmpty(builder.Configuration["urls"]))
+        {
+            builder.WebHost.UseUrls(ServerAddresses.Default);
+        }
+
+        builder.Services.AddMobileIdServices(builder.Configuration);
+        return builder;
+    }
+
+    public static IServiceCollection AddMobileIdServices(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<MobileIdOptions>().BindConfiguration(MobileIdOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IValidateOptions<MobileIdOptions>, MobileIdOptionsValidator>();
+        services.AddOptions<SecurityOptions>().BindConfiguration(SecurityOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton(TimeProvider.System);
+        services.AddHttpContextAccessor();
+        services.AddMobileIdDatabase(configuration);
+
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = c =>
+        {
+            c.ProblemDetails.Extensions.TryAdd("traceId", c.HttpContext.TraceIdentifier);
+            if (!c.ProblemDetails.Extensions.ContainsKey("code") && c.ProblemDetails.Status is { } status)
+            {
+                c.ProblemDetails.Extensions["code"] = status switch
+                {
+                    StatusCodes.Status404NotFound => ErrorCodes.NotFound,
+                    StatusCodes.Status405MethodNotAllowed => ErrorCodes.BadRequest,
+                    StatusCodes.Status401Unauthorized => ErrorCodes.Unauthenticated,
+                    >= 500 => ErrorCodes.InternalError,
+                    _ => ErrorCodes.BadRequest,
+                };
+            }
+        });
+        services.AddExceptionHandler<ProblemExceptionHandler>();
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        services.Configure<JsonOptions>(o =>
+        {
+            o.SerializerOptions.Converters.Add(new JsonStringEnumConverter());
+            o.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+        });
+
+        services.AddAuthentication(o =>
+            {
+                o.DefaultScheme = "MobileId";
+                o.DefaultChallengeScheme = "MobileId";
+            })
+            .AddPolicyScheme("MobileId", "Cookie or bearer", o => o.ForwardDefaultSelector = c =>
+                c.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
+                    ? BearerAuthenticationHandler.SchemeName
+                    : CookieAuthenticationDefaults.AuthenticationScheme)
+            .AddScheme<AuthenticationSchemeOptions, BearerAuthenticationHandler>(BearerAuthenticationHandler.SchemeName, null)
+            .AddCookie(CookieAuthenticationDefaults.AuthenticationScheme, o =>
+            {
+                o.Cookie.Name = "MobileId.Session";
+                o.Cookie.HttpOnly = true;
+                o.Cookie.SameSite = SameSiteMode.Strict;
+                o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+                o.SlidingExpiration = true;
+                o.Events.OnRedirectToLogin = c => Status(c, StatusCodes.Status401Unauthorized);
+                o.Events.OnRedirectToAccessDenied = c => Status(c, StatusCodes.Status403Forbidden);
+            });
+        services.AddOptions<CookieAuthenticationOptions>(CookieAuthenticationDefaults.AuthenticationScheme)
+            .Configure<IOptions<SecurityOptions>>((o, security) => o.ExpireTimeSpan = TimeSpan.FromMinutes(security.Value.SessionIdleMinutes));
+        services.AddAuthorization();
+        services.AddOpenApi("v1");
+
+        services.AddScoped<CallerResolver>();
+        services.AddScoped<AccessPolicy>();
+        services.AddScoped<AuditTrail>();
+        services.AddScoped<AuditVerifier>();
+        services.AddSingleton<PasswordHasher>();
+        services.AddScoped<SignInService>();
+        services.AddScoped<RolesService>();
+        services.AddScoped<ApiClientsService>();
+        services.AddScoped<SettingsService>();
+        services.AddScoped<PeopleService>();
+        services.AddScoped<GroupsService>();
+        services.AddScoped<PeopleImport>();
+        services.AddScoped<InitService>();
+        services.AddHostedService<StartupInitializer>();
+        services.AddMobileIdHealth();
+        return services;
+    }
+
+    public static WebApplication Configure(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseHttpMetrics();
+        app.UseRouting();
+        app.UseMiddleware<BodyLimitMiddleware>();
+        app.UseAuthentication();
+        app.UseMiddleware<AccessMiddleware>();
+
+        app.MapOpenApi("/openapi/{documentName}.json").ExcludeFromDescription();
+        app.MapScalarApiReference("/api/docs", o => o.WithTitle("MobileId API").WithOpenApiRoutePattern("/openapi/{documentName}.json"))
+            .ExcludeFromDescription();
+        app.MapMobileIdHealth();
+        app.MapGet("/", () => TypedResults.Content(HomePage, "text/html; charset=utf-8")).ExcludeFromDescription();
+        app.MapAccessApi();
+        app.MapPeopleApi();
+        app.MapSettingsApi();
+        app.MapAuditApi();
+
+        AccessRules.EnsureEveryApiEndpointHasARule(((IEndpointRouteBuilder)app).DataSources.SelectMany(d => d.Endpoints));
+        return app;
+    }
+
+    private static Task Status(RedirectContext<CookieAuthenticationOptions> context, int status)
+    {
+        context.Response.StatusCode = status;
+        return Task.CompletedTask;
+    }
+
+    private const string HomePage = """
+        <!doctype html>
+        <html lang="en"><head><meta charset="utf-8"><title>MobileId</title>
+        <meta name="viewport" content="width=device-width, initial-scale=1"></head>
+        <body style="font-family: system-ui, sans-serif; max-width: 40em; margin: 3em auto; line-height: 1.5">
+        <h1>MobileId</h1>
+        <p>Mobile identity management server.</p>
+        <ul>
+        <li><a href="/api/docs">REST API documentation</a> (<a href="/openapi/v1.json">OpenAPI document</a>)</li>
+        <li><a href="/health/ready">Readiness</a> and <a href="/metrics">metrics</a></li>
+        </ul>
+        </body></html>
+        """;
+}
