@@ -6,38 +6,28 @@ namespace MobileId.Server.Infrastructure;
 
 public static class DatabaseSetup
 {
-    public static IServiceCollection AddMobileIdDatabase(this IServiceCollection services, IConfiguration configuration)
+    /// <summary>
+    /// Registers both database flavours; <see cref="MobileIdDbContext"/> resolves to the one that
+    /// <c>MobileId:Database:Provider</c> names. Options are read when a context is made, not here.
+    /// </summary>
+    public static IServiceCollection AddMobileIdDatabase(this IServiceCollection services)
     {
-        var options = new MobileIdOptions();
-        configuration.GetSection(MobileIdOptions.Section).Bind(options);
-        var legacy = configuration.GetConnectionString("MobileId");
-        var connectionString = options.Database.ConnectionString ?? legacy;
-
-        switch (options.Database.Provider)
-        {
-            case DatabaseProvider.Sqlite:
-                connectionString ??= DefaultSqliteConnectionString(options.DataPath);
-                services.AddDbContext<SqliteMobileIdDbContext>(o => o.UseSqlite(connectionString));
-                services.AddScoped<MobileIdDbContext>(sp => sp.GetRequiredService<SqliteMobileIdDbContext>());
-                break;
-            case DatabaseProvider.PostgreSql:
-                if (string.IsNullOrWhiteSpace(connectionString))
-                {
-                    throw new OptionsValidationException(nameof(MobileIdOptions), typeof(MobileIdOptions), [
-                        "MobileId:Database:ConnectionString is required when MobileId:Database:Provider is PostgreSql.",
-                    ]);
-                }
-
-                services.AddDbContext<PostgresMobileIdDbContext>(o => o.UseNpgsql(connectionString));
-                services.AddScoped<MobileIdDbContext>(sp => sp.GetRequiredService<PostgresMobileIdDbContext>());
-                break;
-            default:
-                throw new OptionsValidationException(nameof(MobileIdOptions), typeof(MobileIdOptions), [
-                    $"MobileId:Database:Provider '{options.Database.Provider}' is not supported; use Sqlite or PostgreSql.",
-                ]);
-        }
-
+        services.AddDbContext<SqliteMobileIdDbContext>((sp, o) => o.UseSqlite(ConnectionString(sp)));
+        services.AddDbContext<PostgresMobileIdDbContext>((sp, o) => o.UseNpgsql(ConnectionString(sp)));
+        services.AddScoped<MobileIdDbContext>(sp =>
+            sp.GetRequiredService<IOptions<MobileIdOptions>>().Value.Database.Provider switch
+            {
+                DatabaseProvider.Sqlite => sp.GetRequiredService<SqliteMobileIdDbContext>(),
+                DatabaseProvider.PostgreSql => sp.GetRequiredService<PostgresMobileIdDbContext>(),
+            });
         return services;
+    }
+
+    private static string ConnectionString(IServiceProvider services)
+    {
+        var options = services.GetRequiredService<IOptions<MobileIdOptions>>().Value;
+        var configured = options.Database.ConnectionString;
+        return configured ?? (options.Database.Provider == DatabaseProvider.Sqlite ? DefaultSqliteConnectionString(options.DataPath) : "");
     }
 
     public static string DefaultSqliteConnectionString(string dataPath) =>

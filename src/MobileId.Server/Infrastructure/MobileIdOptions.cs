@@ -75,6 +75,11 @@ internal sealed class MobileIdOptionsValidator : IValidateOptions<MobileIdOption
 {
     public ValidateOptionsResult Validate(string? name, MobileIdOptions options)
     {
+        if (!Enum.IsDefined(options.Database.Provider))
+        {
+            return ValidateOptionsResult.Fail("MobileId:Database:Provider must be Sqlite or PostgreSql.");
+        }
+
         if (options.Database.Provider == DatabaseProvider.PostgreSql && string.IsNullOrWhiteSpace(options.Database.ConnectionString))
         {
             return ValidateOptionsResult.Fail(

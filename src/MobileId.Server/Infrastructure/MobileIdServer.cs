@@ -25,11 +25,11 @@ public static class MobileIdServer
             builder.WebHost.UseUrls(ServerAddresses.Default);
         }
 
-        builder.Services.AddMobileIdServices(builder.Configuration);
+        builder.Services.AddMobileIdServices();
         return builder;
     }
 
-    public static IServiceCollection AddMobileIdServices(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddMobileIdServices(this IServiceCollection services)
     {
         services.AddOptions<MobileIdOptions>().BindConfiguration(MobileIdOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<IValidateOptions<MobileIdOptions>, MobileIdOptionsValidator>();
@@ -37,7 +37,7 @@ public static class MobileIdServer
         services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton(TimeProvider.System);
         services.AddHttpContextAccessor();
-        services.AddMobileIdDatabase(configuration);
+        services.AddMobileIdDatabase();
 
         services.AddProblemDetails(o => o.CustomizeProblemDetails = c =>
         {

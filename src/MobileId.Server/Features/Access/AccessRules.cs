@@ -13,7 +13,7 @@ public enum ScopeRule
 }
 
 /// <summary>
-/// The access rule of an endpoint. Every endpoint under <c>/api</c> must carry one; the server
+/// The access rule of an endpoint. Every endpoint under <c>/api/v1</c> must carry one; the server
 /// refuses to start otherwise (see <see cref="AccessRules.EnsureEveryApiEndpointHasARule"/>).
 /// </summary>
 public sealed record AccessRule(Workflow? Workflow, ScopeRule Scope, bool Anonymous, bool DuringPasswordChange)
@@ -39,7 +39,7 @@ public static class AccessRules
     public static void EnsureEveryApiEndpointHasARule(IEnumerable<Endpoint> endpoints)
     {
         var missing = endpoints.OfType<RouteEndpoint>()
-            .Where(e => e.RoutePattern.RawText?.StartsWith("/api/", StringComparison.Ordinal) == true)
+            .Where(e => e.RoutePattern.RawText?.StartsWith("/api/v1/", StringComparison.Ordinal) == true)
             .Where(e => e.Metadata.GetMetadata<AccessRule>() is null)
             .Select(e => e.DisplayName ?? e.RoutePattern.RawText)
             .ToList();
