@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.ChangeTracking;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using MobileId.Server.Features.Access;
@@ -9,7 +10,7 @@ namespace MobileId.Server.Data;
 /// The MobileId database. Audit records added with <see cref="AddAudit"/> are chained and
 /// written inside the same transaction as the changes they describe.
 /// </summary>
-public abstract class MobileIdDbContext(DbContextOptions options) : DbContext(options)
+public abstract class MobileIdDbContext(DbContextOptions options) : DbContext(options), IDataProtectionKeyContext
 {
     private readonly List<AuditRecord> _pendingAudit = [];
 
@@ -22,6 +23,7 @@ public abstract class MobileIdDbContext(DbContextOptions options) : DbContext(op
     public DbSet<SettingValue> Settings => Set<SettingValue>();
     public DbSet<AuditRecord> AuditRecords => Set<AuditRecord>();
     public DbSet<AuditHead> AuditHeads => Set<AuditHead>();
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     /// <summary>Queues an audit record; the next <c>SaveChanges</c> writes it with the change.</summary>
     public void AddAudit(AuditRecord record) => _pendingAudit.Add(record);
@@ -201,6 +203,8 @@ public abstract class MobileIdDbContext(DbContextOptions options) : DbContext(op
             e.HasIndex(x => x.TargetPersonId);
             e.HasIndex(x => x.Action);
         });
+
+        modelBuilder.Entity<DataProtectionKey>(e => e.ToTable("data_protection_keys"));
 
         modelBuilder.Entity<AuditHead>(e =>
         {

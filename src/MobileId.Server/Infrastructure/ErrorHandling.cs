@@ -62,8 +62,9 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
                 : "";
             if (json.Message.Contains("could not be mapped", StringComparison.Ordinal))
             {
+                var field = json.Path is { Length: > 2 } p && p.StartsWith("$.", StringComparison.Ordinal) ? p[2..] : json.Path;
                 return new AppError(StatusCodes.Status400BadRequest, ErrorCodes.UnknownField, "Unknown field",
-                    $"The request body has a field this endpoint does not know{where}. Remove it or check its spelling.");
+                    $"The request body has a field this endpoint does not know: '{field}'. Remove it or check its spelling.");
             }
 
             return new AppError(StatusCodes.Status400BadRequest, ErrorCodes.InvalidJson, "Invalid JSON",

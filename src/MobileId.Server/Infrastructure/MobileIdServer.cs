@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
 using MobileId.Server.Features.Access;
@@ -19,7 +20,10 @@ public static class MobileIdServer
 {
     public static WebApplicationBuilder CreateBuilder(string[] args)
     {
-        var builder = WebApplication.CreateBuilder(args);
+        // Note: appsettings.json is read from the build output, so the server behaves the same whether
+        // it is started with dotnet run from the repository root or from anywhere else; the data
+        // directory stays relative to the working directory (PRODUCT.md §13).
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         if (string.IsNullOrEmpty(builder.Configuration["urls"]))
         {
             builder.WebHost.UseUrls(ServerAddresses.Default);
@@ -85,6 +89,9 @@ public static class MobileIdServer
         services.AddOptions<CookieAuthenticationOptions>(CookieAuthenticationDefaults.AuthenticationScheme)
             .Configure<IOptions<SecurityOptions>>((o, security) => o.ExpireTimeSpan = TimeSpan.FromMinutes(security.Value.SessionIdleMinutes));
         services.AddAuthorization();
+        // Session cookies are protected with keys kept in the database, so that every node behind a
+        // load balancer reads every other node's cookies.
+        services.AddDataProtection().SetApplicationName("MobileId").PersistKeysToDbContext<MobileIdDbContext>();
         services.AddOpenApi("v1");
 
         services.AddScoped<CallerResolver>();
