@@ -114,6 +114,7 @@ public static class MobileIdServer
 
     public static WebApplication Configure(this WebApplication app)
     {
+        app.UseMiddleware<SecurityHeadersMiddleware>();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseHttpMetrics();

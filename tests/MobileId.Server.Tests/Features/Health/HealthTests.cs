@@ -54,6 +54,17 @@ public abstract class HealthTests<TFixture>(TFixture fixture) where TFixture : A
     }
 
     [Fact]
+    public async Task AnyResponse_Always_CarriesSecurityHeaders_AndApiAnswersAreNotCached()
+    {
+        using var client = fixture.App.CreateClient();
+        var response = await client.GetAsync("/api/v1/people");
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal("nosniff", response.Headers.GetValues("X-Content-Type-Options").Single());
+        Assert.Equal("DENY", response.Headers.GetValues("X-Frame-Options").Single());
+        Assert.True(response.Headers.CacheControl?.NoStore);
+    }
+
+    [Fact]
     public async Task Migrations_MatchTheModel_NoPendingChanges()
     {
         await fixture.App.WithDbAsync(db =>
