@@ -24,6 +24,7 @@ public abstract class MobileIdDbContext(DbContextOptions options) : DbContext(op
     public DbSet<AuditRecord> AuditRecords => Set<AuditRecord>();
     public DbSet<AuditHead> AuditHeads => Set<AuditHead>();
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+    public DbSet<CertificateAuthorityRecord> CertificateAuthorities => Set<CertificateAuthorityRecord>();
 
     /// <summary>Queues an audit record; the next <c>SaveChanges</c> writes it with the change.</summary>
     public void AddAudit(AuditRecord record) => _pendingAudit.Add(record);
@@ -205,6 +206,21 @@ public abstract class MobileIdDbContext(DbContextOptions options) : DbContext(op
         });
 
         modelBuilder.Entity<DataProtectionKey>(e => e.ToTable("data_protection_keys"));
+
+        modelBuilder.Entity<CertificateAuthorityRecord>(e =>
+        {
+            e.ToTable("certificate_authorities");
+            e.Property(x => x.Name).HasMaxLength(64);
+            e.HasIndex(x => x.Name).IsUnique();
+            e.Property(x => x.Kind).HasConversion<string>().HasMaxLength(16);
+            e.Property(x => x.Status).HasConversion<string>().HasMaxLength(16);
+            e.Property(x => x.KeyAlgorithm).HasConversion<string>().HasMaxLength(16);
+            e.Property(x => x.Subject).HasMaxLength(500);
+            e.Property(x => x.KeyStore).HasMaxLength(16);
+            e.Property(x => x.KeyId).HasMaxLength(128);
+            e.Property(x => x.SerialHex).HasMaxLength(40);
+            e.HasOne<CertificateAuthorityRecord>().WithMany().HasForeignKey(x => x.ParentId).OnDelete(DeleteBehavior.Restrict);
+        });
 
         modelBuilder.Entity<AuditHead>(e =>
         {

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
 using MobileId.Server.Features.Access;
 using MobileId.Server.Features.Audit;
+using MobileId.Server.Features.Authorities;
 using MobileId.Server.Features.Health;
 using MobileId.Server.Features.People;
 using MobileId.Server.Features.Settings;
@@ -109,6 +110,7 @@ public static class MobileIdServer
         services.AddScoped<InitService>();
         services.AddHostedService<StartupInitializer>();
         services.AddMobileIdHealth();
+        services.AddMobileIdPki();
         return services;
     }
 
@@ -132,6 +134,7 @@ public static class MobileIdServer
         app.MapPeopleApi();
         app.MapSettingsApi();
         app.MapAuditApi();
+        app.MapPkiApi();
 
         AccessRules.EnsureEveryApiEndpointHasARule(((IEndpointRouteBuilder)app).DataSources.SelectMany(d => d.Endpoints));
         return app;

@@ -1,0 +1,79 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+using MobileId.Pki.Keys;
+using MobileId.Server.Features.Access;
+
+namespace MobileId.Server.Features.Authorities;
+
+/// <summary>
+/// The public PKI paths (PRODUCT.md §13, no authentication): <c>GET /pki/ca</c>,
+/// <c>/pki/ca/{name}.crt</c> (DER) and <c>/pki/ca/{name}.pem</c> (chain); and the
+/// Certificate Authorities API for operators.
+/// </summary>
+public static class PkiApi
+{
+    public static IServiceCollection AddMobileIdPki(this IServiceCollection services)
+    {
+        services.AddOptions<PkiOptions>().BindConfiguration(PkiOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<KeyStoreOptions>().BindConfiguration(KeyStoreOptions.Section);
+        services.AddSingleton<IKeyStore>(sp =>
+        {
+            var data = sp.GetRequiredService<IOptions<MobileIdOptions>>().Value.DataPath;
+            var masterKey = sp.GetRequiredService<IOptions<KeyStoreOptions>>().Value.MasterKey;
+            return new SoftwareKeyStore(Path.Combine(data, "keys"), string.IsNullOrWhiteSpace(masterKey) ? null : masterKey);
+        });
+        services.AddScoped<CertificateAuthorities>();
+        services.AddScoped<Setup.IInitializationStep, CaBootstrapStep>();
+        services.AddHealthChecks().AddCheck<KeyStoreHealthCheck>("key-store", tags: [Health.HealthEndpoints.ReadyTag]);
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapPkiApi(this IEndpointRouteBuilder app)
+    {
+        var pki = app.MapGroup("/pki/ca").WithTags("PKI");
+        pki.MapGet("", ListPublic).WithName("ListCertificateAuthoritiesPublic").WithSummary("The CAs with their subjects, algorithms, status and URLs.");
+        pki.MapGet("/{file}", Download).WithName("DownloadCaCertificate").WithSummary("{name}.crt: the CA certificate (DER); {name}.pem: the chain.");
+
+        app.MapGet("/api/v1/authorities", ListPublic).WithTags("Certificate Authorities").WithName("ListCertificateAuthorities")
+            .RequiresWorkflow(Workflow.CertificateAuthorities);
+        return app;
+    }
+
+    private static async Task<Ok<IReadOnlyList<CaView>>> ListPublic(CertificateAuthorities authorities, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await authorities.ViewsAsync(cancellationToken));
+
+    private static async Task<Results<FileContentHttpResult, ContentHttpResult, ProblemHttpResult>> Download(
+        string file, CertificateAuthorities authorities, CancellationToken cancellationToken)
+    {
+        var name = Path.GetFileNameWithoutExtension(file);
+        var extension = Path.GetExtension(file);
+        if (extension is not (".crt" or ".pem" or ".cer" or ".der"))
+        {
+            return AppError.NotFound($"'{file}': use {{name}}.crt for the DER certificate or {{name}}.pem for the chain; the file").ToResult();
+        }
+
+        var ca = await authorities.FindAsync(name, cancellationToken);
+        if (ca is null)
+        {
+            return AppError.NotFound($"The CA '{name}'").ToResult();
+        }
+
+        if (extension == ".pem")
+        {
+            return TypedResults.Content(await authorities.ChainPemAsync(name, cancellationToken), "application/x-pem-file");
+        }
+
+        return TypedResults.File(ca.CertificateDer, "application/pkix-cert", $"{ca.Name}.crt");
+    }
+}
+
+/// <summary><c>/health/ready</c> fails while the key store does not answer.</summary>
+internal sealed class KeyStoreHealthCheck(IKeyStore keys) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var problem = keys.Check();
+        return Task.FromResult(problem is null ? HealthCheckResult.Healthy($"{keys.Kind} key store") : HealthCheckResult.Unhealthy(problem));
+    }
+}

@@ -1,0 +1,39 @@
+using System.ComponentModel.DataAnnotations;
+using MobileId.Pki.Keys;
+
+namespace MobileId.Server.Features.Authorities;
+
+/// <summary>The built-in CA, under <c>MobileId:Pki</c>; see docs/configuration.md.</summary>
+public sealed class PkiOptions
+{
+    public const string Section = "MobileId:Pki";
+
+    /// <summary><c>O=</c> of the CA subjects created by <c>init</c>.</summary>
+    [Required]
+    public string Organization { get; set; } = "MobileId";
+
+    [Required, RegularExpression("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
+    public string RootName { get; set; } = "MobileIdRootCA";
+
+    [Required, RegularExpression("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
+    public string IssuingName { get; set; } = "MobileIdIssuingCA";
+
+    public KeyAlgorithm RootAlgorithm { get; set; } = KeyAlgorithm.EcdsaP384;
+
+    public KeyAlgorithm IssuingAlgorithm { get; set; } = KeyAlgorithm.EcdsaP256;
+
+    [Range(365, 36500)]
+    public int RootValidityDays { get; set; } = 7300;
+
+    [Range(30, 36500)]
+    public int IssuingValidityDays { get; set; } = 3650;
+}
+
+/// <summary>Where private keys live, under <c>MobileId:KeyStore</c>.</summary>
+public sealed class KeyStoreOptions
+{
+    public const string Section = "MobileId:KeyStore";
+
+    /// <summary>The software store's master key as base64 (32 bytes). Empty: the file <c>{DataDirectory}/keys/master.key</c>, made on first use with mode 0600.</summary>
+    public string? MasterKey { get; set; }
+}
