@@ -20,6 +20,8 @@ public sealed class PeopleImport(MobileIdDbContext db, AccessPolicy access, Audi
 {
     public const int MaxRows = 100_000;
 
+    private static readonly Encoding Windows1252 = CodePagesEncodingProvider.Instance.GetEncoding(1252)!;
+
     private static readonly Dictionary<string, string> Columns = new(StringComparer.Ordinal)
     {
         ["logon"] = "logonName", ["logonname"] = "logonName", ["username"] = "logonName",
@@ -348,8 +350,9 @@ public sealed class PeopleImport(MobileIdDbContext db, AccessPolicy access, Audi
         }
         catch (DecoderFallbackException)
         {
-            // Note: files saved by spreadsheet programs are often in the ANSI code page; Latin-1 reads them.
-            return Encoding.Latin1.GetString(bytes);
+            // Note: files saved by spreadsheet programs are often in the ANSI code page. Windows-1252
+            // reads them, and Latin-1 files too; Latin-1 alone would turn ’ “ ” – € Š Œ into control characters.
+            return Windows1252.GetString(bytes);
         }
     }
 }
