@@ -49,14 +49,13 @@ public static class MobileIdServer
             c.ProblemDetails.Extensions.TryAdd("traceId", c.HttpContext.TraceIdentifier);
             if (!c.ProblemDetails.Extensions.ContainsKey("code") && c.ProblemDetails.Status is { } status)
             {
-                c.ProblemDetails.Extensions["code"] = status switch
-                {
-                    StatusCodes.Status404NotFound => ErrorCodes.NotFound,
-                    StatusCodes.Status405MethodNotAllowed => ErrorCodes.BadRequest,
-                    StatusCodes.Status401Unauthorized => ErrorCodes.Unauthenticated,
-                    >= 500 => ErrorCodes.InternalError,
-                    _ => ErrorCodes.BadRequest,
-                };
+                // Note: a problem without a code comes from the framework's status code pages (no such
+                // route, wrong method, wrong content type): give it our code, type and a detail that
+                // says what is wrong (PRODUCT.md §7).
+                var (code, detail) = FrameworkProblem(status, c.HttpContext);
+                c.ProblemDetails.Extensions["code"] = code;
+                c.ProblemDetails.Type = ErrorCodes.TypeUri(code);
+                c.ProblemDetails.Detail ??= detail;
             }
         });
         services.AddExceptionHandler<ProblemExceptionHandler>();
@@ -138,6 +137,30 @@ public static class MobileIdServer
 
         AccessRules.EnsureEveryApiEndpointHasARule(((IEndpointRouteBuilder)app).DataSources.SelectMany(d => d.Endpoints));
         return app;
+    }
+
+    private static (string Code, string Detail) FrameworkProblem(int status, HttpContext context)
+    {
+        var request = context.Request;
+        var target = $"{request.Method} {request.PathBase}{request.Path}";
+        return status switch
+        {
+            StatusCodes.Status404NotFound => (ErrorCodes.NotFound,
+                $"There is no {target} in this API. The API reference is at /api/docs."),
+            StatusCodes.Status405MethodNotAllowed => (ErrorCodes.BadRequest,
+                context.Response.Headers.Allow is { Count: > 0 } allow
+                    ? $"{target} is not allowed; this address takes {string.Join(", ", allow.ToArray())}."
+                    : $"{target} is not allowed."),
+            StatusCodes.Status415UnsupportedMediaType => (ErrorCodes.UnsupportedMediaType,
+                string.IsNullOrEmpty(request.ContentType)
+                    ? "This endpoint takes a JSON body: send Content-Type: application/json."
+                    : $"This endpoint takes a JSON body, not {request.ContentType}: send Content-Type: application/json."),
+            StatusCodes.Status401Unauthorized => (ErrorCodes.Unauthenticated,
+                "Sign in, or send an API client secret as 'Authorization: Bearer <secret>'."),
+            >= 500 => (ErrorCodes.InternalError,
+                "The server could not complete the request. The cause is recorded in the server log under the trace identifier."),
+            _ => (ErrorCodes.BadRequest, $"{target} failed with status {status}."),
+        };
     }
 
     private static Task Status(RedirectContext<CookieAuthenticationOptions> context, int status)

@@ -20,6 +20,8 @@ public sealed class PeopleImport(MobileIdDbContext db, AccessPolicy access, Audi
 {
     public const int MaxRows = 100_000;
 
+    private static readonly Encoding Windows1252 = CodePagesEncodingProvider.Instance.GetEncoding(1252)!;
+
     private static readonly Dictionary<string, string> Columns = new(StringComparer.Ordinal)
     {
         ["logon"] = "logonName", ["logonname"] = "logonName", ["username"] = "logonName",
@@ -67,6 +69,14 @@ public sealed class PeopleImport(MobileIdDbContext db, AccessPolicy access, Audi
             var errors = new List<string>();
             var v = row.Values;
             var logon = v.GetValueOrDefault("logonName")?.Trim();
+            if (row.Fields > header.Count)
+            {
+                // Note: the values of such a row are shifted, so checking them would only add noise.
+                rejected.Add(new RejectedRow(row.Line, logon,
+                    [$"the row has {row.Fields} fields but the header has {header.Count} columns (quote values that contain the delimiter)."]));
+                continue;
+            }
+
             var normalized = PersonRules.Normalize(logon ?? "");
             if (logon is { Length: > 0 } && !seen.TryAdd(normalized, row.Line))
             {
@@ -239,7 +249,7 @@ public sealed class PeopleImport(MobileIdDbContext db, AccessPolicy access, Audi
         return report;
     }
 
-    private sealed record CsvRow(int Line, Dictionary<string, string?> Values);
+    private sealed record CsvRow(int Line, Dictionary<string, string?> Values, int Fields);
 
     private static Result<(HashSet<string> Header, List<CsvRow> Rows)> Parse(string text)
     {
@@ -275,20 +285,21 @@ public sealed class PeopleImport(MobileIdDbContext db, AccessPolicy access, Audi
                 }
             }
 
+            var headerLine = reader.Parser.RawRow;
             if (unknown.Count > 0)
             {
-                return AppError.Validation("header",
+                return HeaderError(headerLine,
                     $"Unknown column {string.Join(", ", unknown.Select(u => $"'{u}'"))}. Known columns: logonName, firstName, lastName, email, mobile, group, employeeId, jobTitle, organization, status, roles.");
             }
 
             if (!header.Contains("logonName"))
             {
-                return AppError.Validation("header", "The CSV header needs a 'logonName' column.");
+                return HeaderError(headerLine, "The CSV header needs a 'logonName' column.");
             }
 
             if (header.Count != header.Distinct(StringComparer.Ordinal).Count())
             {
-                return AppError.Validation("header", "A column appears twice in the CSV header.");
+                return HeaderError(headerLine, "A column appears twice in the CSV header.");
             }
 
             var rows = new List<CsvRow>();
@@ -307,24 +318,7 @@ public sealed class PeopleImport(MobileIdDbContext db, AccessPolicy access, Audi
                     values[header[i]] = i < count ? reader.GetField(i) : null;
                 }
 
-                if (count > header.Count)
-                {
-                    values["__extra"] = count.ToString(CultureInfo.InvariantCulture);
-                }
-
-                rows.Add(new CsvRow(line, values));
-            }
-
-            var ragged = rows.Where(r => r.Values.ContainsKey("__extra")).ToList();
-            if (ragged.Count > 0)
-            {
-                return new AppError(StatusCodes.Status400BadRequest, ErrorCodes.ValidationFailed, "Import rejected",
-                    $"{ragged.Count} rows have more fields than the header has columns, so nothing was imported.",
-                    Extensions: new Dictionary<string, object?>
-                    {
-                        ["rejectedRows"] = ragged.Select(r => new RejectedRow(r.Line, r.Values.GetValueOrDefault("logonName"),
-                            [$"the row has {r.Values["__extra"]} fields but the header has {header.Count} columns (quote values that contain the delimiter)."])).ToList(),
-                    });
+                rows.Add(new CsvRow(line, values, count));
             }
 
             return (header.ToHashSet(StringComparer.Ordinal), rows);
@@ -335,6 +329,13 @@ public sealed class PeopleImport(MobileIdDbContext db, AccessPolicy access, Audi
             return AppError.BadRequest($"The CSV file cannot be read at line {line}: check its quotes and delimiters.");
         }
     }
+
+    /// <summary>A header the import cannot use: reported like a rejected row (its line) and under <c>errors.header</c>.</summary>
+    private static AppError HeaderError(int line, string message) =>
+        new(StatusCodes.Status400BadRequest, ErrorCodes.ValidationFailed, "Import rejected",
+            $"The CSV header is not usable, so nothing was imported. {message}",
+            new Dictionary<string, string[]> { ["header"] = [message] },
+            new Dictionary<string, object?> { ["rejectedRows"] = new List<RejectedRow> { new(line, null, [message]) } });
 
     private static async Task<string> ReadTextAsync(Stream csv, CancellationToken cancellationToken)
     {
@@ -349,8 +350,9 @@ public sealed class PeopleImport(MobileIdDbContext db, AccessPolicy access, Audi
         }
         catch (DecoderFallbackException)
         {
-            // Note: files saved by spreadsheet programs are often in the ANSI code page; Latin-1 reads them.
-            return Encoding.Latin1.GetString(bytes);
+            // Note: files saved by spreadsheet programs are often in the ANSI code page. Windows-1252
+            // reads them, and Latin-1 files too; Latin-1 alone would turn ’ “ ” – € Š Œ into control characters.
+            return Windows1252.GetString(bytes);
         }
     }
 }
