@@ -77,6 +77,21 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
             return AppError.BadRequest("The request body is missing: this endpoint takes a JSON object.");
         }
 
+        if (BindFailure().Match(bad.Message) is { Success: true } bind)
+        {
+            var type = bind.Groups["type"].Value;
+            var expected = type switch
+            {
+                _ when type.Contains("int", StringComparison.OrdinalIgnoreCase) => "a whole number",
+                _ when type.Contains("Guid", StringComparison.Ordinal) => "an identifier such as 0196a1b2-…",
+                _ when type.Contains("bool", StringComparison.OrdinalIgnoreCase) => "true or false",
+                _ when type.Contains("DateTime", StringComparison.Ordinal) => "a date and time such as 2026-01-31T12:00:00Z",
+                _ => "one of the values this parameter takes",
+            };
+            return AppError.Validation(bind.Groups["name"].Value,
+                $"'{bind.Groups["value"].Value}' is not a valid value for '{bind.Groups["name"].Value}': it must be {expected}.");
+        }
+
         if (bad.Message.StartsWith("Failed to bind parameter", StringComparison.Ordinal) ||
             bad.Message.StartsWith("Required parameter", StringComparison.Ordinal))
         {
@@ -86,6 +101,9 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
 
         return new AppError(bad.StatusCode, ErrorCodes.BadRequest, "Bad request", "The request could not be read.");
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex("^Failed to bind parameter \"(?<type>.+) (?<name>\\w+)\" from \"(?<value>.*)\"\\.$", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex BindFailure();
 
     private static T? FindInner<T>(Exception exception) where T : Exception
     {
