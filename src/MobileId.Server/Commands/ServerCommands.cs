@@ -66,13 +66,13 @@ public static class ServerCommands
         switch (words.FirstOrDefault())
         {
             case "init" when words.Count == 1:
-                return await WithServicesAsync(configuration, output, services => InitAsync(services, output));
+                return await WithServicesAsync(configuration, output, initFirst: false, services => InitAsync(services, output));
             case "admin" when words.Count == 3 && command == "admin api-client" && words[2] == "create":
-                return await WithServicesAsync(configuration, output, services => CreateApiClientAsync(services, options, output, error));
+                return await WithServicesAsync(configuration, output, initFirst: true, services => CreateApiClientAsync(services, options, output, error));
             case "audit" when words.Count == 2 && words[1] == "verify":
-                return await WithServicesAsync(configuration, output, services => VerifyAuditAsync(services, output, error));
+                return await WithServicesAsync(configuration, output, initFirst: true, services => VerifyAuditAsync(services, output, error));
             case "import" when words.Count == 3 && words[1] == "people":
-                return await WithServicesAsync(configuration, output, services => ImportPeopleAsync(services, words[2], output, error));
+                return await WithServicesAsync(configuration, output, initFirst: true, services => ImportPeopleAsync(services, words[2], output, error));
             case "help" or "--help" or "-h":
                 await output.WriteLineAsync(Usage);
                 return 0;
@@ -83,7 +83,7 @@ public static class ServerCommands
         }
     }
 
-    private static async Task<int> WithServicesAsync(List<string> configuration, TextWriter output, Func<IServiceProvider, Task<int>> run)
+    private static async Task<int> WithServicesAsync(List<string> configuration, TextWriter output, bool initFirst, Func<IServiceProvider, Task<int>> run)
     {
         var builder = MobileIdServer.CreateBuilder([.. configuration]);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
@@ -91,7 +91,8 @@ public static class ServerCommands
         await using var scope = app.Services.CreateAsyncScope();
         var services = scope.ServiceProvider;
         services.GetRequiredService<AuditTrail>().SourceOverride = "cli@" + Environment.MachineName;
-        if (run.Method.Name != nameof(InitAsync))
+        // Note: the init command runs InitService itself; `run` is a lambda, so its method name cannot tell.
+        if (initFirst)
         {
             // Every command works on a fresh data directory: init first (idempotent).
             var result = await services.GetRequiredService<InitService>().RunAsync(output, CancellationToken.None);
