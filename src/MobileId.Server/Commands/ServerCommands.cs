@@ -26,9 +26,35 @@ public static class ServerCommands
           import people FILE.csv                 Import people from CSV; all rows or none, with a report of rejected rows.
         """;
 
-    private static readonly string[] Commands = ["init", "admin", "audit", "import", "help", "--help", "-h"];
+    /// <summary>
+    /// True when the arguments name a command, known or not, anywhere after configuration options
+    /// (<c>--Key value</c>, <c>--Key=value</c>, <c>/Key value</c>, <c>Key=value</c>). An unknown word is a
+    /// command too, so that a mistyped command is reported (exit 2) instead of starting the server.
+    /// </summary>
+    public static bool IsCommand(string[] args)
+    {
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (args[i] is "--help" or "-h")
+            {
+                return true;
+            }
 
-    public static bool IsCommand(string[] args) => args.Length > 0 && Commands.Contains(args[0], StringComparer.Ordinal);
+            if (args[i].StartsWith('-') || args[i].StartsWith('/'))
+            {
+                if (!args[i].Contains('=', StringComparison.Ordinal))
+                {
+                    i++;
+                }
+            }
+            else if (!args[i].Contains('=', StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
     {
@@ -48,7 +74,7 @@ public static class ServerCommands
 
                 options[args[i]] = args[++i];
             }
-            else if (args[i].StartsWith("--", StringComparison.Ordinal))
+            else if (args[i].StartsWith("--", StringComparison.Ordinal) && args[i] != "--help")
             {
                 configuration.Add(args[i]);
                 if (!args[i].Contains('=', StringComparison.Ordinal) && i + 1 < args.Length)
