@@ -127,6 +127,55 @@ public sealed partial class ServerCommandsTests : IAsyncLifetime
         Assert.False(File.Exists(Path.Combine(_database.Directory, "mobileid.db")), "An unknown command must not touch the database.");
     }
 
+    [Theory]
+    [InlineData("--help")]
+    [InlineData("-h")]
+    [InlineData("help")]
+    public async Task Run_Help_Exits0AndPrintsUsage(string help)
+    {
+        // Act
+        var result = await CommandLine.RunAsync(help);
+
+        // Assert
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.Contains("Usage:", result.Output, StringComparison.Ordinal);
+        Assert.Equal("", result.Error);
+    }
+
+    [Theory]
+    [InlineData(true, "init")]
+    [InlineData(true, "audit", "verify")]
+    [InlineData(true, "frobnicate")]
+    [InlineData(true, "--MobileId:DataDirectory", "data2", "init")]
+    [InlineData(true, "--MobileId:DataDirectory=data2", "audit", "verify")]
+    [InlineData(true, "--urls", "http://127.0.0.1:5081", "import", "people", "people.csv")]
+    [InlineData(true, "--help")]
+    [InlineData(false)]
+    [InlineData(false, "--urls", "http://127.0.0.1:5081")]
+    [InlineData(false, "--urls=http://127.0.0.1:5081", "--MobileId:DataDirectory", "data2")]
+    [InlineData(false, "/urls", "http://127.0.0.1:5081")]
+    [InlineData(false, "urls=http://127.0.0.1:5081")]
+    public void IsCommand_Arguments_TellACommandFromServing(bool expected, params string[] args)
+    {
+        // Act
+        var isCommand = MobileId.Server.Commands.ServerCommands.IsCommand(args);
+
+        // Assert
+        Assert.Equal(expected, isCommand);
+    }
+
+    [Fact]
+    public async Task Init_ConfigurationBeforeTheCommand_RunsInit()
+    {
+        // Act
+        var result = await CommandLine.RunAsync(DataDirectory, "init");
+
+        // Assert
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.Contains("MobileId is initialised.", result.Output, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(_database.Directory, "mobileid.db")));
+    }
+
     [Fact]
     public async Task ImportPeople_GoodFile_Exits0AndThePeopleExist()
     {
