@@ -145,6 +145,35 @@ public abstract class AuditChainTests<TFixture>(TFixture fixture) where TFixture
     }
 
     [Fact]
+    public async Task Verify_WhileAuditedWritesGoOn_NeverReportsTampering()
+    {
+        // Arrange: four writers append to the chain while the verifier runs again and again.
+        var suffix = Guid.NewGuid().ToString("N")[..8];
+        var writers = Enumerable.Range(0, 4).Select(w => Task.Run(async () =>
+        {
+            for (var i = 0; i < 15; i++)
+            {
+                await App.CreatePersonAsync($"live{w}x{i}.{suffix}");
+            }
+        })).ToList();
+        var all = Task.WhenAll(writers);
+
+        // Act
+        var verifications = new List<AuditVerification>();
+        while (!all.IsCompleted)
+        {
+            verifications.Add(await VerifyAsync(App));
+        }
+
+        await all;
+        verifications.Add(await VerifyAsync(App));
+
+        // Assert
+        Assert.True(verifications.Count >= 3, $"Only {verifications.Count} verifications overlapped the writes.");
+        Assert.All(verifications, v => Assert.True(v.Intact, v.Message));
+    }
+
+    [Fact]
     public async Task SaveChanges_ChangeRefusedByTheDatabase_LeavesNoAuditRecord()
     {
         // Arrange: a second person with the same logon name breaks the unique index at SaveChanges.
@@ -248,6 +277,27 @@ public abstract class AuditChainTests<TFixture>(TFixture fixture) where TFixture
             (db, last) => db.Database.ExecuteSqlAsync($"DELETE FROM audit_records WHERE \"Sequence\" = {last}"),
             last => last,
             "missing");
+    }
+
+    [Fact]
+    public async Task Verify_ForgedRecordAppendedPastTheHead_FailsNamingIt()
+    {
+        // A well-formed record, chained to the last one, but written without moving the chain head.
+        await TamperAndAssertAsync(
+            async (db, last) =>
+            {
+                var previous = await db.AuditRecords.AsNoTracking().SingleAsync(r => r.Sequence == last);
+                var forged = new AuditRecord
+                {
+                    Sequence = last + 1, OccurredAt = AuditChain.Truncate(DateTime.UtcNow), ActorKind = "system", ActorName = "init",
+                    Action = "person.created", Outcome = AuditOutcome.Success, PreviousHash = previous.Hash, Hash = "",
+                };
+                forged.Hash = AuditChain.ComputeHash(forged);
+                db.AuditRecords.Add(forged);
+                await db.SaveChangesAsync();
+            },
+            last => last + 1,
+            "outside the chain");
     }
 
     /// <summary>
