@@ -26,9 +26,35 @@ public static class ServerCommands
           import people FILE.csv                 Import people from CSV; all rows or none, with a report of rejected rows.
         """;
 
-    private static readonly string[] Commands = ["init", "admin", "audit", "import", "help", "--help", "-h"];
+    /// <summary>
+    /// True when the arguments name a command, known or not, anywhere after configuration options
+    /// (<c>--Key value</c>, <c>--Key=value</c>, <c>/Key value</c>, <c>Key=value</c>). An unknown word is a
+    /// command too, so that a mistyped command is reported (exit 2) instead of starting the server.
+    /// </summary>
+    public static bool IsCommand(string[] args)
+    {
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (args[i] is "--help" or "-h")
+            {
+                return true;
+            }
 
-    public static bool IsCommand(string[] args) => args.Length > 0 && Commands.Contains(args[0], StringComparer.Ordinal);
+            if (args[i].StartsWith('-') || args[i].StartsWith('/'))
+            {
+                if (!args[i].Contains('=', StringComparison.Ordinal))
+                {
+                    i++;
+                }
+            }
+            else if (!args[i].Contains('=', StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
     {
@@ -48,7 +74,7 @@ public static class ServerCommands
 
                 options[args[i]] = args[++i];
             }
-            else if (args[i].StartsWith("--", StringComparison.Ordinal))
+            else if (args[i].StartsWith("--", StringComparison.Ordinal) && args[i] != "--help")
             {
                 configuration.Add(args[i]);
                 if (!args[i].Contains('=', StringComparison.Ordinal) && i + 1 < args.Length)
@@ -66,13 +92,13 @@ public static class ServerCommands
         switch (words.FirstOrDefault())
         {
             case "init" when words.Count == 1:
-                return await WithServicesAsync(configuration, output, services => InitAsync(services, output));
+                return await WithServicesAsync(configuration, output, initFirst: false, services => InitAsync(services, output));
             case "admin" when words.Count == 3 && command == "admin api-client" && words[2] == "create":
-                return await WithServicesAsync(configuration, output, services => CreateApiClientAsync(services, options, output, error));
+                return await WithServicesAsync(configuration, output, initFirst: true, services => CreateApiClientAsync(services, options, output, error));
             case "audit" when words.Count == 2 && words[1] == "verify":
-                return await WithServicesAsync(configuration, output, services => VerifyAuditAsync(services, output, error));
+                return await WithServicesAsync(configuration, output, initFirst: true, services => VerifyAuditAsync(services, output, error));
             case "import" when words.Count == 3 && words[1] == "people":
-                return await WithServicesAsync(configuration, output, services => ImportPeopleAsync(services, words[2], output, error));
+                return await WithServicesAsync(configuration, output, initFirst: true, services => ImportPeopleAsync(services, words[2], output, error));
             case "help" or "--help" or "-h":
                 await output.WriteLineAsync(Usage);
                 return 0;
@@ -83,7 +109,7 @@ public static class ServerCommands
         }
     }
 
-    private static async Task<int> WithServicesAsync(List<string> configuration, TextWriter output, Func<IServiceProvider, Task<int>> run)
+    private static async Task<int> WithServicesAsync(List<string> configuration, TextWriter output, bool initFirst, Func<IServiceProvider, Task<int>> run)
     {
         var builder = MobileIdServer.CreateBuilder([.. configuration]);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
@@ -91,7 +117,8 @@ public static class ServerCommands
         await using var scope = app.Services.CreateAsyncScope();
         var services = scope.ServiceProvider;
         services.GetRequiredService<AuditTrail>().SourceOverride = "cli@" + Environment.MachineName;
-        if (run.Method.Name != nameof(InitAsync))
+        // Note: the init command runs InitService itself; `run` is a lambda, so its method name cannot tell.
+        if (initFirst)
         {
             // Every command works on a fresh data directory: init first (idempotent).
             var result = await services.GetRequiredService<InitService>().RunAsync(output, CancellationToken.None);

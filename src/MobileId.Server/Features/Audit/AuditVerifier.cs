@@ -10,10 +10,16 @@ public sealed class AuditVerifier(MobileIdDbContext db)
 {
     public async Task<AuditVerification> VerifyAsync(CancellationToken cancellationToken)
     {
+        // Note: the head is read first and only the records up to it are walked. Records and the head
+        // move in one transaction, so every record up to this head is committed; records appended while
+        // the walk runs are newer than this verification, not missing from it.
+        var head = await db.AuditHeads.AsNoTracking().SingleAsync(h => h.Id == 1, cancellationToken);
+        var last = head.LastSequence;
         var previousHash = AuditChain.Genesis;
         long expected = 1;
         long count = 0;
-        await foreach (var record in db.AuditRecords.AsNoTracking().OrderBy(r => r.Sequence).AsAsyncEnumerable().WithCancellation(cancellationToken))
+        await foreach (var record in db.AuditRecords.AsNoTracking().Where(r => r.Sequence <= last).OrderBy(r => r.Sequence)
+                           .AsAsyncEnumerable().WithCancellation(cancellationToken))
         {
             count++;
             if (record.Sequence != expected)
@@ -39,17 +45,27 @@ public sealed class AuditVerifier(MobileIdDbContext db)
             expected++;
         }
 
-        var head = await db.AuditHeads.AsNoTracking().SingleAsync(h => h.Id == 1, cancellationToken);
-        if (head.LastSequence != count)
+        if (count != last)
         {
-            return Broken(count, count + 1, head.LastSequence > count
-                ? $"Audit records #{count + 1} to #{head.LastSequence} are missing: the log ends early (deleted)."
-                : $"The audit chain head says {head.LastSequence} records but {count} exist.");
+            return Broken(count, count + 1, $"Audit records #{count + 1} to #{last} are missing: the log ends early (deleted).");
         }
 
         if (head.LastHash != previousHash)
         {
             return Broken(count, count, $"Audit record #{count} is not the record the chain head recorded (replaced).");
+        }
+
+        // Records past the head are fine only if the head has moved on to them since: the head is read
+        // after them, so a record appended meanwhile is already covered.
+        if (await db.AuditRecords.Where(r => r.Sequence > last).MaxAsync(r => (long?)r.Sequence, cancellationToken) is { } newest)
+        {
+            var now = await db.AuditHeads.AsNoTracking().Where(h => h.Id == 1).Select(h => h.LastSequence).SingleAsync(cancellationToken);
+            if (newest > now)
+            {
+                var first = await db.AuditRecords.Where(r => r.Sequence > now).MinAsync(r => r.Sequence, cancellationToken);
+                return Broken(count, first,
+                    $"Audit record #{first} is past the end of the chain (the head says {now} records): it was added outside the chain.");
+            }
         }
 
         return new AuditVerification(true, count, null, $"Audit chain intact: {count} records, head {previousHash}.", previousHash);
