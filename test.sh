@@ -14,10 +14,10 @@ set -euo pipefail
 # Debian packages the test suite needs. Append here.
 PACKAGES=(
     postgresql      # initdb/pg_ctl/postgres for the throwaway test cluster (+ psql)
-    openssl         # OCSP interop tests: `openssl ocsp` makes requests and verifies responses
-    gnutls-bin      # ocsptool: the second OCSP client in the interop tests
+    openssl
     curl
     ca-certificates
+    gnutls-bin      # ocsptool: the second OCSP client in the OCSP interop tests
 )
 
 cd "$(dirname "$0")"
