@@ -17,6 +17,7 @@ PACKAGES=(
     openssl
     curl
     ca-certificates
+    gnutls-bin      # ocsptool: the second OCSP client in the OCSP interop tests
 )
 
 cd "$(dirname "$0")"

@@ -76,9 +76,10 @@ public static class CertificateFactory
     /// <param name="notBefore">Start of validity.</param>
     /// <param name="urls">The issuing CA's CRL, OCSP and CA-issuers addresses.</param>
     /// <param name="serial">The serial number (from <see cref="SerialNumbers.Create"/>), so the caller can record it first.</param>
+    /// <param name="extra">Further extensions a special profile needs (e.g. id-pkix-ocsp-nocheck), added after the others.</param>
     /// <returns>The certificate.</returns>
     public static X509Certificate2 IssueLeaf(X509Certificate2 issuer, ISigningKey issuerKey, PublicKey subjectKey, LeafProfile profile,
-        DateTimeOffset notBefore, CaUrls urls, byte[] serial)
+        DateTimeOffset notBefore, CaUrls urls, byte[] serial, IEnumerable<X509Extension>? extra = null)
     {
         if (profile.ExtendedKeyUsages.Contains("2.5.29.37.0"))
         {
@@ -111,6 +112,11 @@ public static class CertificateFactory
 
         request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(subjectKey, false));
         AddIssuerLinks(request, issuer, urls);
+        foreach (var extension in extra ?? [])
+        {
+            request.CertificateExtensions.Add(extension);
+        }
+
         return request.Create(issuer.SubjectName, new SigningKeyGenerator(issuerKey), notBefore, Clip(notBefore + profile.Validity, issuer), serial);
     }
 
