@@ -134,6 +134,13 @@ public sealed partial class AuthorizationMatrixTests(SqliteAppFixture fixture) :
                 using var response = await client.SendAsync(request);
                 requests++;
                 var failure = await CheckAsync(response, expected);
+                if (failure is null && expected.Code == ErrorCodes.OutOfScope &&
+                    (await response.Content.ReadAsStringAsync()).Contains(target.Logon, StringComparison.OrdinalIgnoreCase))
+                {
+                    // PRODUCT.md §2: a caller sees only the people in scope, so the refusal must not name the person.
+                    failure = $"the out_of_scope refusal reveals the logon name of {target.Name}";
+                }
+
                 if (failure is null && row.VerifyAsync is not null)
                 {
                     failure = await row.VerifyAsync(context, await response.Content.ReadAsStringAsync());
