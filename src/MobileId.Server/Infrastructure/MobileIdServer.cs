@@ -48,6 +48,7 @@ public static class MobileIdServer
                 {
                     StatusCodes.Status404NotFound => ErrorCodes.NotFound,
                     StatusCodes.Status405MethodNotAllowed => ErrorCodes.BadRequest,
+                    StatusCodes.Status415UnsupportedMediaType => ErrorCodes.UnsupportedMediaType,
                     StatusCodes.Status401Unauthorized => ErrorCodes.Unauthenticated,
                     >= 500 => ErrorCodes.InternalError,
                     _ => ErrorCodes.BadRequest,
