@@ -61,7 +61,7 @@ public sealed class AccessPolicy(MobileIdDbContext db)
         }
 
         var coverage = await CoverageAsync(caller, workflow, cancellationToken);
-        return coverage.Covers(target.Id, target.GroupId) ? null : OutOfScope(workflow, target.LogonName);
+        return coverage.Covers(target.Id, target.GroupId) ? null : OutOfScope(workflow);
     }
 
     /// <summary>Checks that a group (where a person is added or moved to) lies inside the caller's scope.</summary>
@@ -113,8 +113,9 @@ public sealed class AccessPolicy(MobileIdDbContext db)
     public static AppError WorkflowNotGranted(Workflow workflow) => AppError.Forbidden(ErrorCodes.WorkflowNotGranted,
         $"None of your roles grants the '{workflow.DisplayName()}' workflow.");
 
-    public static AppError OutOfScope(Workflow workflow, string logonName) => AppError.Forbidden(ErrorCodes.OutOfScope,
-        $"'{logonName}' is outside the scope of your roles for '{workflow.DisplayName()}'.");
+    /// <summary>Note: names no one, because a caller may not learn anything about a person outside its scope (PRODUCT.md §2).</summary>
+    public static AppError OutOfScope(Workflow workflow) => AppError.Forbidden(ErrorCodes.OutOfScope,
+        $"That person is outside the scope of your roles for '{workflow.DisplayName()}'.");
 
     public static AppError AllScopeRequired(Workflow workflow) => AppError.Forbidden(ErrorCodes.AllScopeRequired,
         $"'{workflow.DisplayName()}' changes apply to everyone, so they need a role that grants it with scope All.");

@@ -20,7 +20,7 @@ public static class PeopleApi
         people.MapGet("/{id:guid}/photo", GetPhoto).WithName("GetPersonPhoto").RequiresWorkflow(Workflow.FindPerson);
         people.MapPut("/{id:guid}/photo", SetPhoto).WithName("SetPersonPhoto")
             .WithSummary("Uploads a PNG or JPEG photo as the raw request body.")
-            .Accepts<byte[]>("image/png", "image/jpeg")
+            .Accepts<byte[]>("image/png", "image/jpeg", "application/octet-stream")
             .WithMetadata(new UploadEndpointMetadata()).RequiresWorkflow(Workflow.EditPerson);
         people.MapDelete("/{id:guid}/photo", DeletePhoto).WithName("DeletePersonPhoto").RequiresWorkflow(Workflow.EditPerson);
         people.MapPost("/{id:guid}/password", ResetPassword).WithName("ResetPassword")
@@ -28,7 +28,7 @@ public static class PeopleApi
             .RequiresWorkflow(Workflow.EditPerson);
         people.MapPost("/import", Import).WithName("ImportPeople")
             .WithSummary("Imports a CSV file (text/csv body). All rows are written, or none and a report of the rejected rows.")
-            .Accepts<string>("text/csv")
+            .Accepts<string>("text/csv", "text/plain", "application/csv")
             .WithMetadata(new UploadEndpointMetadata()).RequiresWorkflow(Workflow.AddPerson);
 
         var groups = app.MapGroup("/api/v1/groups").WithTags("People");

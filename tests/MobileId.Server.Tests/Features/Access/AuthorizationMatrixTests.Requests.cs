@@ -1,0 +1,226 @@
+using System.Net.Http.Headers;
+using System.Text;
+using MobileId.Server.Features.People;
+
+namespace MobileId.Server.Tests.Features.Access;
+
+/// <summary>
+/// The matrix's sample requests, one row per endpoint. Each is valid and repeatable when access is
+/// granted: names are fresh, updates resend current values, deletes get a fresh object first.
+/// </summary>
+public sealed partial class AuthorizationMatrixTests
+{
+    private static readonly Expectation Ok = new(200, null, "allowed");
+    private static readonly Expectation Created = new(201, null, "allowed");
+    private static readonly Expectation NoContent = new(204, null, "allowed");
+
+    private static readonly byte[] Png = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 0x0D, 0x49, 0x48, 0x44, 0x52];
+
+    private static readonly Dictionary<string, MatrixRow> Rows = new(StringComparer.Ordinal)
+    {
+        // Sign-in: anonymous and RequiresCaller endpoints.
+        ["POST /api/v1/auth/sign-in"] = new(TargetKind.None, Ok,
+            r => Json(HttpMethod.Post, "/api/v1/auth/sign-in", new { logonName = r.World.SignInLogon, password = r.World.SignInPassword })),
+        ["POST /api/v1/auth/sign-out"] = new(TargetKind.None, NoContent, _ => Send(HttpMethod.Post, "/api/v1/auth/sign-out")),
+        ["POST /api/v1/auth/change-password"] = new(TargetKind.None,
+            new Expectation(400, ErrorCodes.BadRequest, "passes access control; an API client has no password to change"),
+            _ => Json(HttpMethod.Post, "/api/v1/auth/change-password", new { currentPassword = "not-a-password", newPassword = "Another-Long-Password-1" })),
+        ["GET /api/v1/me"] = new(TargetKind.None, Ok, _ => Send(HttpMethod.Get, "/api/v1/me"), VerifyAsync: VerifyMeAsync),
+
+        // Edit Roles.
+        ["GET /api/v1/roles/"] = new(TargetKind.None, Ok, _ => Send(HttpMethod.Get, "/api/v1/roles")),
+        ["POST /api/v1/roles/"] = new(TargetKind.None, Created,
+            r => Json(HttpMethod.Post, "/api/v1/roles", new { name = "mx-role-" + r.Unique, scope = "Department", workflows = new[] { "FindPerson" } }),
+            VerifyAsync: async (r, _) => CreatedWhenAllowed(r, await ExistsAsync(r, db => db.Roles.AnyAsync(x => x.Name == "mx-role-" + r.Unique)))),
+        ["PUT /api/v1/roles/{id:guid}"] = new(TargetKind.None, Ok, async r =>
+            {
+                var id = await FreshRoleAsync(r);
+                return await Json(HttpMethod.Put, $"/api/v1/roles/{id}",
+                    new { name = "mx-fresh-" + r.Unique, description = "changed", scope = "Department", workflows = new[] { "FindPerson", "AddPerson" } });
+            },
+            VerifyAsync: async (r, _) => ChangedWhenAllowed(r, await ExistsAsync(r, db => db.Roles.AnyAsync(x => x.Name == "mx-fresh-" + r.Unique && x.Description == "changed")))),
+        ["DELETE /api/v1/roles/{id:guid}"] = new(TargetKind.None, NoContent,
+            async r => await Send(HttpMethod.Delete, $"/api/v1/roles/{await FreshRoleAsync(r)}"),
+            VerifyAsync: async (r, _) => DeletedWhenAllowed(r, await ExistsAsync(r, db => db.Roles.AnyAsync(x => x.Name == "mx-fresh-" + r.Unique)))),
+        ["PUT /api/v1/people/{id:guid}/roles"] = new(TargetKind.Person, Ok, async r =>
+            {
+                var roles = await r.App.WithServicesAsync(s => s.GetRequiredService<MobileIdDbContext>().PersonRoles
+                    .Where(x => x.PersonId == r.Target.Id).Select(x => x.Role!.Name).ToListAsync());
+                return await Json(HttpMethod.Put, $"/api/v1/people/{r.Target.Id}/roles", new { roles });
+            }),
+
+        // API clients.
+        ["GET /api/v1/api-clients/"] = new(TargetKind.None, Ok, _ => Send(HttpMethod.Get, "/api/v1/api-clients")),
+        ["POST /api/v1/api-clients/"] = new(TargetKind.None, Created,
+            r => Json(HttpMethod.Post, "/api/v1/api-clients", new { name = "mx-client-" + r.Unique, role = "Cardholder", scope = "Self", personId = r.World.Self.Id }),
+            VerifyAsync: async (r, _) => CreatedWhenAllowed(r, await ExistsAsync(r, db => db.ApiClients.AnyAsync(x => x.Name == "mx-client-" + r.Unique)))),
+        ["DELETE /api/v1/api-clients/{id:guid}"] = new(TargetKind.None, NoContent, async r =>
+            {
+                var created = await r.App.WithServicesAsync(s => s.GetRequiredService<ApiClientsService>().CreateAsync(Caller.System("test"),
+                    new CreateApiClientRequest("mx-fresh-" + r.Unique, "Cardholder", Scope.Self, r.World.Self.Id), CancellationToken.None));
+                Assert.True(created.IsSuccess, created.Error?.Detail);
+                return await Send(HttpMethod.Delete, $"/api/v1/api-clients/{created.Value!.Client.Id}");
+            },
+            VerifyAsync: async (r, _) => DeletedWhenAllowed(r, await ExistsAsync(r, db => db.ApiClients.AnyAsync(x => x.Name == "mx-fresh-" + r.Unique)))),
+
+        // People.
+        ["GET /api/v1/people/"] = new(TargetKind.PeopleList, Ok,
+            _ => Send(HttpMethod.Get, "/api/v1/people?q=" + MatrixWorld.TargetLogonPrefix), VerifyAsync: VerifyPeopleListAsync),
+        ["GET /api/v1/people/{id:guid}"] = new(TargetKind.Person, Ok, r => Send(HttpMethod.Get, $"/api/v1/people/{r.Target.Id}"),
+            VerifyAsync: (r, body) => Task.FromResult(!r.Expected.Succeeds || Id(body) == r.Target.Id ? null : $"the response is not {r.Target.Name}: {body}")),
+        ["POST /api/v1/people/"] = new(TargetKind.NewInGroup, Created,
+            r => Json(HttpMethod.Post, "/api/v1/people",
+                new PersonInput("made." + r.Unique, "Made", "Person", null, null, r.Target.GroupId, null, null, null, null)),
+            VerifyAsync: async (r, _) => CreatedWhenAllowed(r, await ExistsAsync(r, db => db.People.AnyAsync(x => x.LogonName == "made." + r.Unique)))),
+        ["PUT /api/v1/people/{id:guid}"] = new(TargetKind.Person, Ok, async r =>
+            {
+                var p = await r.App.WithServicesAsync(s => s.GetRequiredService<MobileIdDbContext>().People.AsNoTracking().SingleAsync(x => x.Id == r.Target.Id));
+                return await Json(HttpMethod.Put, $"/api/v1/people/{p.Id}",
+                    new PersonInput(p.LogonName, p.FirstName, p.LastName, p.Email, p.Mobile, p.GroupId, p.EmployeeId, p.JobTitle, p.Organization, p.Status, p.Version));
+            }),
+        ["GET /api/v1/people/{id:guid}/photo"] = new(TargetKind.Person, Ok, async r =>
+            {
+                await EnsurePhotoAsync(r);
+                return await Send(HttpMethod.Get, $"/api/v1/people/{r.Target.Id}/photo");
+            }),
+        ["PUT /api/v1/people/{id:guid}/photo"] = new(TargetKind.Person, NoContent, r =>
+            {
+                var content = new ByteArrayContent(Png);
+                content.Headers.ContentType = new MediaTypeHeaderValue("image/png");
+                return Task.FromResult(new HttpRequestMessage(HttpMethod.Put, $"/api/v1/people/{r.Target.Id}/photo") { Content = content });
+            }),
+        ["DELETE /api/v1/people/{id:guid}/photo"] = new(TargetKind.Person, NoContent, async r =>
+            {
+                await EnsurePhotoAsync(r);
+                return await Send(HttpMethod.Delete, $"/api/v1/people/{r.Target.Id}/photo");
+            }),
+        ["POST /api/v1/people/{id:guid}/password"] = new(TargetKind.Person, Ok,
+            r => Send(HttpMethod.Post, $"/api/v1/people/{r.Target.Id}/password"), TargetRolesMustBeHeld: true),
+        ["POST /api/v1/people/import"] = new(TargetKind.ImportInGroup, Ok, r =>
+            {
+                var csv = $"logonName,lastName,group\nmade.{r.Unique},Imported,{r.World.GroupPaths[r.Target.GroupId]}\n";
+                return Task.FromResult(new HttpRequestMessage(HttpMethod.Post, "/api/v1/people/import")
+                {
+                    Content = new StringContent(csv, Encoding.UTF8, "text/csv"),
+                });
+            },
+            VerifyAsync: async (r, body) =>
+                r.Expected.Status == 400 && !body.Contains("outside the scope", StringComparison.Ordinal)
+                    ? $"the rejected row does not say it is outside the scope: {body}"
+                    : CreatedWhenAllowed(r, await ExistsAsync(r, db => db.People.AnyAsync(x => x.LogonName == "made." + r.Unique)))),
+
+        // Groups.
+        ["GET /api/v1/groups/"] = new(TargetKind.GroupList, Ok, _ => Send(HttpMethod.Get, "/api/v1/groups"), VerifyAsync: VerifyGroupListAsync),
+        ["POST /api/v1/groups/"] = new(TargetKind.NewInGroup, Created,
+            r => Json(HttpMethod.Post, "/api/v1/groups", new { name = "mx-group-" + r.Unique, parentId = r.Target.GroupId }),
+            VerifyAsync: async (r, _) => CreatedWhenAllowed(r, await ExistsAsync(r, db => db.Groups.AnyAsync(x => x.Name == "mx-group-" + r.Unique)))),
+
+        // Operation Settings.
+        ["GET /api/v1/settings/"] = new(TargetKind.None, Ok, _ => Send(HttpMethod.Get, "/api/v1/settings")),
+        ["PUT /api/v1/settings/"] = new(TargetKind.None, Ok,
+            _ => Json(HttpMethod.Put, "/api/v1/settings", new { values = new Dictionary<string, object> { ["logLevel"] = 2 } })),
+
+        // Audit.
+        ["GET /api/v1/audit/"] = new(TargetKind.AuditList, Ok,
+            r => Send(HttpMethod.Get, $"/api/v1/audit?personId={r.Target.Id}"), VerifyAsync: VerifyAuditListAsync),
+        ["GET /api/v1/audit/verify"] = new(TargetKind.None, Ok, _ => Send(HttpMethod.Get, "/api/v1/audit/verify"),
+            VerifyAsync: (r, body) => Task.FromResult(!r.Expected.Succeeds || Parse(body).GetProperty("intact").GetBoolean() ? null : $"the chain is not intact: {body}")),
+    };
+
+    private static Task<HttpRequestMessage> Send(HttpMethod method, string path) => Task.FromResult(new HttpRequestMessage(method, path));
+
+    private static Task<HttpRequestMessage> Json(HttpMethod method, string path, object body) =>
+        Task.FromResult(new HttpRequestMessage(method, path) { Content = JsonContent.Create(body, options: MobileIdApp.Json) });
+
+    private static JsonElement Parse(string body) => JsonDocument.Parse(body).RootElement;
+
+    private static Guid? Id(string body) => Parse(body).TryGetProperty("id", out var id) ? id.GetGuid() : null;
+
+    private static Task<bool> ExistsAsync(MatrixRequest r, Func<MobileIdDbContext, Task<bool>> query) =>
+        r.App.WithServicesAsync(s => query(s.GetRequiredService<MobileIdDbContext>()));
+
+    /// <summary>Something is created exactly when the request succeeds: a refused request leaves nothing behind.</summary>
+    private static string? CreatedWhenAllowed(MatrixRequest r, bool exists) =>
+        exists == r.Expected.Succeeds ? null : exists ? "the object was created although the request was refused" : "the object was not created";
+
+    private static string? ChangedWhenAllowed(MatrixRequest r, bool changed) =>
+        changed == r.Expected.Succeeds ? null : changed ? "the object changed although the request was refused" : "the object did not change";
+
+    private static string? DeletedWhenAllowed(MatrixRequest r, bool exists) =>
+        exists != r.Expected.Succeeds ? null : exists ? "the object was not deleted" : "the object was deleted although the request was refused";
+
+    private static async Task<Guid> FreshRoleAsync(MatrixRequest r)
+    {
+        var created = await r.App.WithServicesAsync(s => s.GetRequiredService<RolesService>().CreateAsync(Caller.System("test"),
+            new RoleInput("mx-fresh-" + r.Unique, null, Scope.Department, [Workflow.FindPerson], null, null), CancellationToken.None));
+        Assert.True(created.IsSuccess, created.Error?.Detail);
+        return created.Value!.Id;
+    }
+
+    private static async Task EnsurePhotoAsync(MatrixRequest r)
+    {
+        var error = await r.App.WithServicesAsync(s => s.GetRequiredService<PeopleService>().SetPhotoAsync(
+            Caller.System("test"), r.Target.Id, "image/png", Png, CancellationToken.None));
+        Assert.Null(error);
+    }
+
+    private static Task<string?> VerifyMeAsync(MatrixRequest r, string body)
+    {
+        if (!r.Expected.Succeeds)
+        {
+            return Task.FromResult<string?>(null);
+        }
+
+        var grants = Parse(body).GetProperty("grants").EnumerateArray()
+            .Select(g => $"{g.GetProperty("workflow").GetString()}:{g.GetProperty("scope").GetString()}").Order(StringComparer.Ordinal).ToList();
+        var expected = r.Role.Workflows.Select(w => $"{w}:{r.Scope}").Order(StringComparer.Ordinal).ToList();
+        return Task.FromResult(grants.SequenceEqual(expected)
+            ? null
+            : $"/me lists grants [{string.Join(", ", grants)}], the role with the client's scope gives [{string.Join(", ", expected)}]");
+    }
+
+    private static Task<string?> VerifyPeopleListAsync(MatrixRequest r, string body)
+    {
+        if (!r.Expected.Succeeds)
+        {
+            return Task.FromResult<string?>(null);
+        }
+
+        var listed = Parse(body).GetProperty("items").EnumerateArray().Select(p => p.GetProperty("id").GetGuid()).ToHashSet();
+        var expected = r.World.Targets.Where(t => r.World.Covers(r.Scope, t)).ToList();
+        var wrong = r.World.Targets.Where(t => listed.Contains(t.Id) != expected.Contains(t)).Select(t => listed.Contains(t.Id) ? $"+{t}" : $"-{t}").ToList();
+        return Task.FromResult(wrong.Count == 0 && listed.Count == expected.Count
+            ? null
+            : $"the search should list exactly [{string.Join(", ", expected)}]; wrongly listed (+) or missing (-): [{string.Join(", ", wrong)}], {listed.Count} listed");
+    }
+
+    private static Task<string?> VerifyGroupListAsync(MatrixRequest r, string body)
+    {
+        if (!r.Expected.Succeeds)
+        {
+            return Task.FromResult<string?>(null);
+        }
+
+        var listed = Parse(body).EnumerateArray().Select(g => g.GetProperty("id").GetGuid()).ToHashSet();
+        var wrong = r.World.Groups.Where(g => listed.Contains(g) != r.World.ListsGroup(r.Scope, g))
+            .Select(g => (listed.Contains(g) ? "+" : "-") + r.World.GroupPaths[g]).ToList();
+        return Task.FromResult(wrong.Count == 0 ? null : $"groups wrongly listed (+) or missing (-): [{string.Join(", ", wrong)}]");
+    }
+
+    private static Task<string?> VerifyAuditListAsync(MatrixRequest r, string body)
+    {
+        if (!r.Expected.Succeeds)
+        {
+            return Task.FromResult<string?>(null);
+        }
+
+        var page = Parse(body);
+        var total = page.GetProperty("total").GetInt32();
+        var others = page.GetProperty("items").EnumerateArray().Count(i => i.GetProperty("targetPersonId").GetString() != r.Target.Id.ToString("D"));
+        var covered = r.World.Covers(r.Scope, r.Target);
+        return Task.FromResult(
+            covered && (total == 0 || others > 0) ? $"expected the records about {r.Target} only, got {total} records of which {others} about others"
+            : !covered && total > 0 ? $"{r.Target} is outside scope {r.Scope} but {total} audit records about the person are listed"
+            : null);
+    }
+}

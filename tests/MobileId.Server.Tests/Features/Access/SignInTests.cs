@@ -1,0 +1,389 @@
+using Microsoft.AspNetCore.Http.Metadata;
+using Microsoft.AspNetCore.Mvc.Testing;
+using MobileId.Server.Features.People;
+using MobileId.Server.Features.Setup;
+
+namespace MobileId.Server.Tests.Features.Access;
+
+/// <summary>Password sign-in, lockout, bearer secrets and the rule against privilege escalation (PRODUCT.md §2, §13).</summary>
+public abstract class SignInTests<TFixture>(TFixture fixture) where TFixture : AppFixture
+{
+    private const string SessionCookieName = "MobileId.Session";
+
+    private MobileIdApp App => fixture.App;
+
+    public static TheoryData<string> BadSecrets() => new()
+    {
+        "garbage",
+        "mid_",
+        "mid_" + new string('0', 32) + "_" + new string('A', 43),
+        "mid_0f8fad5bd9cb469fa16570867728950e_" + new string('A', 43),
+    };
+
+    [Fact]
+    public async Task SignIn_FirstAdministratorWithGeneratedPassword_MustChangePasswordBeforeAnyWorkflow()
+    {
+        // Arrange: the administrator that init created, given a generated password as an operator's reset does.
+        var admin = await App.WithServicesAsync(s => s.GetRequiredService<MobileIdDbContext>().People.AsNoTracking()
+            .SingleAsync(p => p.LogonName == InitService.AdministratorLogon));
+        var reset = await App.WithServicesAsync(s => s.GetRequiredService<SignInService>().ResetPasswordAsync(
+            Caller.System("test"), admin.Id, s.GetRequiredService<AccessPolicy>(), CancellationToken.None));
+        Assert.True(reset.IsSuccess, reset.Error?.Detail);
+        var temporary = reset.Value!.Password;
+        using var browser = App.CreateClient(new WebApplicationFactoryClientOptions { HandleCookies = true });
+
+        // Act
+        using var signIn = await SignInAsync(browser, "admin", temporary);
+
+        // Assert: signed in, but every workflow endpoint refuses until the password is changed; /me answers.
+        Assert.Equal(HttpStatusCode.OK, signIn.StatusCode);
+        Assert.True((await MobileIdApp.ReadJsonAsync(signIn)).GetProperty("mustChangePassword").GetBoolean());
+        var oldCookie = SessionCookie(signIn);
+        var gated = ApiEndpoints.Of(App).Where(e => e.Rule is { Anonymous: false, DuringPasswordChange: false }).ToList();
+        Assert.True(gated.Count >= 20, $"Only {gated.Count} workflow endpoints found.");
+        var notGated = new List<string>();
+        foreach (var endpoint in gated)
+        {
+            using var response = await browser.SendAsync(AnyRequest(endpoint, admin.Id));
+            var body = await response.Content.ReadAsStringAsync();
+            if (response.StatusCode != HttpStatusCode.Forbidden || !body.Contains($"\"code\":\"{ErrorCodes.PasswordChangeRequired}\"", StringComparison.Ordinal))
+            {
+                notGated.Add($"{endpoint.Key}: {(int)response.StatusCode} {body}");
+            }
+        }
+
+        Assert.True(notGated.Count == 0, "Answered without password_change_required:\n" + string.Join("\n", notGated));
+        var me = await MobileIdApp.ReadJsonAsync(await browser.GetAsync("/api/v1/me"));
+        Assert.True(me.GetProperty("mustChangePassword").GetBoolean());
+        Assert.Equal(admin.Id, me.GetProperty("id").GetGuid());
+        using (var oldSession = CookieClient(oldCookie))
+        {
+            Assert.Equal(HttpStatusCode.OK, (await oldSession.GetAsync("/api/v1/me")).StatusCode);
+        }
+
+        // Act + Assert: the password rules, each with its message; a refused change leaves the requirement in place.
+        await AssertPasswordRefusedAsync(browser, "not-the-password", "Another-Long-Password-1", "currentPassword", "current password is incorrect");
+        await AssertPasswordRefusedAsync(browser, temporary, "Short-1", "newPassword", "at least 12 characters");
+        await AssertPasswordRefusedAsync(browser, temporary, temporary, "newPassword", "must differ from the current one");
+        await AssertPasswordRefusedAsync(browser, temporary, "Super-ADMIN-secret-42", "newPassword", "must not contain your logon name");
+        await MobileIdApp.AssertProblemAsync(await browser.GetAsync("/api/v1/people"), 403, ErrorCodes.PasswordChangeRequired);
+
+        var newPassword = "Correct-Horse-" + Guid.NewGuid().ToString("N")[..12];
+        using var changed = await browser.PostAsJsonAsync("/api/v1/auth/change-password", new { currentPassword = temporary, newPassword });
+        Assert.Equal(HttpStatusCode.NoContent, changed.StatusCode);
+
+        // Assert: the new session works everywhere, the session from before the change does not, nor does the old password.
+        Assert.Equal(HttpStatusCode.OK, (await browser.GetAsync("/api/v1/people")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await browser.GetAsync("/api/v1/settings")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await browser.GetAsync("/api/v1/audit/verify")).StatusCode);
+        Assert.False((await MobileIdApp.ReadJsonAsync(await browser.GetAsync("/api/v1/me"))).GetProperty("mustChangePassword").GetBoolean());
+        using (var oldSession = CookieClient(oldCookie))
+        {
+            await MobileIdApp.AssertProblemAsync(await oldSession.GetAsync("/api/v1/me"), 401, ErrorCodes.Unauthenticated);
+            await MobileIdApp.AssertProblemAsync(await oldSession.GetAsync("/api/v1/people"), 401, ErrorCodes.Unauthenticated);
+        }
+
+        using var other = App.CreateClient(new WebApplicationFactoryClientOptions { HandleCookies = false });
+        await MobileIdApp.AssertProblemAsync(await SignInAsync(other, "admin", temporary), 401, ErrorCodes.Unauthenticated);
+        using var again = await SignInAsync(other, "admin", newPassword);
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        Assert.False((await MobileIdApp.ReadJsonAsync(again)).GetProperty("mustChangePassword").GetBoolean());
+    }
+
+    [Fact]
+    public async Task SignIn_FiveWrongPasswords_RefusesEvenTheRightPasswordAndAudits()
+    {
+        // Arrange
+        var (person, password) = await PersonWithPasswordAsync("Cardholder");
+        using var client = App.CreateClient(new WebApplicationFactoryClientOptions { HandleCookies = false });
+        Assert.Equal(HttpStatusCode.OK, (await SignInAsync(client, person.LogonName, password)).StatusCode);
+        for (var i = 1; i <= 5; i++)
+        {
+            await MobileIdApp.AssertProblemAsync(await SignInAsync(client, person.LogonName, $"wrong-password-{i}"), 401, ErrorCodes.Unauthenticated);
+        }
+
+        // Act
+        using var response = await SignInAsync(client, person.LogonName, password);
+
+        // Assert
+        await MobileIdApp.AssertProblemAsync(response, 401, ErrorCodes.Unauthenticated);
+        using var auditor = await App.AdminClientAsync();
+        var records = (await MobileIdApp.ReadJsonAsync(await auditor.GetAsync($"/api/v1/audit?action=signin.failed&personId={person.Id}")))
+            .GetProperty("items").EnumerateArray().Select(r => r.GetProperty("details").GetString()!).Reverse().ToList();
+        Assert.Equal(6, records.Count);
+        Assert.All(records.Take(4), d => Assert.Contains("\"wrong password\"", d, StringComparison.Ordinal));
+        Assert.Contains("account locked for", records[4], StringComparison.Ordinal);
+        Assert.Contains("account locked after repeated failures", records[5], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SignIn_FourWrongPasswordsThenTheRightOne_SignsInAndStartsCountingAgain()
+    {
+        // Arrange
+        var (person, password) = await PersonWithPasswordAsync("Cardholder");
+        using var client = App.CreateClient(new WebApplicationFactoryClientOptions { HandleCookies = false });
+
+        for (var round = 0; round < 2; round++)
+        {
+            for (var i = 1; i <= 4; i++)
+            {
+                await MobileIdApp.AssertProblemAsync(await SignInAsync(client, person.LogonName, $"wrong-password-{i}"), 401, ErrorCodes.Unauthenticated);
+            }
+
+            // Act
+            using var response = await SignInAsync(client, person.LogonName, password);
+
+            // Assert: eight failures in all, but never five in a row.
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+    }
+
+    [Fact]
+    public async Task SignIn_DisabledPerson_Returns401AndEndsTheSession()
+    {
+        // Arrange
+        var (person, password) = await PersonWithPasswordAsync("Cardholder");
+        using var client = App.CreateClient(new WebApplicationFactoryClientOptions { HandleCookies = false });
+        using var before = await SignInAsync(client, person.LogonName, password);
+        Assert.Equal(HttpStatusCode.OK, before.StatusCode);
+        using var session = CookieClient(SessionCookie(before));
+        Assert.Equal(HttpStatusCode.OK, (await session.GetAsync("/api/v1/me")).StatusCode);
+        var disabled = await App.WithServicesAsync(s => s.GetRequiredService<PeopleService>().UpdateAsync(Caller.System("test"), person.Id,
+            new PersonInput(person.LogonName, person.FirstName, person.LastName, null, null, null, null, null, null, PersonStatus.Disabled),
+            CancellationToken.None));
+        Assert.True(disabled.IsSuccess, disabled.Error?.Detail);
+
+        // Act
+        using var response = await SignInAsync(client, person.LogonName, password);
+
+        // Assert
+        await MobileIdApp.AssertProblemAsync(response, 401, ErrorCodes.Unauthenticated);
+        await MobileIdApp.AssertProblemAsync(await session.GetAsync("/api/v1/me"), 401, ErrorCodes.Unauthenticated);
+        Assert.True(await FailedSignInAuditedAsync(person.Id, "account disabled"));
+    }
+
+    [Fact]
+    public async Task SignIn_NoRoleAllowsPasswordLogon_Returns401()
+    {
+        // Arrange: no role at all, then only a role for certificate logon.
+        var (person, password) = await PersonWithPasswordAsync();
+        var certificateOnly = "Certificate only " + Guid.NewGuid().ToString("N")[..8];
+        var role = await App.WithServicesAsync(s => s.GetRequiredService<RolesService>().CreateAsync(Caller.System("test"),
+            new RoleInput(certificateOnly, null, Scope.Self, [Workflow.FindPerson], AllowPasswordLogon: false, AllowCertificateLogon: true),
+            CancellationToken.None));
+        Assert.True(role.IsSuccess, role.Error?.Detail);
+        using var client = App.CreateClient(new WebApplicationFactoryClientOptions { HandleCookies = false });
+
+        // Act + Assert
+        await MobileIdApp.AssertProblemAsync(await SignInAsync(client, person.LogonName, password), 401, ErrorCodes.Unauthenticated);
+        await AssignAsync(person.Id, certificateOnly);
+        await MobileIdApp.AssertProblemAsync(await SignInAsync(client, person.LogonName, password), 401, ErrorCodes.Unauthenticated);
+        Assert.True(await FailedSignInAuditedAsync(person.Id, "no role of the person allows password logon"));
+
+        // The password was right all along: a role that allows password logon lets the person in.
+        await AssignAsync(person.Id, certificateOnly, "Cardholder");
+        Assert.Equal(HttpStatusCode.OK, (await SignInAsync(client, person.LogonName, password)).StatusCode);
+    }
+
+    [Theory]
+    [MemberData(nameof(BadSecrets))]
+    public async Task Bearer_GarbageSecret_Returns401Unauthenticated(string secret)
+    {
+        // Arrange
+        using var client = App.CreateClient(new WebApplicationFactoryClientOptions { HandleCookies = false });
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", secret);
+
+        // Act
+        using var response = await client.GetAsync("/api/v1/me");
+
+        // Assert
+        await MobileIdApp.AssertProblemAsync(response, 401, ErrorCodes.Unauthenticated);
+        Assert.Equal("Bearer", response.Headers.WwwAuthenticate.ToString());
+    }
+
+    [Fact]
+    public async Task Bearer_SecretOfDeletedClientOrWithOneCharacterChanged_Returns401Unauthenticated()
+    {
+        // Arrange
+        var (person, _) = await PersonWithPasswordAsync("Cardholder");
+        using var client = await App.ClientForAsync("Cardholder", Scope.Self, person.Id);
+        using var me = await client.GetAsync("/api/v1/me");
+        Assert.Equal(HttpStatusCode.OK, me.StatusCode);
+        var clientId = (await MobileIdApp.ReadJsonAsync(me)).GetProperty("id").GetGuid();
+        var secret = client.DefaultRequestHeaders.Authorization!.Parameter!;
+        using var tampered = App.CreateClient(new WebApplicationFactoryClientOptions { HandleCookies = false });
+        tampered.DefaultRequestHeaders.Authorization = new("Bearer", secret[..^1] + (secret[^1] == 'A' ? 'B' : 'A'));
+        await MobileIdApp.AssertProblemAsync(await tampered.GetAsync("/api/v1/me"), 401, ErrorCodes.Unauthenticated);
+        using var admin = await App.AdminClientAsync();
+
+        // Act
+        using var deleted = await admin.DeleteAsync($"/api/v1/api-clients/{clientId}");
+
+        // Assert
+        Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+        await MobileIdApp.AssertProblemAsync(await client.GetAsync("/api/v1/me"), 401, ErrorCodes.Unauthenticated);
+        await MobileIdApp.AssertProblemAsync(await client.GetAsync("/api/v1/people"), 401, ErrorCodes.Unauthenticated);
+    }
+
+    [Fact]
+    public async Task AssignRolesAndCreateApiClient_HelpdeskClient_Returns403WorkflowNotGranted()
+    {
+        // Arrange: Helpdesk does not grant Edit Roles at all, so the request stops before any escalation check.
+        var (target, _) = await PersonWithPasswordAsync("Cardholder");
+        using var helpdesk = await App.ClientForAsync("Helpdesk", Scope.All);
+
+        // Act
+        using var assign = await helpdesk.PutAsJsonAsync($"/api/v1/people/{target.Id}/roles", new { roles = new[] { "Cardholder", "Administrator" } });
+        using var create = await helpdesk.PostAsJsonAsync("/api/v1/api-clients", new { name = "helpdesk-made", role = "Administrator", scope = "All" });
+
+        // Assert
+        await MobileIdApp.AssertProblemAsync(assign, 403, ErrorCodes.WorkflowNotGranted);
+        await MobileIdApp.AssertProblemAsync(create, 403, ErrorCodes.WorkflowNotGranted);
+        Assert.Equal(["Cardholder"], await RolesOfAsync(target.Id));
+        Assert.False(await App.WithServicesAsync(s => s.GetRequiredService<MobileIdDbContext>().ApiClients.AnyAsync(c => c.Name == "helpdesk-made")));
+    }
+
+    [Fact]
+    public async Task AssignRolesAndCreateApiClient_EditRolesWithoutTheAdministratorsWorkflows_Returns403PrivilegeEscalation()
+    {
+        // Arrange: a helpdesk lead may edit roles, but holds only the Helpdesk workflows besides.
+        var lead = "Helpdesk lead " + Guid.NewGuid().ToString("N")[..8];
+        var helpdesk = InitService.BuiltInRoles.Single(r => r.Name == "Helpdesk");
+        var role = await App.WithServicesAsync(s => s.GetRequiredService<RolesService>().CreateAsync(Caller.System("test"),
+            new RoleInput(lead, null, Scope.All, [.. helpdesk.Workflows, Workflow.EditRoles], null, null), CancellationToken.None));
+        Assert.True(role.IsSuccess, role.Error?.Detail);
+        var (target, _) = await PersonWithPasswordAsync("Cardholder");
+        using var client = await App.ClientForAsync(lead, Scope.All);
+        var name = "lead-made-" + Guid.NewGuid().ToString("N")[..8];
+
+        // Act
+        using var assignAdministrator = await client.PutAsJsonAsync($"/api/v1/people/{target.Id}/roles", new { roles = new[] { "Cardholder", "Administrator" } });
+        using var createAdministrator = await client.PostAsJsonAsync("/api/v1/api-clients", new { name, role = "Administrator", scope = "All" });
+
+        // Assert: refused; handing out what the lead does hold still works.
+        await MobileIdApp.AssertProblemAsync(assignAdministrator, 403, ErrorCodes.PrivilegeEscalation);
+        await MobileIdApp.AssertProblemAsync(createAdministrator, 403, ErrorCodes.PrivilegeEscalation);
+        Assert.Equal(["Cardholder"], await RolesOfAsync(target.Id));
+        using var assignHelpdesk = await client.PutAsJsonAsync($"/api/v1/people/{target.Id}/roles", new { roles = new[] { "Cardholder", "Helpdesk" } });
+        Assert.Equal(HttpStatusCode.OK, assignHelpdesk.StatusCode);
+        Assert.Equal(["Cardholder", "Helpdesk"], await RolesOfAsync(target.Id));
+        using var createHelpdesk = await client.PostAsJsonAsync("/api/v1/api-clients", new { name, role = "Helpdesk", scope = "All" });
+        Assert.Equal(HttpStatusCode.Created, createHelpdesk.StatusCode);
+    }
+
+    [Fact]
+    public async Task AssignRoles_AdministratorWithDepartmentScope_CannotHandOutAdministrator()
+    {
+        // Arrange
+        var department = await App.CreateGroupAsync("Department " + Guid.NewGuid().ToString("N")[..8]);
+        var operatorPerson = await App.CreatePersonAsync("dept.op." + Guid.NewGuid().ToString("N")[..8], department, null, "Cardholder");
+        var colleague = await App.CreatePersonAsync("dept.colleague." + Guid.NewGuid().ToString("N")[..8], department, null, "Cardholder");
+        using var client = await App.ClientForAsync("Administrator", Scope.Department, operatorPerson.Id);
+
+        // Act
+        using var administrator = await client.PutAsJsonAsync($"/api/v1/people/{colleague.Id}/roles", new { roles = new[] { "Cardholder", "Administrator" } });
+        using var securityOfficer = await client.PutAsJsonAsync($"/api/v1/people/{colleague.Id}/roles", new { roles = new[] { "Security Officer" } });
+
+        // Assert: roles with scope All are beyond a Department scope; Self-scoped roles are not.
+        await MobileIdApp.AssertProblemAsync(administrator, 403, ErrorCodes.PrivilegeEscalation);
+        await MobileIdApp.AssertProblemAsync(securityOfficer, 403, ErrorCodes.PrivilegeEscalation);
+        Assert.Equal(["Cardholder"], await RolesOfAsync(colleague.Id));
+        using var none = await client.PutAsJsonAsync($"/api/v1/people/{colleague.Id}/roles", new { roles = Array.Empty<string>() });
+        Assert.Equal(HttpStatusCode.OK, none.StatusCode);
+        Assert.Empty(await RolesOfAsync(colleague.Id));
+    }
+
+    [Fact]
+    public async Task CreateAndUpdateRole_AdministratorWithDepartmentScope_Returns403AllScopeRequired()
+    {
+        // Arrange
+        var department = await App.CreateGroupAsync("Department " + Guid.NewGuid().ToString("N")[..8]);
+        var operatorPerson = await App.CreatePersonAsync("dept.admin." + Guid.NewGuid().ToString("N")[..8], department, null, "Cardholder");
+        using var client = await App.ClientForAsync("Administrator", Scope.Department, operatorPerson.Id);
+        var existing = await App.WithServicesAsync(s => s.GetRequiredService<MobileIdDbContext>().Roles.AsNoTracking().SingleAsync(r => r.Name == "Cardholder"));
+        var name = "Department role " + Guid.NewGuid().ToString("N")[..8];
+
+        // Act
+        using var create = await client.PostAsJsonAsync("/api/v1/roles", new { name, scope = "Self", workflows = new[] { "FindPerson" } });
+        using var update = await client.PutAsJsonAsync($"/api/v1/roles/{existing.Id}",
+            new { name = "Cardholder", scope = "Self", workflows = new[] { "FindPerson", "IssueDevice", "RequestMyId" } });
+        using var list = await client.GetAsync("/api/v1/roles");
+
+        // Assert: role definitions apply to everyone; listing them is still allowed.
+        await MobileIdApp.AssertProblemAsync(create, 403, ErrorCodes.AllScopeRequired);
+        await MobileIdApp.AssertProblemAsync(update, 403, ErrorCodes.AllScopeRequired);
+        Assert.Equal(HttpStatusCode.OK, list.StatusCode);
+        var roles = await App.WithServicesAsync(s => s.GetRequiredService<MobileIdDbContext>().Roles.AsNoTracking().ToListAsync());
+        Assert.DoesNotContain(roles, r => r.Name == name);
+        Assert.Equal(existing.Workflows.Order(), roles.Single(r => r.Name == "Cardholder").Workflows.Order());
+    }
+
+    private static Task<HttpResponseMessage> SignInAsync(HttpClient client, string logonName, string password) =>
+        client.PostAsJsonAsync("/api/v1/auth/sign-in", new { logonName, password });
+
+    private static async Task AssertPasswordRefusedAsync(HttpClient client, string current, string next, string field, string message)
+    {
+        using var response = await client.PostAsJsonAsync("/api/v1/auth/change-password", new { currentPassword = current, newPassword = next });
+        var problem = await MobileIdApp.AssertProblemAsync(response, 400, ErrorCodes.ValidationFailed);
+        var messages = problem.GetProperty("errors").GetProperty(field).EnumerateArray().Select(m => m.GetString()).ToList();
+        Assert.Contains(messages, m => m!.Contains(message, StringComparison.Ordinal));
+    }
+
+    /// <summary>The session cookie a sign-in set, as a <c>Cookie</c> header value.</summary>
+    private static string SessionCookie(HttpResponseMessage response)
+    {
+        var cookies = response.Headers.TryGetValues("Set-Cookie", out var values) ? values : [];
+        var session = cookies.Select(c => c.Split(';')[0]).Where(c => c.StartsWith(SessionCookieName, StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(session);
+        return string.Join("; ", session);
+    }
+
+    private HttpClient CookieClient(string cookie)
+    {
+        var client = App.CreateClient(new WebApplicationFactoryClientOptions { HandleCookies = false });
+        client.DefaultRequestHeaders.Add("Cookie", cookie);
+        return client;
+    }
+
+    /// <summary>
+    /// Any request to the endpoint: access is decided before the body is read. Note: the content type
+    /// must be one the endpoint accepts, or routing answers 415 before access is checked.
+    /// </summary>
+    private static HttpRequestMessage AnyRequest(ApiEndpoint endpoint, Guid id)
+    {
+        var request = new HttpRequestMessage(new HttpMethod(endpoint.Method), endpoint.PathWith(id));
+        if (endpoint.Method is "POST" or "PUT")
+        {
+            var accepts = endpoint.Endpoint.Metadata.GetMetadata<IAcceptsMetadata>()?.ContentTypes;
+            request.Content = new StringContent("{}", System.Text.Encoding.UTF8, accepts is { Count: > 0 } ? accepts[0] : "application/json");
+        }
+
+        return request;
+    }
+
+    private async Task<(PersonView Person, string Password)> PersonWithPasswordAsync(params string[] roles)
+    {
+        var person = await App.CreatePersonAsync("signin." + Guid.NewGuid().ToString("N")[..12], null, null, roles);
+        var password = "Pass-" + Guid.NewGuid().ToString("N");
+        await App.SetPasswordAsync(person.Id, password);
+        return (person, password);
+    }
+
+    private async Task AssignAsync(Guid personId, params string[] roles)
+    {
+        var result = await App.WithServicesAsync(s => s.GetRequiredService<RolesService>().AssignAsync(Caller.System("test"), personId, roles, CancellationToken.None));
+        Assert.True(result.IsSuccess, result.Error?.Detail);
+    }
+
+    private Task<List<string>> RolesOfAsync(Guid personId) =>
+        App.WithServicesAsync(s => s.GetRequiredService<MobileIdDbContext>().PersonRoles.Where(r => r.PersonId == personId)
+            .Select(r => r.Role!.Name).OrderBy(n => n).ToListAsync());
+
+    private Task<bool> FailedSignInAuditedAsync(Guid personId, string reason) =>
+        App.WithServicesAsync(s => s.GetRequiredService<MobileIdDbContext>().AuditRecords
+            .AnyAsync(r => r.Action == "signin.failed" && r.TargetPersonId == personId && r.Details!.Contains(reason)));
+}
+
+public sealed class SqliteSignInTests(SqliteAppFixture fixture) : SignInTests<SqliteAppFixture>(fixture), IClassFixture<SqliteAppFixture>;
+
+public sealed class PostgresSignInTests(PostgresAppFixture fixture) : SignInTests<PostgresAppFixture>(fixture), IClassFixture<PostgresAppFixture>;
