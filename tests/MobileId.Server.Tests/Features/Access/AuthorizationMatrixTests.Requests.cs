@@ -125,6 +125,10 @@ public sealed partial class AuthorizationMatrixTests
             r => Send(HttpMethod.Get, $"/api/v1/audit?personId={r.Target.Id}"), VerifyAsync: VerifyAuditListAsync),
         ["GET /api/v1/audit/verify"] = new(TargetKind.None, Ok, _ => Send(HttpMethod.Get, "/api/v1/audit/verify"),
             VerifyAsync: (r, body) => Task.FromResult(!r.Expected.Succeeds || Parse(body).GetProperty("intact").GetBoolean() ? null : $"the chain is not intact: {body}")),
+
+        // Certificate Authorities.
+        ["GET /api/v1/authorities"] = new(TargetKind.None, Ok, _ => Send(HttpMethod.Get, "/api/v1/authorities"),
+            VerifyAsync: (r, body) => Task.FromResult(!r.Expected.Succeeds || Parse(body).GetArrayLength() == 2 ? null : $"expected the two CAs: {body}")),
     };
 
     private static Task<HttpRequestMessage> Send(HttpMethod method, string path) => Task.FromResult(new HttpRequestMessage(method, path));
