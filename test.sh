@@ -17,6 +17,8 @@ PACKAGES=(
     openssl
     curl
     ca-certificates
+    softhsm2        # PKCS#11 token for Pkcs11KeyStore tests (/usr/lib/softhsm/libsofthsm2.so, softhsm2-util)
+    opensc          # pkcs11-tool, to list token objects from outside the process
 )
 
 cd "$(dirname "$0")"
