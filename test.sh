@@ -18,6 +18,8 @@ PACKAGES=(
     curl
     ca-certificates
     gnutls-bin      # ocsptool: the second OCSP client in the OCSP interop tests
+    softhsm2        # PKCS#11 token for Pkcs11KeyStore tests (/usr/lib/softhsm/libsofthsm2.so, softhsm2-util)
+    opensc          # pkcs11-tool, to list token objects from outside the process
 )
 
 cd "$(dirname "$0")"

@@ -1,0 +1,359 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using Net.Pkcs11Interop.Common;
+using Net.Pkcs11Interop.HighLevelAPI;
+
+namespace MobileId.Pki.Keys;
+
+/// <summary>
+/// Private keys inside a PKCS#11 token (an HSM, or SoftHSM2 for tests). Keys are generated in the
+/// token as sensitive, non-extractable token objects and are only ever used through C_Sign;
+/// archived keys are wrapped with AES-256-GCM under a non-extractable key in the same token.
+/// </summary>
+/// <remarks>
+/// The store connects on first use and tries again after a failed attempt, so that a server can
+/// start before its HSM answers; <see cref="Check"/> reports what is wrong meanwhile. A PIN the
+/// token rejected is not tried again by the same instance.
+/// It is safe to use from many threads.
+/// </remarks>
+public sealed class Pkcs11KeyStore : IKeyStore, IDisposable
+{
+    private const string Magic = "MIDP1";
+    private const int KekBytes = 32;
+    private const int NonceSize = 12;
+    private const int TagSize = 16;
+    private readonly Pkcs11KeyStoreOptions _options;
+    private readonly string _pin;
+    private readonly Lock _gate = new();
+    private Pkcs11Connection? _connection;
+    private (byte[] Id, IObjectHandle Handle)? _kek;
+    private KeyStoreException? _pinFailure;
+    private bool _disposed;
+
+    /// <summary>Prepares a store; nothing is loaded until the first operation or <see cref="Check"/>.</summary>
+    /// <param name="options">The module and token.</param>
+    /// <param name="userPin">The token's user PIN (not the SO PIN).</param>
+    /// <exception cref="KeyStoreException">An option is missing.</exception>
+    public Pkcs11KeyStore(Pkcs11KeyStoreOptions options, string userPin)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (string.IsNullOrWhiteSpace(options.LibraryPath))
+        {
+            throw new KeyStoreException("No PKCS#11 library is configured: set LibraryPath to the module's full path, e.g. /usr/lib/softhsm/libsofthsm2.so.");
+        }
+
+        if (string.IsNullOrEmpty(options.TokenLabel) && options.SlotId is null)
+        {
+            throw new KeyStoreException("No PKCS#11 token is configured: set TokenLabel (or SlotId).");
+        }
+
+        if (string.IsNullOrEmpty(userPin))
+        {
+            throw new KeyStoreException($"No user PIN is configured for PKCS#11 token {options.TokenDescription}.");
+        }
+
+        if (string.IsNullOrEmpty(options.KekLabel))
+        {
+            throw new KeyStoreException("KekLabel must not be empty.");
+        }
+
+        _options = options;
+        _pin = userPin;
+    }
+
+    /// <inheritdoc />
+    public string Kind => "pkcs11";
+
+    /// <inheritdoc />
+    /// <exception cref="KeyStoreException">The token cannot be reached or refused to generate the key.</exception>
+    public ISigningKey Generate(string label, KeyAlgorithm algorithm)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(label);
+        var id = RandomNumberGenerator.GetBytes(16);
+        var f = Pkcs11Connection.Factories.ObjectAttributeFactory;
+        List<IObjectAttribute> publicTemplate =
+        [
+            f.Create(CKA.CKA_TOKEN, true),
+            f.Create(CKA.CKA_PRIVATE, false),
+            f.Create(CKA.CKA_VERIFY, true),
+            f.Create(CKA.CKA_ENCRYPT, false),
+            f.Create(CKA.CKA_WRAP, false),
+            f.Create(CKA.CKA_LABEL, label),
+            f.Create(CKA.CKA_ID, id),
+        ];
+        List<IObjectAttribute> privateTemplate =
+        [
+            f.Create(CKA.CKA_TOKEN, true),
+            f.Create(CKA.CKA_PRIVATE, true),
+            f.Create(CKA.CKA_SENSITIVE, true),
+            f.Create(CKA.CKA_EXTRACTABLE, false),
+            f.Create(CKA.CKA_SIGN, true),
+            f.Create(CKA.CKA_DECRYPT, false),
+            f.Create(CKA.CKA_UNWRAP, false),
+            f.Create(CKA.CKA_DERIVE, false),
+            f.Create(CKA.CKA_LABEL, label),
+            f.Create(CKA.CKA_ID, id),
+        ];
+        CKM mechanism;
+        if (algorithm.IsEcdsa())
+        {
+            mechanism = CKM.CKM_EC_KEY_PAIR_GEN;
+            publicTemplate.Add(f.Create(CKA.CKA_EC_PARAMS, Pkcs11Encoding.CurveParameters(algorithm)));
+        }
+        else
+        {
+            mechanism = CKM.CKM_RSA_PKCS_KEY_PAIR_GEN;
+            publicTemplate.Add(f.Create(CKA.CKA_MODULUS_BITS, (ulong)algorithm.RsaBits()));
+            publicTemplate.Add(f.Create(CKA.CKA_PUBLIC_EXPONENT, new byte[] { 0x01, 0x00, 0x01 }));
+        }
+
+        return Run($"generating a {algorithm} key", session =>
+        {
+            using var generate = Pkcs11Connection.Factories.MechanismFactory.Create(mechanism);
+            session.GenerateKeyPair(generate, publicTemplate, privateTemplate, out var publicHandle, out var privateHandle);
+            var publicKey = Pkcs11Encoding.ReadPublicKey(session, publicHandle, algorithm);
+            return new Pkcs11SigningKey(this, Convert.ToHexStringLower(id), algorithm, publicKey, privateHandle);
+        });
+    }
+
+    /// <inheritdoc />
+    public ISigningKey Open(string keyId)
+    {
+        ArgumentNullException.ThrowIfNull(keyId);
+        if (keyId.Length is 0 or > 128 || keyId.Length % 2 != 0 || !keyId.All(char.IsAsciiHexDigit))
+        {
+            throw new KeyStoreException($"'{keyId}' is not a PKCS#11 key identifier (the hex of a CKA_ID).");
+        }
+
+        var id = Convert.FromHexString(keyId);
+        return Run($"opening key {keyId}", session =>
+        {
+            var privateHandle = FindOne(session, CKO.CKO_PRIVATE_KEY, id, keyId);
+            var publicHandle = FindOne(session, CKO.CKO_PUBLIC_KEY, id, keyId);
+            var algorithm = Pkcs11Encoding.ReadAlgorithm(session, publicHandle);
+            var publicKey = Pkcs11Encoding.ReadPublicKey(session, publicHandle, algorithm);
+            return new Pkcs11SigningKey(this, Convert.ToHexStringLower(id), algorithm, publicKey, privateHandle);
+        });
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// The blob is <c>MIDP1 | len | KEK CKA_ID | nonce(12) | ciphertext | tag(16)</c>; the header and
+    /// the context are the GCM additional data, so both are authenticated (NIST SP 800-38D §5.2.1).
+    /// </remarks>
+    public byte[] Wrap(ReadOnlySpan<byte> plaintext, string context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var data = plaintext.ToArray();
+        try
+        {
+            return Run<byte[]>("wrapping data", session =>
+            {
+                var (kekId, kek) = Kek(session);
+                var header = Header(kekId);
+                var nonce = RandomNumberGenerator.GetBytes(NonceSize);
+                using var parameters = Pkcs11Connection.Factories.MechanismParamsFactory.CreateCkGcmParams(nonce, NonceSize * 8, Aad(header, context), TagSize * 8);
+                using var gcm = Pkcs11Connection.Factories.MechanismFactory.Create(CKM.CKM_AES_GCM, parameters);
+                var sealedData = session.Encrypt(gcm, kek, data);
+                return [.. header, .. nonce, .. sealedData];
+            });
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(data);
+        }
+    }
+
+    /// <inheritdoc />
+    public byte[] Unwrap(ReadOnlySpan<byte> blob, string context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var magic = Encoding.ASCII.GetBytes(Magic);
+        if (blob.Length < magic.Length + 1 || !blob[..magic.Length].SequenceEqual(magic)
+            || blob.Length < magic.Length + 1 + blob[magic.Length] + NonceSize + TagSize)
+        {
+            throw new KeyStoreException("The data is not a MobileId PKCS#11 key-store blob.");
+        }
+
+        var kekId = blob.Slice(magic.Length + 1, blob[magic.Length]).ToArray();
+        var header = blob[..(magic.Length + 1 + kekId.Length)].ToArray();
+        var nonce = blob.Slice(header.Length, NonceSize).ToArray();
+        var sealedData = blob[(header.Length + NonceSize)..].ToArray();
+        return Run("unwrapping data", session =>
+        {
+            var kek = KekById(session, kekId);
+            using var parameters = Pkcs11Connection.Factories.MechanismParamsFactory.CreateCkGcmParams(nonce, NonceSize * 8, Aad(header, context), TagSize * 8);
+            using var gcm = Pkcs11Connection.Factories.MechanismFactory.Create(CKM.CKM_AES_GCM, parameters);
+            try
+            {
+                return session.Decrypt(gcm, kek, sealedData);
+            }
+            catch (Pkcs11Exception ex) when (ex.RV is CKR.CKR_ENCRYPTED_DATA_INVALID or CKR.CKR_ENCRYPTED_DATA_LEN_RANGE or CKR.CKR_DATA_INVALID
+                or CKR.CKR_GENERAL_ERROR)
+            {
+                // Note: PKCS#11 v2.40 reports a GCM tag mismatch as CKR_ENCRYPTED_DATA_INVALID;
+                // SoftHSM2 2.6.1 answers CKR_GENERAL_ERROR instead.
+                throw new KeyStoreException("The wrapped data does not decrypt: it was altered or is used out of context.", ex);
+            }
+        });
+    }
+
+    /// <inheritdoc />
+    public string? Check()
+    {
+        try
+        {
+            return Connection().Check();
+        }
+        catch (KeyStoreException ex)
+        {
+            return ex.Message;
+        }
+        catch (Pkcs11Exception ex)
+        {
+            return $"The PKCS#11 token {_options.TokenDescription} does not answer ({ex.Method}: {ex.RV}).";
+        }
+    }
+
+    /// <summary>Closes the sessions and, when no other store uses it, finalises the module.</summary>
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            _disposed = true;
+            _connection?.Dispose();
+            _connection = null;
+            _kek = null;
+        }
+    }
+
+    /// <summary>Runs an operation on a logged-in session of its own; PKCS#11 errors become <see cref="KeyStoreException"/>.</summary>
+    internal T Run<T>(string what, Func<ISession, T> operation)
+    {
+        try
+        {
+            return Connection().Run(operation);
+        }
+        catch (Pkcs11Exception ex)
+        {
+            throw new KeyStoreException($"PKCS#11 token {_options.TokenDescription} failed {what} ({ex.Method}: {ex.RV}).", ex);
+        }
+    }
+
+    private Pkcs11Connection Connection()
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_connection is not null)
+            {
+                return _connection;
+            }
+
+            if (_pinFailure is not null)
+            {
+                throw new KeyStoreException(_pinFailure.Message, _pinFailure.InnerException);
+            }
+
+            try
+            {
+                return _connection = Pkcs11Connection.Open(_options, _pin);
+            }
+            catch (KeyStoreException ex) when (ex.InnerException is Pkcs11Exception
+            {
+                RV: CKR.CKR_PIN_INCORRECT or CKR.CKR_PIN_LOCKED or CKR.CKR_PIN_LEN_RANGE or CKR.CKR_USER_PIN_NOT_INITIALIZED,
+            })
+            {
+                // Note: a missing module or token is retried on the next call, but a rejected PIN is
+                // not: health checks would otherwise keep logging in with it until the HSM locks the PIN.
+                _pinFailure = ex;
+                throw;
+            }
+        }
+    }
+
+    private static IObjectHandle FindOne(ISession session, CKO objectClass, byte[] id, string keyId)
+    {
+        var f = Pkcs11Connection.Factories.ObjectAttributeFactory;
+        var found = session.FindAllObjects([f.Create(CKA.CKA_CLASS, objectClass), f.Create(CKA.CKA_ID, id)]);
+        var what = objectClass == CKO.CKO_PRIVATE_KEY ? "private" : "public";
+        return found.Count switch
+        {
+            1 => found[0],
+            0 => throw new KeyStoreException($"The {what} key {keyId} is not on the PKCS#11 token."),
+            var n => throw new KeyStoreException($"The PKCS#11 token holds {n} {what} keys with CKA_ID {keyId}; key identifiers must be unique."),
+        };
+    }
+
+    /// <summary>The key-encryption key, found by label or generated inside the token on first use.</summary>
+    /// <remarks>
+    /// Note: two servers sharing an HSM may both create one at the same moment; each blob names its
+    /// KEK, and all servers pick the KEK with the lowest CKA_ID, so both keys keep working.
+    /// </remarks>
+    private (byte[] Id, IObjectHandle Handle) Kek(ISession session)
+    {
+        lock (_gate)
+        {
+            if (_kek is { } cached)
+            {
+                return cached;
+            }
+
+            var f = Pkcs11Connection.Factories.ObjectAttributeFactory;
+            var found = session.FindAllObjects([f.Create(CKA.CKA_CLASS, CKO.CKO_SECRET_KEY), f.Create(CKA.CKA_KEY_TYPE, CKK.CKK_AES),
+                    f.Create(CKA.CKA_LABEL, _options.KekLabel)])
+                .Select(handle => (Id: session.GetAttributeValue(handle, [CKA.CKA_ID])[0].GetValueAsByteArray() ?? [], Handle: handle))
+                .OrderBy(k => Convert.ToHexString(k.Id), StringComparer.Ordinal)
+                .ToList();
+            if (found.Count > 0)
+            {
+                _kek = found[0];
+                return found[0];
+            }
+
+            var id = RandomNumberGenerator.GetBytes(16);
+            using var generate = Pkcs11Connection.Factories.MechanismFactory.Create(CKM.CKM_AES_KEY_GEN);
+            var handle = session.GenerateKey(generate,
+            [
+                f.Create(CKA.CKA_CLASS, CKO.CKO_SECRET_KEY),
+                f.Create(CKA.CKA_KEY_TYPE, CKK.CKK_AES),
+                f.Create(CKA.CKA_VALUE_LEN, (ulong)KekBytes),
+                f.Create(CKA.CKA_TOKEN, true),
+                f.Create(CKA.CKA_PRIVATE, true),
+                f.Create(CKA.CKA_SENSITIVE, true),
+                f.Create(CKA.CKA_EXTRACTABLE, false),
+                f.Create(CKA.CKA_ENCRYPT, true),
+                f.Create(CKA.CKA_DECRYPT, true),
+                f.Create(CKA.CKA_WRAP, false),
+                f.Create(CKA.CKA_UNWRAP, false),
+                f.Create(CKA.CKA_SIGN, false),
+                f.Create(CKA.CKA_LABEL, _options.KekLabel),
+                f.Create(CKA.CKA_ID, id),
+            ]);
+            _kek = (id, handle);
+            return (id, handle);
+        }
+    }
+
+    private IObjectHandle KekById(ISession session, byte[] kekId)
+    {
+        lock (_gate)
+        {
+            if (_kek is { } cached && cached.Id.AsSpan().SequenceEqual(kekId))
+            {
+                return cached.Handle;
+            }
+        }
+
+        var f = Pkcs11Connection.Factories.ObjectAttributeFactory;
+        var found = session.FindAllObjects([f.Create(CKA.CKA_CLASS, CKO.CKO_SECRET_KEY), f.Create(CKA.CKA_ID, kekId)]);
+        return found.Count == 1
+            ? found[0]
+            : throw new KeyStoreException($"The data was wrapped under key-encryption key {Convert.ToHexStringLower(kekId)}, which is not on PKCS#11 token {_options.TokenDescription}.");
+    }
+
+    private static byte[] Header(byte[] kekId) => [.. Encoding.ASCII.GetBytes(Magic), (byte)kekId.Length, .. kekId];
+
+    private static byte[] Aad(byte[] header, string context) => [.. header, .. Encoding.UTF8.GetBytes("wrap:" + context)];
+}
