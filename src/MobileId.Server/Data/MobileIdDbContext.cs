@@ -25,6 +25,9 @@ public abstract class MobileIdDbContext(DbContextOptions options) : DbContext(op
     public DbSet<AuditHead> AuditHeads => Set<AuditHead>();
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
     public DbSet<CertificateAuthorityRecord> CertificateAuthorities => Set<CertificateAuthorityRecord>();
+    public DbSet<IssuedCertificate> IssuedCertificates => Set<IssuedCertificate>();
+    public DbSet<OcspResponderRecord> OcspResponders => Set<OcspResponderRecord>();
+    public DbSet<RevocationEpoch> RevocationEpochs => Set<RevocationEpoch>();
 
     /// <summary>Queues an audit record; the next <c>SaveChanges</c> writes it with the change.</summary>
     public void AddAudit(AuditRecord record) => _pendingAudit.Add(record);
@@ -220,6 +223,34 @@ public abstract class MobileIdDbContext(DbContextOptions options) : DbContext(op
             e.Property(x => x.KeyId).HasMaxLength(128);
             e.Property(x => x.SerialHex).HasMaxLength(40);
             e.HasOne<CertificateAuthorityRecord>().WithMany().HasForeignKey(x => x.ParentId).OnDelete(DeleteBehavior.Restrict);
+        });
+
+        modelBuilder.Entity<IssuedCertificate>(e =>
+        {
+            e.ToTable("issued_certificates");
+            e.Property(x => x.SerialHex).HasMaxLength(40);
+            e.HasIndex(x => new { x.IssuerId, x.SerialHex }).IsUnique();
+            e.HasIndex(x => new { x.IssuerId, x.Status });
+            e.HasIndex(x => x.PersonId);
+            e.Property(x => x.Subject).HasMaxLength(500);
+            e.Property(x => x.Status).HasConversion<string>().HasMaxLength(16);
+            e.HasOne<CertificateAuthorityRecord>().WithMany().HasForeignKey(x => x.IssuerId).OnDelete(DeleteBehavior.Restrict);
+            e.HasOne<Person>().WithMany().HasForeignKey(x => x.PersonId).OnDelete(DeleteBehavior.Restrict);
+        });
+
+        modelBuilder.Entity<OcspResponderRecord>(e =>
+        {
+            e.ToTable("ocsp_responders");
+            e.Property(x => x.KeyId).HasMaxLength(128);
+            e.HasIndex(x => x.IssuerId);
+            e.HasOne<CertificateAuthorityRecord>().WithMany().HasForeignKey(x => x.IssuerId).OnDelete(DeleteBehavior.Restrict);
+        });
+
+        modelBuilder.Entity<RevocationEpoch>(e =>
+        {
+            e.ToTable("revocation_epoch");
+            e.Property(x => x.Id).ValueGeneratedNever();
+            e.HasData(new RevocationEpoch { Id = 1, Value = 0 });
         });
 
         modelBuilder.Entity<AuditHead>(e =>

@@ -37,3 +37,55 @@ public sealed class CertificateAuthorityRecord
     public bool Imported { get; set; }
     public DateTime CreatedAt { get; set; }
 }
+
+public enum CertificateStatus
+{
+    Valid,
+    Revoked,
+
+    /// <summary>Suspended (<c>certificateHold</c>): Disable ID; Enable ID releases it.</summary>
+    OnHold,
+}
+
+/// <summary>A certificate this server issued (or imported as Unmanaged).</summary>
+public sealed class IssuedCertificate
+{
+    public Guid Id { get; set; }
+    public Guid IssuerId { get; set; }
+
+    /// <summary>Upper-case hex of the serial: unique per issuer, the OCSP and CRL key.</summary>
+    public required string SerialHex { get; set; }
+    public required string Subject { get; set; }
+    public Guid? PersonId { get; set; }
+    public required byte[] Der { get; set; }
+    public DateTime NotBefore { get; set; }
+    public DateTime NotAfter { get; set; }
+    public CertificateStatus Status { get; set; }
+    public DateTime? RevokedAt { get; set; }
+
+    /// <summary>RFC 5280 CRLReason code; null for unspecified.</summary>
+    public int? RevocationReason { get; set; }
+    public DateTime CreatedAt { get; set; }
+    public DateTime UpdatedAt { get; set; }
+}
+
+/// <summary>The delegated OCSP responder of a CA: its certificate and key (RFC 6960 §4.2.2.2).</summary>
+public sealed class OcspResponderRecord
+{
+    public Guid Id { get; set; }
+    public Guid IssuerId { get; set; }
+    public required string KeyId { get; set; }
+    public required byte[] CertificateDer { get; set; }
+    public DateTime NotAfter { get; set; }
+    public DateTime CreatedAt { get; set; }
+}
+
+/// <summary>
+/// A counter raised by every revocation, hold and release. Each node polls it to drop cached
+/// OCSP answers, so a change is visible through OCSP on every node within a second.
+/// </summary>
+public sealed class RevocationEpoch
+{
+    public int Id { get; set; }
+    public long Value { get; set; }
+}

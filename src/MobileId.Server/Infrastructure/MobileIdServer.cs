@@ -8,6 +8,7 @@ using MobileId.Server.Features.Access;
 using MobileId.Server.Features.Audit;
 using MobileId.Server.Features.Authorities;
 using MobileId.Server.Features.Health;
+using MobileId.Server.Features.Ocsp;
 using MobileId.Server.Features.People;
 using MobileId.Server.Features.Settings;
 using MobileId.Server.Features.Setup;
@@ -110,6 +111,7 @@ public static class MobileIdServer
         services.AddHostedService<StartupInitializer>();
         services.AddMobileIdHealth();
         services.AddMobileIdPki();
+        services.AddMobileIdOcsp();
         return services;
     }
 
@@ -134,6 +136,7 @@ public static class MobileIdServer
         app.MapSettingsApi();
         app.MapAuditApi();
         app.MapPkiApi();
+        app.MapOcsp();
 
         AccessRules.EnsureEveryApiEndpointHasARule(((IEndpointRouteBuilder)app).DataSources.SelectMany(d => d.Endpoints));
         return app;

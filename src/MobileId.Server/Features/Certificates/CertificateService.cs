@@ -1,0 +1,126 @@
+using System.Security.Cryptography.X509Certificates;
+using MobileId.Pki;
+using MobileId.Pki.Authority;
+using MobileId.Pki.Keys;
+using MobileId.Server.Features.Access;
+using MobileId.Server.Features.Audit;
+using MobileId.Server.Features.Authorities;
+using MobileId.Server.Features.Ocsp;
+using MobileId.Server.Features.Settings;
+
+namespace MobileId.Server.Features.Certificates;
+
+/// <summary>
+/// Issues certificates from this server's CAs and changes their revocation status. Every change
+/// raises the revocation epoch in the same transaction, so OCSP answers follow within a second.
+/// </summary>
+public sealed class CertificateService(
+    MobileIdDbContext db, IKeyStore keys, SettingsService settings, AuditTrail audit, RevocationEpochWatcher epoch, TimeProvider time)
+{
+    /// <summary>Issues a leaf from a CA for a public key (from a verified CSR or a server-made key) and records it.</summary>
+    public async Task<Result<IssuedCertificate>> IssueAsync(Caller caller, string caName, PublicKey subjectKey, LeafProfile profile, Guid? personId,
+        CancellationToken cancellationToken)
+    {
+        var ca = await db.CertificateAuthorities.AsNoTracking().SingleOrDefaultAsync(c => c.Name == caName, cancellationToken);
+        if (ca is null)
+        {
+            return AppError.NotFound($"The CA '{caName}'");
+        }
+
+        if (ca.Kind != CaKind.Issuing || ca.Status != CaStatus.Active)
+        {
+            return AppError.Conflict($"'{caName}' is not an active issuing CA.");
+        }
+
+        var external = (await settings.GetAsync(cancellationToken)).WebServerExternalAddress;
+        using var issuer = X509CertificateLoader.LoadCertificate(ca.CertificateDer);
+        using var issuerKey = keys.Open(ca.KeyId);
+        var serial = SerialNumbers.Create();
+        var now = time.GetUtcNow();
+        using var certificate = CertificateFactory.IssueLeaf(issuer, issuerKey, subjectKey, profile, now.AddMinutes(-5),
+            CertificateAuthorities.UrlsFor(external, ca.Name), serial);
+        var record = new IssuedCertificate
+        {
+            Id = Guid.CreateVersion7(), IssuerId = ca.Id, SerialHex = SerialNumbers.ToHex(serial), Subject = certificate.Subject, PersonId = personId,
+            Der = certificate.RawData, NotBefore = certificate.NotBefore.ToUniversalTime(), NotAfter = certificate.NotAfter.ToUniversalTime(),
+            Status = CertificateStatus.Valid, CreatedAt = now.UtcDateTime, UpdatedAt = now.UtcDateTime,
+        };
+        db.IssuedCertificates.Add(record);
+        audit.Record(caller, "certificate.issued", null, Target(record, personId), AuditOutcome.Success,
+            new { ca = ca.Name, serial = record.SerialHex, subject = record.Subject, notAfter = record.NotAfter });
+        await db.SaveChangesAsync(cancellationToken);
+        return record;
+    }
+
+    /// <summary>Revokes for good (with an RFC 5280 reason), or puts on hold (<c>certificateHold</c>).</summary>
+    public async Task<Result<IssuedCertificate>> RevokeAsync(Caller caller, Guid id, X509RevocationReason reason, CancellationToken cancellationToken)
+    {
+        var certificate = await db.IssuedCertificates.SingleOrDefaultAsync(c => c.Id == id, cancellationToken);
+        if (certificate is null)
+        {
+            return AppError.NotFound("That certificate");
+        }
+
+        if (reason == X509RevocationReason.RemoveFromCrl || (int)reason is 7 or < 0 or > 10)
+        {
+            return AppError.Validation("reason", $"'{reason}' is not a revocation reason; removeFromCRL is what releasing a hold does.");
+        }
+
+        if (certificate.Status == CertificateStatus.Revoked)
+        {
+            return AppError.Conflict($"Certificate {certificate.SerialHex} is already revoked; a revocation is final.");
+        }
+
+        var hold = reason == X509RevocationReason.CertificateHold;
+        if (hold && certificate.Status == CertificateStatus.OnHold)
+        {
+            return certificate;
+        }
+
+        var now = time.GetUtcNow().UtcDateTime;
+        certificate.Status = hold ? CertificateStatus.OnHold : CertificateStatus.Revoked;
+        certificate.RevokedAt = now;
+        certificate.RevocationReason = hold || reason == X509RevocationReason.Unspecified ? null : (int)reason;
+        certificate.UpdatedAt = now;
+        audit.Record(caller, hold ? "certificate.held" : "certificate.revoked", null, Target(certificate, certificate.PersonId), AuditOutcome.Success,
+            new { serial = certificate.SerialHex, reason = reason.ToString() });
+        await SaveWithEpochAsync(cancellationToken);
+        return certificate;
+    }
+
+    /// <summary>Releases a hold: the certificate is good again and leaves the next full CRL.</summary>
+    public async Task<Result<IssuedCertificate>> ReleaseAsync(Caller caller, Guid id, CancellationToken cancellationToken)
+    {
+        var certificate = await db.IssuedCertificates.SingleOrDefaultAsync(c => c.Id == id, cancellationToken);
+        if (certificate is null)
+        {
+            return AppError.NotFound("That certificate");
+        }
+
+        if (certificate.Status != CertificateStatus.OnHold)
+        {
+            return AppError.Conflict($"Certificate {certificate.SerialHex} is not on hold.");
+        }
+
+        certificate.Status = CertificateStatus.Valid;
+        certificate.RevokedAt = null;
+        certificate.UpdatedAt = time.GetUtcNow().UtcDateTime;
+        audit.Record(caller, "certificate.released", null, Target(certificate, certificate.PersonId), AuditOutcome.Success,
+            new { serial = certificate.SerialHex });
+        await SaveWithEpochAsync(cancellationToken);
+        return certificate;
+    }
+
+    private async Task SaveWithEpochAsync(CancellationToken cancellationToken)
+    {
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await db.SaveChangesAsync(cancellationToken);
+        await db.RevocationEpochs.Where(e => e.Id == 1).ExecuteUpdateAsync(s => s.SetProperty(e => e.Value, e => e.Value + 1), cancellationToken);
+        var value = await db.RevocationEpochs.AsNoTracking().Where(e => e.Id == 1).Select(e => e.Value).SingleAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        epoch.Advance(value);
+    }
+
+    private static AuditTarget Target(IssuedCertificate certificate, Guid? personId) =>
+        new("certificate", certificate.SerialHex, certificate.Subject, personId);
+}

@@ -1,0 +1,207 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.Extensions.Options;
+using MobileId.Pki;
+using MobileId.Pki.Keys;
+using MobileId.Pki.Revocation;
+using MobileId.Server.Features.Authorities;
+using MobileId.Server.Features.Settings;
+
+namespace MobileId.Server.Features.Ocsp;
+
+/// <summary>OCSP answers under <c>MobileId:Ocsp</c>.</summary>
+public sealed class OcspOptions
+{
+    public const string Section = "MobileId:Ocsp";
+
+    /// <summary>nextUpdate − thisUpdate of each answer.</summary>
+    [System.ComponentModel.DataAnnotations.Range(1, 1440)]
+    public int ResponseValidityMinutes { get; set; } = 60;
+
+    /// <summary>Cache-Control max-age of GET answers (RFC 5019 §6.2); kept short so HTTP caches follow revocations.</summary>
+    [System.ComponentModel.DataAnnotations.Range(0, 86400)]
+    public int MaxAgeSeconds { get; set; } = 60;
+
+    /// <summary>Lifetime of the delegated responder certificate; it is renewed when less than a third is left.</summary>
+    [System.ComponentModel.DataAnnotations.Range(1, 90)]
+    public int ResponderValidityDays { get; set; } = 7;
+}
+
+/// <summary>A signed answer and the times an HTTP cache needs.</summary>
+public sealed record OcspAnswer(byte[] Der, DateTimeOffset? ThisUpdate, DateTimeOffset? NextUpdate);
+
+/// <summary>
+/// The OCSP responder (RFC 6960, RFC 5019 profile): answers for every CA of this server with a
+/// delegated responder certificate per CA (renewed automatically). Answers to requests without a
+/// nonce are signed once and cached until the revocation epoch moves or they near nextUpdate.
+/// </summary>
+public sealed class OcspResponder(
+    IServiceScopeFactory scopes, IKeyStore keys, RevocationEpochWatcher epoch, TimeProvider time, IOptions<OcspOptions> options)
+{
+    private readonly ConcurrentDictionary<string, (long Epoch, OcspAnswer Answer)> _cache = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _setup = new(1, 1);
+    private volatile IReadOnlyList<Signer>? _signers;
+
+    private sealed record Signer(Guid CaId, OcspIssuerId Issuer, OcspResponseBuilder Builder, DateTimeOffset RenewAfter);
+
+    public async Task<OcspAnswer> RespondAsync(ReadOnlyMemory<byte> request, CancellationToken cancellationToken)
+    {
+        var parsed = OcspRequestParser.Parse(request.Span);
+        if (!parsed.Succeeded)
+        {
+            return new OcspAnswer(OcspResponseBuilder.Error(parsed.Status), null, null);
+        }
+
+        var certIds = parsed.Request!.CertIds;
+        var signers = await SignersAsync(cancellationToken);
+        Signer? signer = null;
+        foreach (var certId in certIds)
+        {
+            var match = signers.FirstOrDefault(s => s.Issuer.Match(certId) == OcspIssuerMatch.Ours);
+            if (match is null && signers.Any(s => s.Issuer.Match(certId) == OcspIssuerMatch.UnsupportedHash))
+            {
+                continue;
+            }
+
+            if (match is null || (signer is not null && match.CaId != signer.CaId))
+            {
+                // Note: one response has one signer; a request about another issuer's certificates
+                // (or about two of our CAs at once) is not ours to answer (RFC 6960 §2.3).
+                return new OcspAnswer(OcspResponseBuilder.Error(OcspResponseStatus.Unauthorized), null, null);
+            }
+
+            signer = match;
+        }
+
+        signer ??= signers.FirstOrDefault();
+        if (signer is null)
+        {
+            return new OcspAnswer(OcspResponseBuilder.Error(OcspResponseStatus.TryLater), null, null);
+        }
+
+        var cacheable = parsed.Request.Nonce is null && certIds.Count == 1;
+        var key = cacheable ? Convert.ToBase64String(certIds[0].Encoded.Span) : null;
+        var currentEpoch = epoch.Current;
+        var now = time.GetUtcNow();
+        if (key is not null && currentEpoch >= 0 && _cache.TryGetValue(key, out var cached) && cached.Epoch == currentEpoch &&
+            cached.Answer.NextUpdate - now > TimeSpan.FromMinutes(options.Value.ResponseValidityMinutes) / 2)
+        {
+            return cached.Answer;
+        }
+
+        var singles = await StatusesAsync(signer, certIds, now, cancellationToken);
+        var der = signer.Builder.Build(singles, now, parsed.Request.Nonce);
+        var answer = new OcspAnswer(der, now, now.AddMinutes(options.Value.ResponseValidityMinutes));
+        if (key is not null && currentEpoch >= 0)
+        {
+            _cache[key] = (currentEpoch, answer);
+        }
+
+        return answer;
+    }
+
+    /// <summary>Forgets cached answers and responder state (after a CA change).</summary>
+    public void Reset()
+    {
+        _cache.Clear();
+        _signers = null;
+    }
+
+    private async Task<List<OcspSingleResponse>> StatusesAsync(Signer signer, IReadOnlyList<OcspCertId> certIds, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var serials = certIds.Select(c => c.SerialNumberHex).Distinct().ToList();
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<MobileIdDbContext>();
+        var found = await db.IssuedCertificates.AsNoTracking()
+            .Where(c => c.IssuerId == signer.CaId && serials.Contains(c.SerialHex))
+            .Select(c => new { c.SerialHex, c.Status, c.RevokedAt, c.RevocationReason })
+            .ToDictionaryAsync(c => c.SerialHex, StringComparer.Ordinal, cancellationToken);
+        var next = now.AddMinutes(options.Value.ResponseValidityMinutes);
+        var singles = new List<OcspSingleResponse>(certIds.Count);
+        foreach (var certId in certIds)
+        {
+            if (signer.Issuer.Match(certId) != OcspIssuerMatch.Ours || !found.TryGetValue(certId.SerialNumberHex, out var certificate))
+            {
+                // Documented choice (docs/pki.md): serials we never issued are "unknown" (RFC 6960 §2.2).
+                singles.Add(OcspSingleResponse.Unknown(certId, now, next));
+            }
+            else if (certificate.Status == CertificateStatus.Valid)
+            {
+                singles.Add(OcspSingleResponse.Good(certId, now, next));
+            }
+            else
+            {
+                var reason = certificate.Status == CertificateStatus.OnHold
+                    ? X509RevocationReason.CertificateHold
+                    : (X509RevocationReason)(certificate.RevocationReason ?? 0);
+                singles.Add(OcspSingleResponse.Revoked(certId, new DateTimeOffset(certificate.RevokedAt ?? now.UtcDateTime, TimeSpan.Zero), reason, now, next));
+            }
+        }
+
+        return singles;
+    }
+
+    private async Task<IReadOnlyList<Signer>> SignersAsync(CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var current = _signers;
+        if (current is not null && current.All(s => s.RenewAfter > now))
+        {
+            return current;
+        }
+
+        await _setup.WaitAsync(cancellationToken);
+        try
+        {
+            current = _signers;
+            if (current is not null && current.All(s => s.RenewAfter > now))
+            {
+                return current;
+            }
+
+            _signers = current = await LoadSignersAsync(now, cancellationToken);
+            return current;
+        }
+        finally
+        {
+            _setup.Release();
+        }
+    }
+
+    private async Task<IReadOnlyList<Signer>> LoadSignersAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<MobileIdDbContext>();
+        var settings = await scope.ServiceProvider.GetRequiredService<SettingsService>().GetAsync(cancellationToken);
+        var validity = TimeSpan.FromDays(options.Value.ResponderValidityDays);
+        var signers = new List<Signer>();
+        foreach (var ca in await db.CertificateAuthorities.Where(c => c.Status == CaStatus.Active).ToListAsync(cancellationToken))
+        {
+            var caCertificate = X509CertificateLoader.LoadCertificate(ca.CertificateDer);
+            var responder = await db.OcspResponders.Where(r => r.IssuerId == ca.Id).OrderByDescending(r => r.NotAfter).FirstOrDefaultAsync(cancellationToken);
+            if (responder is null || responder.NotAfter - now.UtcDateTime < validity / 3)
+            {
+                using var caKey = keys.Open(ca.KeyId);
+                var responderKey = keys.Generate($"{ca.Name}-ocsp", caKey.Algorithm);
+                var subject = new X500DistinguishedNameBuilder();
+                subject.AddCommonName($"{ca.Name} OCSP Responder");
+                using var certificate = OcspResponderCertificate.Issue(caCertificate, caKey, responderKey.PublicKey, subject.Build(),
+                    now.AddMinutes(-5), validity, CertificateAuthorities.UrlsFor(settings.WebServerExternalAddress, ca.Name), SerialNumbers.Create());
+                responder = new OcspResponderRecord
+                {
+                    Id = Guid.CreateVersion7(), IssuerId = ca.Id, KeyId = responderKey.KeyId, CertificateDer = certificate.RawData,
+                    NotAfter = certificate.NotAfter.ToUniversalTime(), CreatedAt = now.UtcDateTime,
+                };
+                responderKey.Dispose();
+                db.OcspResponders.Add(responder);
+                await db.SaveChangesAsync(cancellationToken);
+            }
+
+            var builder = new OcspResponseBuilder(keys.Open(responder.KeyId), X509CertificateLoader.LoadCertificate(responder.CertificateDer));
+            var renewAfter = new DateTimeOffset(responder.NotAfter, TimeSpan.Zero) - validity / 3;
+            signers.Add(new Signer(ca.Id, OcspIssuerId.Create(caCertificate), builder, renewAfter));
+        }
+
+        return signers;
+    }
+}
