@@ -97,59 +97,62 @@ public static class CrlBuilder
         var hash = issuerKey.Algorithm.Hash();
         var algorithmIdentifier = SignatureAlgorithm.Identifier(issuerKey.Algorithm, hash);
 
-        var revoked = new RevokedCertificatesEncoder(baseCrlNumber is not null, entries.TryGetNonEnumeratedCount(out var count) ? count : 0);
+        // TBSCertList fields before revokedCertificates (RFC 5280 §5.1.2).
+        var head = new AsnWriter(AsnEncodingRules.DER);
+        // v2 (RFC 5280 §5.1.2.1): required because the CRL has extensions.
+        head.WriteInteger(1);
+        // Note: the same AlgorithmIdentifier as the outer signatureAlgorithm, byte for byte (RFC 5280 §5.1.1.2).
+        head.WriteEncodedValue(algorithmIdentifier);
+        // The CA's subject DN exactly as encoded in its certificate (RFC 5280 §5.1.2.3).
+        head.WriteEncodedValue(issuer.SubjectName.RawData);
+        WriteTime(head, thisUpdate);
+        WriteTime(head, nextUpdate);
+        var headBytes = head.Encode();
+
+        // The CRL is written inside out into one buffer: entries, their SEQUENCE header, the fields before
+        // them, the extensions after them, the TBS header; then the signature and the outer header.
+        var expected = entries.TryGetNonEnumeratedCount(out var count) ? (long)count * RevokedCertificatesEncoder.MaxEntryLength : 0;
+        var crl = new DerBuffer(headBytes.Length + 3 * DerBuffer.MaxHeaderLength, (int)Math.Min(expected + 1024, Array.MaxLength));
+        var revoked = new RevokedCertificatesEncoder(crl, delta: baseCrlNumber is not null);
         foreach (var entry in entries)
         {
             revoked.Add(entry);
         }
 
-        var revokedCertificates = revoked.Complete();
-        var tbs = new AsnWriter(AsnEncodingRules.DER, revokedCertificates.Length + issuer.SubjectName.RawData.Length + 512);
-        using (tbs.PushSequence())
+        // Note: with no entries the field is absent, never an empty SEQUENCE (RFC 5280 §5.1.2.6).
+        if (revoked.Count > 0)
         {
-            // v2 (RFC 5280 §5.1.2.1): required because the CRL has extensions.
-            tbs.WriteInteger(1);
-            // Note: the same AlgorithmIdentifier as the outer signatureAlgorithm, byte for byte (RFC 5280 §5.1.1.2).
-            tbs.WriteEncodedValue(algorithmIdentifier);
-            // The CA's subject DN exactly as encoded in its certificate (RFC 5280 §5.1.2.3).
-            tbs.WriteEncodedValue(issuer.SubjectName.RawData);
-            WriteTime(tbs, thisUpdate);
-            WriteTime(tbs, nextUpdate);
-            // Note: with no entries the field is absent, never an empty SEQUENCE (RFC 5280 §5.1.2.6).
-            if (!revokedCertificates.IsEmpty)
+            crl.PrependHeader(0x30);
+        }
+
+        crl.Prepend(headBytes);
+        var extensions = new AsnWriter(AsnEncodingRules.DER);
+        using (extensions.PushSequence(new Asn1Tag(TagClass.ContextSpecific, 0, isConstructed: true)))
+        using (extensions.PushSequence())
+        {
+            WriteExtension(extensions, AuthorityKeyIdentifierOid, critical: false, AuthorityKeyIdentifier(keyIdentifier));
+            WriteExtension(extensions, CrlNumberOid, critical: false, Integer(crlNumber));
+            if (baseCrlNumber is { } baseNumber)
             {
-                tbs.WriteEncodedValue(revokedCertificates);
+                // RFC 5280 §5.2.4: deltaCRLIndicator is critical.
+                WriteExtension(extensions, DeltaCrlIndicatorOid, critical: true, Integer(baseNumber));
             }
 
-            using (tbs.PushSequence(new Asn1Tag(TagClass.ContextSpecific, 0, isConstructed: true)))
-            using (tbs.PushSequence())
+            if (freshestCrl is not null)
             {
-                WriteExtension(tbs, AuthorityKeyIdentifierOid, critical: false, AuthorityKeyIdentifier(keyIdentifier));
-                WriteExtension(tbs, CrlNumberOid, critical: false, Integer(crlNumber));
-                if (baseCrlNumber is { } baseNumber)
-                {
-                    // RFC 5280 §5.2.4: deltaCRLIndicator is critical.
-                    WriteExtension(tbs, DeltaCrlIndicatorOid, critical: true, Integer(baseNumber));
-                }
-
-                if (freshestCrl is not null)
-                {
-                    WriteExtension(tbs, FreshestCrlOid, critical: false, freshestCrl);
-                }
+                WriteExtension(extensions, FreshestCrlOid, critical: false, freshestCrl);
             }
         }
 
-        var toBeSigned = tbs.Encode();
-        var signature = issuerKey.SignData(toBeSigned, hash);
-        var crl = new AsnWriter(AsnEncodingRules.DER, toBeSigned.Length + signature.Length + algorithmIdentifier.Length + 32);
-        using (crl.PushSequence())
-        {
-            crl.WriteEncodedValue(toBeSigned);
-            crl.WriteEncodedValue(algorithmIdentifier);
-            crl.WriteBitString(signature);
-        }
+        crl.Append(extensions.Encode());
+        crl.PrependHeader(0x30);
 
-        return crl.Encode();
+        var signature = new AsnWriter(AsnEncodingRules.DER);
+        signature.WriteEncodedValue(algorithmIdentifier);
+        signature.WriteBitString(issuerKey.SignData(crl.Written, hash));
+        crl.Append(signature.Encode());
+        crl.PrependHeader(0x30);
+        return crl.ToArray();
     }
 
     /// <summary>Writes one Extension (RFC 5280 §4.1): extnID, critical only when true (DER omits a default), extnValue.</summary>

@@ -3,35 +3,28 @@ using System.Formats.Asn1;
 namespace MobileId.Pki.Revocation;
 
 /// <summary>
-/// DER-encodes the revokedCertificates SEQUENCE of a CRL (RFC 5280 §5.1.2.6) one entry at a time into a
-/// buffer that doubles as it grows.
+/// DER-encodes the entries of a CRL's revokedCertificates (RFC 5280 §5.1.2.6) one at a time into a
+/// <see cref="DerBuffer"/>.
 /// </summary>
 /// <remarks>
 /// Note: this loop runs once per revoked certificate (a million times for a large CA), so it writes the
-/// few fixed shapes of an entry by hand instead of through <see cref="AsnWriter"/>: an AsnWriter grows its
-/// buffer in 1 KiB steps, which makes a large CRL quadratic (the cause of
-/// <c>CertificateRevocationListBuilder</c>'s slowness), and its per-element bookkeeping costs more than the
-/// encoding itself. The reason code extensions are still made by AsnWriter, and the tests compare every
-/// shape written here with AsnWriter's output.
+/// few fixed shapes of an entry by hand instead of through <see cref="AsnWriter"/>, whose per-element
+/// bookkeeping costs more than the encoding itself. The reason code extensions are still made by
+/// AsnWriter, and the tests compare every shape written here with AsnWriter's output.
 /// </remarks>
 internal sealed class RevokedCertificatesEncoder
 {
-    /// <summary>Room kept in front of the entries for the SEQUENCE tag and a length of up to 4 octets.</summary>
-    private const int HeaderReserve = 6;
-
     /// <summary>Largest DER INTEGER content for a serial (RFC 5280 §4.1.2.2).</summary>
     private const int MaxSerialOctets = 20;
 
-    /// <summary>SEQUENCE header 2 + INTEGER 2 + 20 + GeneralizedTime 2 + 15 + reason extension 14.</summary>
-    private const int MaxEntryLength = 2 + 2 + MaxSerialOctets + 2 + 15 + 14;
+    /// <summary>The most one entry takes: SEQUENCE header 2 + INTEGER 2 + 20 + GeneralizedTime 2 + 15 + reason extension 14.</summary>
+    public const int MaxEntryLength = 2 + 2 + MaxSerialOctets + 2 + 15 + 14;
 
     /// <summary>The DER crlEntryExtensions field holding only a reason code, by reason value; null where none is written.</summary>
     private static readonly byte[]?[] ReasonExtensions = CreateReasonExtensions();
 
+    private readonly DerBuffer _output;
     private readonly bool _delta;
-    private byte[] _buffer;
-    private int _length = HeaderReserve;
-    private int _count;
 
     // Note: revocations come in bursts (a bulk revoke, a nightly sweep), so consecutive entries often share
     // their revocation second; the last encoded time is kept and reused.
@@ -40,17 +33,16 @@ internal sealed class RevokedCertificatesEncoder
     private int _lastTimeLength;
 
     /// <summary>Creates an encoder.</summary>
+    /// <param name="output">Where the entries go, one after another.</param>
     /// <param name="delta">Whether the CRL is a delta CRL, the only place removeFromCRL is legal.</param>
-    /// <param name="expectedCount">How many entries are expected (0 when unknown); sizes the first buffer.</param>
-    public RevokedCertificatesEncoder(bool delta, int expectedCount)
+    public RevokedCertificatesEncoder(DerBuffer output, bool delta)
     {
+        _output = output;
         _delta = delta;
-        var initial = HeaderReserve + (long)Math.Max(expectedCount, 64) * 44;
-        _buffer = new byte[(int)Math.Min(initial, Array.MaxLength)];
     }
 
-    /// <summary>The number of entries added so far.</summary>
-    public int Count => _count;
+    /// <summary>The number of entries written so far.</summary>
+    public int Count { get; private set; }
 
     /// <summary>Appends one entry.</summary>
     /// <param name="entry">The entry.</param>
@@ -75,13 +67,8 @@ internal sealed class RevokedCertificatesEncoder
                 $"The serial number {SerialNumbers.ToHex(serial)} is longer than {MaxSerialOctets} octets (RFC 5280 §4.1.2.2).");
         }
 
-        if (_buffer.Length - _length < MaxEntryLength)
-        {
-            Grow();
-        }
-
-        var span = _buffer.AsSpan(_length);
         var time = EncodeTime(entry.RevokedAt);
+        var span = _output.GetSpan(MaxEntryLength);
         var contentLength = 2 + integerLength + time.Length + (extension?.Length ?? 0);
         // Note: contentLength ≤ 53, so the short form length always fits one octet (X.690 §8.1.3.4).
         span[0] = 0x30;
@@ -104,44 +91,8 @@ internal sealed class RevokedCertificatesEncoder
             at += extension.Length;
         }
 
-        _length += at;
-        _count++;
-    }
-
-    /// <summary>The complete revokedCertificates SEQUENCE, or an empty span when there are no entries (the field is then omitted).</summary>
-    /// <returns>DER bytes, valid until the next <see cref="Add"/>.</returns>
-    public ReadOnlySpan<byte> Complete()
-    {
-        if (_count == 0)
-        {
-            return [];
-        }
-
-        var content = _length - HeaderReserve;
-        var lengthOctets = content switch
-        {
-            < 0x80 => 0,
-            <= 0xFF => 1,
-            <= 0xFFFF => 2,
-            <= 0xFF_FFFF => 3,
-            _ => 4,
-        };
-        var start = HeaderReserve - 2 - lengthOctets;
-        _buffer[start] = 0x30;
-        if (lengthOctets == 0)
-        {
-            _buffer[start + 1] = (byte)content;
-        }
-        else
-        {
-            _buffer[start + 1] = (byte)(0x80 | lengthOctets);
-            for (var i = 0; i < lengthOctets; i++)
-            {
-                _buffer[start + 2 + i] = (byte)(content >> (8 * (lengthOctets - 1 - i)));
-            }
-        }
-
-        return _buffer.AsSpan(start, _length - start);
+        _output.Advance(at);
+        Count++;
     }
 
     private byte[]? ReasonExtension(RevocationReason? reason)
@@ -163,18 +114,6 @@ internal sealed class RevokedCertificatesEncoder
         }
 
         return extension;
-    }
-
-    private void Grow()
-    {
-        if (_buffer.Length == Array.MaxLength)
-        {
-            throw new InvalidOperationException("The CRL does not fit in one array.");
-        }
-
-        var larger = new byte[(int)Math.Min(2L * _buffer.Length, Array.MaxLength)];
-        _buffer.AsSpan(0, _length).CopyTo(larger);
-        _buffer = larger;
     }
 
     /// <summary>

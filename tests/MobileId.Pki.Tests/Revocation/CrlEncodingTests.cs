@@ -148,23 +148,27 @@ public sealed class CrlEncodingTests : IDisposable
                 }
             }
 
-            var encoder = new RevokedCertificatesEncoder(delta: true, expectedCount: 0);
+            var output = new DerBuffer(DerBuffer.MaxHeaderLength, 0);
+            var encoder = new RevokedCertificatesEncoder(output, delta: true);
 
             // Act
             encoder.Add(new RevokedEntry(serial, revokedAt, reason));
+            output.PrependHeader(0x30);
 
             // Assert
-            Assert.Equal(expected.Encode(), encoder.Complete().ToArray());
+            Assert.Equal(expected.Encode(), output.ToArray());
         }
     }
 
     [Fact]
-    public void Complete_EntriesPastEveryLengthForm_WritesTheMinimalSequenceLength()
+    public void PrependHeader_EntriesPastEveryLengthForm_WritesTheMinimalLength()
     {
-        // Arrange: 1 entry (short form), 10 (one length octet), 100 (two), 400,000 (three) — and growth from the smallest buffer.
-        foreach (var count in new[] { 1, 10, 100, 400_000 })
+        // Arrange: 49-octet entries, so 1 entry has a short-form length, 3 one length octet, 100 two,
+        // 10,000 three and 400,000 four — growing from the smallest buffer.
+        foreach (var count in new[] { 1, 3, 100, 10_000, 400_000 })
         {
-            var encoder = new RevokedCertificatesEncoder(delta: false, expectedCount: 0);
+            var output = new DerBuffer(DerBuffer.MaxHeaderLength, 0);
+            var encoder = new RevokedCertificatesEncoder(output, delta: false);
             var serial = SerialNumbers.Create();
             for (var i = 0; i < count; i++)
             {
@@ -172,10 +176,11 @@ public sealed class CrlEncodingTests : IDisposable
             }
 
             // Act
-            var der = encoder.Complete().ToArray();
+            output.PrependHeader(0x30);
 
             // Assert: a strict DER reader takes it whole (it rejects non-minimal lengths) and finds every entry.
-            var reader = new AsnReader(der, AsnEncodingRules.DER);
+            Assert.Equal(count * 49, output.Length - (count switch { 1 => 2, 3 => 3, 100 => 4, 10_000 => 5, _ => 6 }));
+            var reader = new AsnReader(output.ToArray(), AsnEncodingRules.DER);
             var sequence = reader.ReadSequence();
             reader.ThrowIfNotEmpty();
             var read = 0;
