@@ -2,14 +2,6 @@ using System.Diagnostics;
 
 namespace MobileId.Pki.Tests.Revocation;
 
-/// <summary>What a run of the <c>openssl</c> command line printed.</summary>
-internal sealed record ToolResult(string Command, int ExitCode, string StandardOutput, string StandardError)
-{
-    public string Output => StandardOutput + StandardError;
-
-    public override string ToString() => $"$ {Command}\nexit {ExitCode}\n--- stdout\n{StandardOutput}\n--- stderr\n{StandardError}";
-}
-
 /// <summary>Runs Debian's <c>openssl</c> (the third-party client the CRLs must satisfy) with a timeout.</summary>
 internal static class OpenSsl
 {
