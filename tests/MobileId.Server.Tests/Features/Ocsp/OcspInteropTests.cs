@@ -1,0 +1,182 @@
+using System.Diagnostics;
+using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using MobileId.Pki.Authority;
+using MobileId.Server.Features.Certificates;
+
+namespace MobileId.Server.Tests.Features.Ocsp;
+
+/// <summary>The OCSP responder on Kestrel (loopback), asked by the real <c>openssl ocsp</c> client.</summary>
+public sealed class OcspInteropTests : IAsyncLifetime
+{
+    private TestDatabase _database = null!;
+    private MobileIdApp _app = null!;
+    private string _base = "";
+    private string _dir = "";
+
+    public async Task InitializeAsync()
+    {
+        _database = await TestDatabase.CreateAsync(DatabaseProvider.Sqlite);
+        _app = new MobileIdApp(_database);
+        _app.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        _app.StartServer();
+        _base = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
+        _dir = Directory.CreateTempSubdirectory("mid-ocsp-").FullName;
+        using var client = new HttpClient();
+        await File.WriteAllTextAsync(Path.Combine(_dir, "chain.pem"), await client.GetStringAsync($"{_base}/pki/ca/MobileIdIssuingCA.pem"));
+        var issuing = X509CertificateLoader.LoadCertificate(await client.GetByteArrayAsync($"{_base}/pki/ca/MobileIdIssuingCA.crt"));
+        await File.WriteAllTextAsync(Path.Combine(_dir, "issuing.pem"), issuing.ExportCertificatePem());
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _app.DisposeAsync();
+        await _database.DisposeAsync();
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    [Fact]
+    public async Task OpenSslOcsp_GoodThenRevoked_SeesTheRevocationAtOnceWithReasonAndNonce()
+    {
+        // Arrange
+        var certificate = await IssueAsync("leaf1");
+
+        // Act
+        var good = await AskAsync("leaf1");
+        await _app.WithServicesAsync(s => s.GetRequiredService<CertificateService>()
+            .RevokeAsync(Caller.System("test"), certificate.Id, X509RevocationReason.KeyCompromise, CancellationToken.None));
+        var revoked = await AskAsync("leaf1");
+
+        // Assert
+        Assert.Contains("Response verify OK", good, StringComparison.Ordinal);
+        Assert.Contains("leaf1.pem: good", good, StringComparison.Ordinal);
+        Assert.Contains("OCSP Nonce", good, StringComparison.Ordinal);
+        Assert.DoesNotContain("WARNING: no nonce", good, StringComparison.Ordinal);
+        Assert.Contains("leaf1.pem: revoked", revoked, StringComparison.Ordinal);
+        Assert.Contains("Reason: keyCompromise", revoked, StringComparison.Ordinal);
+        Assert.Contains("Response verify OK", revoked, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task OpenSslOcsp_HoldThenRelease_IsRevokedOnHoldThenGoodAgain()
+    {
+        var certificate = await IssueAsync("leaf2");
+        var service = (Func<IServiceProvider, CertificateService>)(s => s.GetRequiredService<CertificateService>());
+
+        await _app.WithServicesAsync(s => service(s).RevokeAsync(Caller.System("test"), certificate.Id, X509RevocationReason.CertificateHold, CancellationToken.None));
+        var held = await AskAsync("leaf2");
+        await _app.WithServicesAsync(s => service(s).ReleaseAsync(Caller.System("test"), certificate.Id, CancellationToken.None));
+        var released = await AskAsync("leaf2");
+
+        Assert.Contains("leaf2.pem: revoked", held, StringComparison.Ordinal);
+        Assert.Contains("Reason: certificateHold", held, StringComparison.Ordinal);
+        Assert.Contains("leaf2.pem: good", released, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task GetForm_UrlEscapedBase64_AnswersWithCacheHeadersAndCachedAnswersFollowRevocation()
+    {
+        // Arrange
+        var certificate = await IssueAsync("leaf3");
+        var (code, output) = await RunAsync("openssl", $"ocsp -issuer {_dir}/issuing.pem -cert {_dir}/leaf3.pem -no_nonce -reqout {_dir}/req.der");
+        Assert.True(code == 0, output);
+        var escaped = Uri.EscapeDataString(Convert.ToBase64String(await File.ReadAllBytesAsync($"{_dir}/req.der")));
+        using var client = new HttpClient();
+
+        // Act
+        var first = await client.GetAsync($"{_base}/pki/ocsp/{escaped}");
+        var second = await client.GetAsync($"{_base}/pki/ocsp/{escaped}");
+        await _app.WithServicesAsync(s => s.GetRequiredService<CertificateService>()
+            .RevokeAsync(Caller.System("test"), certificate.Id, X509RevocationReason.Superseded, CancellationToken.None));
+        var afterRevocation = await client.GetAsync($"{_base}/pki/ocsp/{escaped}");
+
+        // Assert
+        Assert.Equal("application/ocsp-response", first.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("must-revalidate", first.Headers.CacheControl!.ToString(), StringComparison.Ordinal);
+        Assert.NotNull(first.Headers.ETag);
+        Assert.NotNull(first.Content.Headers.Expires);
+        Assert.Equal(first.Headers.ETag, second.Headers.ETag); // the pre-signed answer is reused
+        Assert.NotEqual(first.Headers.ETag, afterRevocation.Headers.ETag);
+        await File.WriteAllBytesAsync($"{_dir}/resp.der", await afterRevocation.Content.ReadAsByteArrayAsync());
+        (code, output) = await RunAsync("openssl", $"ocsp -respin {_dir}/resp.der -issuer {_dir}/issuing.pem -cert {_dir}/leaf3.pem -CAfile {_dir}/chain.pem -no_nonce");
+        Assert.True(code == 0, output);
+        Assert.Contains("leaf3.pem: revoked", output, StringComparison.Ordinal);
+        Assert.Contains("Reason: superseded", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task OpenSslOcsp_SerialNeverIssued_IsUnknown()
+    {
+        var (code, output) = await RunAsync("openssl",
+            $"ocsp -issuer {_dir}/issuing.pem -serial 0x1234567890 -url {_base}/pki/ocsp -CAfile {_dir}/chain.pem");
+
+        Assert.True(code == 0, output);
+        Assert.Contains("0x1234567890: unknown", output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("application/ocsp-request", "garbage")]
+    [InlineData("application/ocsp-request", "")]
+    public async Task Post_NotAnOcspRequest_AnswersMalformedRequest(string contentType, string body)
+    {
+        using var client = new HttpClient();
+        using var content = new ByteArrayContent(System.Text.Encoding.ASCII.GetBytes(body));
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue(contentType);
+
+        var response = await client.PostAsync($"{_base}/pki/ocsp", content);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        await File.WriteAllBytesAsync($"{_dir}/bad.der", await response.Content.ReadAsByteArrayAsync());
+        var (_, output) = await RunAsync("openssl", $"ocsp -respin {_dir}/bad.der -resp_text -noverify");
+        Assert.Contains("malformedrequest", output, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task Post_WrongContentTypeOrHugeBody_IsRefusedWithoutA500()
+    {
+        using var client = new HttpClient();
+        using var text = new StringContent("hello");
+        var wrongType = await client.PostAsync($"{_base}/pki/ocsp", text);
+        using var huge = new ByteArrayContent(new byte[200_000]);
+        huge.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/ocsp-request");
+        var tooBig = await client.PostAsync($"{_base}/pki/ocsp", huge);
+
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, wrongType.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, tooBig.StatusCode);
+        Assert.Equal([0x30, 0x03, 0x0A, 0x01, 0x01], await tooBig.Content.ReadAsByteArrayAsync());
+    }
+
+    private async Task<IssuedCertificate> IssueAsync(string name)
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var profile = new LeafProfile(new X500DistinguishedName($"CN={name}"), X509KeyUsageFlags.DigitalSignature, ["1.3.6.1.5.5.7.3.2"], null, [],
+            TimeSpan.FromDays(30));
+        var result = await _app.WithServicesAsync(s => s.GetRequiredService<CertificateService>()
+            .IssueAsync(Caller.System("test"), "MobileIdIssuingCA", new PublicKey(key), profile, null, CancellationToken.None));
+        Assert.True(result.IsSuccess, result.Error?.Detail);
+        using var certificate = X509CertificateLoader.LoadCertificate(result.Value!.Der);
+        await File.WriteAllTextAsync(Path.Combine(_dir, name + ".pem"), certificate.ExportCertificatePem());
+        return result.Value;
+    }
+
+    private async Task<string> AskAsync(string name)
+    {
+        var (code, output) = await RunAsync("openssl",
+            $"ocsp -issuer {_dir}/issuing.pem -cert {_dir}/{name}.pem -url {_base}/pki/ocsp -CAfile {_dir}/chain.pem -resp_text");
+        Assert.True(code == 0, output);
+        return output;
+    }
+
+    private static async Task<(int Code, string Output)> RunAsync(string file, string arguments)
+    {
+        using var process = Process.Start(new ProcessStartInfo(file, arguments) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await stdout + await stderr);
+    }
+}
