@@ -28,6 +28,7 @@ public abstract class MobileIdDbContext(DbContextOptions options) : DbContext(op
     public DbSet<IssuedCertificate> IssuedCertificates => Set<IssuedCertificate>();
     public DbSet<OcspResponderRecord> OcspResponders => Set<OcspResponderRecord>();
     public DbSet<RevocationEpoch> RevocationEpochs => Set<RevocationEpoch>();
+    public DbSet<CrlRecord> Crls => Set<CrlRecord>();
 
     /// <summary>Queues an audit record; the next <c>SaveChanges</c> writes it with the change.</summary>
     public void AddAudit(AuditRecord record) => _pendingAudit.Add(record);
@@ -243,6 +244,14 @@ public abstract class MobileIdDbContext(DbContextOptions options) : DbContext(op
             e.ToTable("ocsp_responders");
             e.Property(x => x.KeyId).HasMaxLength(128);
             e.HasIndex(x => x.IssuerId);
+            e.HasOne<CertificateAuthorityRecord>().WithMany().HasForeignKey(x => x.IssuerId).OnDelete(DeleteBehavior.Restrict);
+        });
+
+        modelBuilder.Entity<CrlRecord>(e =>
+        {
+            e.ToTable("crls");
+            e.HasIndex(x => new { x.IssuerId, x.Number }).IsUnique();
+            e.HasIndex(x => new { x.IssuerId, x.IsDelta, x.Number });
             e.HasOne<CertificateAuthorityRecord>().WithMany().HasForeignKey(x => x.IssuerId).OnDelete(DeleteBehavior.Restrict);
         });
 

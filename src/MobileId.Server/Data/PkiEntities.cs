@@ -65,6 +65,9 @@ public sealed class IssuedCertificate
 
     /// <summary>RFC 5280 CRLReason code; null for unspecified.</summary>
     public int? RevocationReason { get; set; }
+
+    /// <summary>When a hold was last released: the next delta CRLs list the serial as removeFromCRL.</summary>
+    public DateTime? HoldReleasedAt { get; set; }
     public DateTime CreatedAt { get; set; }
     public DateTime UpdatedAt { get; set; }
 }
@@ -88,4 +91,20 @@ public sealed class RevocationEpoch
 {
     public int Id { get; set; }
     public long Value { get; set; }
+}
+
+/// <summary>A CRL this server published (RFC 5280 §5): the newest full and delta CRL of each CA are served.</summary>
+public sealed class CrlRecord
+{
+    public Guid Id { get; set; }
+    public Guid IssuerId { get; set; }
+
+    /// <summary>cRLNumber: one increasing sequence per CA shared by full and delta CRLs.</summary>
+    public long Number { get; set; }
+    public bool IsDelta { get; set; }
+    public long? BaseNumber { get; set; }
+    public DateTime ThisUpdate { get; set; }
+    public DateTime NextUpdate { get; set; }
+    public int Entries { get; set; }
+    public required byte[] Der { get; set; }
 }

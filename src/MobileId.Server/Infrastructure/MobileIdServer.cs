@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 using MobileId.Server.Features.Access;
 using MobileId.Server.Features.Audit;
 using MobileId.Server.Features.Authorities;
+using MobileId.Server.Features.Crl;
 using MobileId.Server.Features.Health;
 using MobileId.Server.Features.Ocsp;
 using MobileId.Server.Features.People;
@@ -112,6 +113,7 @@ public static class MobileIdServer
         services.AddMobileIdHealth();
         services.AddMobileIdPki();
         services.AddMobileIdOcsp();
+        services.AddMobileIdCrl();
         return services;
     }
 
@@ -137,6 +139,7 @@ public static class MobileIdServer
         app.MapAuditApi();
         app.MapPkiApi();
         app.MapOcsp();
+        app.MapCrl();
 
         AccessRules.EnsureEveryApiEndpointHasARule(((IEndpointRouteBuilder)app).DataSources.SelectMany(d => d.Endpoints));
         return app;

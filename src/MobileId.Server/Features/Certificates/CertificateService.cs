@@ -102,9 +102,11 @@ public sealed class CertificateService(
             return AppError.Conflict($"Certificate {certificate.SerialHex} is not on hold.");
         }
 
+        var now = time.GetUtcNow().UtcDateTime;
         certificate.Status = CertificateStatus.Valid;
         certificate.RevokedAt = null;
-        certificate.UpdatedAt = time.GetUtcNow().UtcDateTime;
+        certificate.HoldReleasedAt = now;
+        certificate.UpdatedAt = now;
         audit.Record(caller, "certificate.released", null, Target(certificate, certificate.PersonId), AuditOutcome.Success,
             new { serial = certificate.SerialHex });
         await SaveWithEpochAsync(cancellationToken);

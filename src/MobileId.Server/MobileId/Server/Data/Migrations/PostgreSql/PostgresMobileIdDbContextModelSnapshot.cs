@@ -276,6 +276,47 @@ namespace MobileId.Server.Data.Migrations.PostgreSql
                     b.ToTable("certificate_authorities", (string)null);
                 });
 
+            modelBuilder.Entity("MobileId.Server.Data.CrlRecord", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<long?>("BaseNumber")
+                        .HasColumnType("bigint");
+
+                    b.Property<byte[]>("Der")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.Property<int>("Entries")
+                        .HasColumnType("integer");
+
+                    b.Property<bool>("IsDelta")
+                        .HasColumnType("boolean");
+
+                    b.Property<Guid>("IssuerId")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTime>("NextUpdate")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<long>("Number")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTime>("ThisUpdate")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("IssuerId", "Number")
+                        .IsUnique();
+
+                    b.HasIndex("IssuerId", "IsDelta", "Number");
+
+                    b.ToTable("crls", (string)null);
+                });
+
             modelBuilder.Entity("MobileId.Server.Data.Group", b =>
                 {
                     b.Property<Guid>("Id")
@@ -313,6 +354,9 @@ namespace MobileId.Server.Data.Migrations.PostgreSql
                     b.Property<byte[]>("Der")
                         .IsRequired()
                         .HasColumnType("bytea");
+
+                    b.Property<DateTime?>("HoldReleasedAt")
+                        .HasColumnType("timestamp with time zone");
 
                     b.Property<Guid>("IssuerId")
                         .HasColumnType("uuid");
@@ -634,6 +678,15 @@ namespace MobileId.Server.Data.Migrations.PostgreSql
                         .WithMany()
                         .HasForeignKey("ParentId")
                         .OnDelete(DeleteBehavior.Restrict);
+                });
+
+            modelBuilder.Entity("MobileId.Server.Data.CrlRecord", b =>
+                {
+                    b.HasOne("MobileId.Server.Data.CertificateAuthorityRecord", null)
+                        .WithMany()
+                        .HasForeignKey("IssuerId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("MobileId.Server.Data.Group", b =>

@@ -269,6 +269,47 @@ namespace MobileId.Server.Data.Migrations.Sqlite
                     b.ToTable("certificate_authorities", (string)null);
                 });
 
+            modelBuilder.Entity("MobileId.Server.Data.CrlRecord", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("BaseNumber")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("Der")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.Property<int>("Entries")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("IsDelta")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("IssuerId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("NextUpdate")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Number")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("ThisUpdate")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("IssuerId", "Number")
+                        .IsUnique();
+
+                    b.HasIndex("IssuerId", "IsDelta", "Number");
+
+                    b.ToTable("crls", (string)null);
+                });
+
             modelBuilder.Entity("MobileId.Server.Data.Group", b =>
                 {
                     b.Property<Guid>("Id")
@@ -306,6 +347,9 @@ namespace MobileId.Server.Data.Migrations.Sqlite
                     b.Property<byte[]>("Der")
                         .IsRequired()
                         .HasColumnType("BLOB");
+
+                    b.Property<DateTime?>("HoldReleasedAt")
+                        .HasColumnType("TEXT");
 
                     b.Property<Guid>("IssuerId")
                         .HasColumnType("TEXT");
@@ -627,6 +671,15 @@ namespace MobileId.Server.Data.Migrations.Sqlite
                         .WithMany()
                         .HasForeignKey("ParentId")
                         .OnDelete(DeleteBehavior.Restrict);
+                });
+
+            modelBuilder.Entity("MobileId.Server.Data.CrlRecord", b =>
+                {
+                    b.HasOne("MobileId.Server.Data.CertificateAuthorityRecord", null)
+                        .WithMany()
+                        .HasForeignKey("IssuerId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("MobileId.Server.Data.Group", b =>
