@@ -52,11 +52,17 @@ SERVER_PID=$!
 for _ in $(seq 1 60); do curl -sf "$BASE/health/ready" >/dev/null && break; sleep 1; done
 
 cat > post.lua <<'LUA'
+-- Each wrk thread numbers its own requests; the thread id keeps logon names unique across threads.
+local threads = 0
+function setup(thread)
+  threads = threads + 1
+  thread:set("tid", threads)
+end
 local counter = 0
 request = function()
   counter = counter + 1
-  local body = string.format('{"logonName":"load-%d-%d","lastName":"Load","email":"load%d@example.org"}',
-    math.random(1, 1000000000), counter, counter)
+  local body = string.format('{"logonName":"load-%d-%d-%d","lastName":"Load","email":"load%d@example.org"}',
+    os.time(), tid, counter, counter)
   return wrk.format("POST", "/api/v1/people", {["Content-Type"] = "application/json", ["Authorization"] = wrk.headers["Authorization"]}, body)
 end
 LUA

@@ -117,7 +117,11 @@ public abstract class AppFixture(DatabaseProvider provider) : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        await App.DisposeAsync();
+        if (App is not null)
+        {
+            await App.DisposeAsync();
+        }
+
         if (_database is not null)
         {
             await _database.DisposeAsync();

@@ -97,6 +97,13 @@ internal sealed class AccessMiddleware(RequestDelegate next)
         if (error is null)
         {
             await next(context);
+            if (caller is not null && context.Response.StatusCode == StatusCodes.Status403Forbidden)
+            {
+                // Refusals decided inside the handler (out of scope, privilege escalation) are audited too.
+                await audit.RecordNowAsync(caller, "access.denied", rule.Workflow, null, AuditOutcome.Denied,
+                    new { method = context.Request.Method, path = context.Request.Path.Value, reason = "refused by the handler" }, CancellationToken.None);
+            }
+
             return;
         }
 

@@ -163,6 +163,46 @@ public abstract class SignInTests<TFixture>(TFixture fixture) where TFixture : A
     }
 
     [Fact]
+    public async Task SignOut_CapturedCookie_NoLongerWorksAfterwards()
+    {
+        // Arrange
+        var (person, password) = await PersonWithPasswordAsync("Cardholder");
+        using var client = App.CreateClient(new WebApplicationFactoryClientOptions { HandleCookies = false });
+        using var signIn = await SignInAsync(client, person.LogonName, password);
+        var cookie = SessionCookie(signIn);
+        using var session = CookieClient(cookie);
+        using var captured = CookieClient(cookie);
+        Assert.Equal(HttpStatusCode.OK, (await captured.GetAsync("/api/v1/me")).StatusCode);
+
+        // Act
+        var signOut = await session.PostAsync("/api/v1/auth/sign-out", null);
+
+        // Assert
+        Assert.Equal(HttpStatusCode.NoContent, signOut.StatusCode);
+        await MobileIdApp.AssertProblemAsync(await captured.GetAsync("/api/v1/me"), 401, ErrorCodes.Unauthenticated);
+    }
+
+    [Fact]
+    public async Task OutOfScopeRefusal_DecidedByTheHandler_IsAudited()
+    {
+        // Arrange: a Cardholder (Self scope) looks at someone else.
+        var (person, password) = await PersonWithPasswordAsync("Cardholder");
+        var other = await App.CreatePersonAsync("other." + Guid.NewGuid().ToString("N")[..10]);
+        using var client = App.CreateClient(new WebApplicationFactoryClientOptions { HandleCookies = false });
+        using var session = CookieClient(SessionCookie(await SignInAsync(client, person.LogonName, password)));
+
+        // Act
+        var response = await session.GetAsync($"/api/v1/people/{other.Id}");
+
+        // Assert
+        await MobileIdApp.AssertProblemAsync(response, 403, ErrorCodes.OutOfScope);
+        var audited = await App.WithServicesAsync(s => s.GetRequiredService<MobileIdDbContext>().AuditRecords
+            .AnyAsync(r => r.Action == "access.denied" && r.ActorName == person.LogonName && r.Outcome == AuditOutcome.Denied
+                && r.Details!.Contains(other.Id.ToString())));
+        Assert.True(audited);
+    }
+
+    [Fact]
     public async Task SignIn_NoRoleAllowsPasswordLogon_Returns401()
     {
         // Arrange: no role at all, then only a role for certificate logon.
