@@ -16,7 +16,7 @@ internal sealed record ToolResult(string Command, int ExitCode, string StandardO
 /// <summary>Runs openssl and ocsptool with a timeout (both installed by ./test.sh: openssl, gnutls-bin).</summary>
 internal static class ExternalTool
 {
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(120);
 
     public static async Task<ToolResult> RunAsync(string workingDirectory, string fileName, params string[] arguments)
     {

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Security.Cryptography.X509Certificates;
 
 namespace MobileId.Server.Tests.Features.Authorities;
@@ -73,15 +72,7 @@ public abstract class PkiApiTests<TFixture>(TFixture fixture) where TFixture : A
         Assert.All(files, f => Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(f)));
     }
 
-    private static async Task<(int Code, string Output)> RunAsync(string file, string arguments)
-    {
-        using var process = Process.Start(new ProcessStartInfo(file, arguments) { RedirectStandardOutput = true, RedirectStandardError = true })!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await stdout + await stderr);
-    }
+    private static Task<(int Code, string Output)> RunAsync(string file, string arguments) => ExternalTool.RunAsync(file, arguments);
 }
 
 public sealed class SqlitePkiApiTests(SqliteAppFixture fixture) : PkiApiTests<SqliteAppFixture>(fixture), IClassFixture<SqliteAppFixture>;

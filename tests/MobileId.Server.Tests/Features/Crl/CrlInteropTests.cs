@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using MobileId.Pki.Authority;
@@ -95,7 +94,8 @@ public abstract class CrlInteropTests<TFixture>(TFixture fixture) : IDisposable 
     {
         using var crl = new TempFile(der);
         var output = RunAsync("openssl", $"crl -inform DER -in {crl.Path} -noout -crlnumber").GetAwaiter().GetResult().Output;
-        return Convert.ToInt64(output.Split('=')[1].Trim(), 16);
+        var line = output.Split('\n').Single(l => l.StartsWith("crlNumber=", StringComparison.Ordinal));
+        return Convert.ToInt64(line["crlNumber=".Length..].Trim(), 16);
     }
 
     private Task PublishAsync() => fixture.App.Services.GetRequiredService<CrlPublisher>().PublishDueAsync(force: true, CancellationToken.None);
@@ -122,15 +122,7 @@ public abstract class CrlInteropTests<TFixture>(TFixture fixture) : IDisposable 
         return result.Value;
     }
 
-    private static async Task<(int Code, string Output)> RunAsync(string file, string arguments)
-    {
-        using var process = Process.Start(new ProcessStartInfo(file, arguments) { RedirectStandardOutput = true, RedirectStandardError = true })!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await stdout + await stderr);
-    }
+    private static Task<(int Code, string Output)> RunAsync(string file, string arguments) => ExternalTool.RunAsync(file, arguments);
 
     private sealed class TempFile : IDisposable
     {

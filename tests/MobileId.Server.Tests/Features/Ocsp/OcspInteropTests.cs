@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
@@ -170,13 +169,5 @@ public sealed class OcspInteropTests : IAsyncLifetime
         return output;
     }
 
-    private static async Task<(int Code, string Output)> RunAsync(string file, string arguments)
-    {
-        using var process = Process.Start(new ProcessStartInfo(file, arguments) { RedirectStandardOutput = true, RedirectStandardError = true })!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await stdout + await stderr);
-    }
+    private static Task<(int Code, string Output)> RunAsync(string file, string arguments) => ExternalTool.RunAsync(file, arguments);
 }
