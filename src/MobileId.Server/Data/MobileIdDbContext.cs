@@ -29,6 +29,7 @@ public abstract class MobileIdDbContext(DbContextOptions options) : DbContext(op
     public DbSet<OcspResponderRecord> OcspResponders => Set<OcspResponderRecord>();
     public DbSet<RevocationEpoch> RevocationEpochs => Set<RevocationEpoch>();
     public DbSet<CrlRecord> Crls => Set<CrlRecord>();
+    public DbSet<CertificatePolicyRecord> CertificatePolicies => Set<CertificatePolicyRecord>();
 
     /// <summary>Queues an audit record; the next <c>SaveChanges</c> writes it with the change.</summary>
     public void AddAudit(AuditRecord record) => _pendingAudit.Add(record);
@@ -252,6 +253,20 @@ public abstract class MobileIdDbContext(DbContextOptions options) : DbContext(op
             e.ToTable("crls");
             e.HasIndex(x => new { x.IssuerId, x.Number }).IsUnique();
             e.HasIndex(x => new { x.IssuerId, x.IsDelta, x.Number });
+            e.HasOne<CertificateAuthorityRecord>().WithMany().HasForeignKey(x => x.IssuerId).OnDelete(DeleteBehavior.Restrict);
+        });
+
+        modelBuilder.Entity<CertificatePolicyRecord>(e =>
+        {
+            e.ToTable("certificate_policies");
+            e.Property(x => x.Name).HasMaxLength(100);
+            e.HasIndex(x => x.Name).IsUnique();
+            e.Property(x => x.KeyAlgorithm).HasConversion<string>().HasMaxLength(16);
+            e.Property(x => x.KeyGeneration).HasConversion<string>().HasMaxLength(16);
+            e.Property(x => x.ExtendedKeyUsages).HasMaxLength(1000);
+            e.Property(x => x.PolicyOids).HasMaxLength(1000);
+            e.Property(x => x.SubjectTemplate).HasMaxLength(500);
+            e.Property(x => x.UpnSuffix).HasMaxLength(253);
             e.HasOne<CertificateAuthorityRecord>().WithMany().HasForeignKey(x => x.IssuerId).OnDelete(DeleteBehavior.Restrict);
         });
 

@@ -108,3 +108,25 @@ public sealed class CrlRecord
     public int Entries { get; set; }
     public required byte[] Der { get; set; }
 }
+
+/// <summary>A certificate policy as stored (PRODUCT.md §4); its rules are <c>CertificatePolicyRules</c>.</summary>
+public sealed class CertificatePolicyRecord
+{
+    public Guid Id { get; set; }
+    public required string Name { get; set; }
+    public Guid IssuerId { get; set; }
+    public KeyAlgorithm KeyAlgorithm { get; set; }
+    public int KeyUsage { get; set; }
+    public string ExtendedKeyUsages { get; set; } = "";
+    public required string SubjectTemplate { get; set; }
+    public bool SanEmail { get; set; }
+    public string? UpnSuffix { get; set; }
+    public string PolicyOids { get; set; } = "";
+    public int ValidityDays { get; set; }
+    public MobileId.Pki.Policies.KeyGeneration KeyGeneration { get; set; }
+    public bool Archive { get; set; }
+    public bool AutomaticRenewal { get; set; }
+    public int RenewalDaysBeforeExpiry { get; set; }
+    public DateTime CreatedAt { get; set; }
+    public DateTime UpdatedAt { get; set; }
+}

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 using MobileId.Server.Features.Access;
 using MobileId.Server.Features.Audit;
 using MobileId.Server.Features.Authorities;
+using MobileId.Server.Features.Certificates;
 using MobileId.Server.Features.Crl;
 using MobileId.Server.Features.Health;
 using MobileId.Server.Features.Ocsp;
@@ -114,6 +115,7 @@ public static class MobileIdServer
         services.AddMobileIdPki();
         services.AddMobileIdOcsp();
         services.AddMobileIdCrl();
+        services.AddMobileIdCertificates();
         return services;
     }
 
@@ -140,6 +142,7 @@ public static class MobileIdServer
         app.MapPkiApi();
         app.MapOcsp();
         app.MapCrl();
+        app.MapCertificatesApi();
 
         AccessRules.EnsureEveryApiEndpointHasARule(((IEndpointRouteBuilder)app).DataSources.SelectMany(d => d.Endpoints));
         return app;

@@ -20,7 +20,6 @@ public static class OcspApi
         services.AddSingleton<RevocationEpochWatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<RevocationEpochWatcher>());
         services.AddSingleton<OcspResponder>();
-        services.AddScoped<Certificates.CertificateService>();
         return services;
     }
 

@@ -129,7 +129,83 @@ public sealed partial class AuthorizationMatrixTests
         // Certificate Authorities.
         ["GET /api/v1/authorities"] = new(TargetKind.None, Ok, _ => Send(HttpMethod.Get, "/api/v1/authorities"),
             VerifyAsync: (r, body) => Task.FromResult(!r.Expected.Succeeds || Parse(body).GetArrayLength() == 2 ? null : $"expected the two CAs: {body}")),
+        ["GET /api/v1/policies/"] = new(TargetKind.None, Ok, _ => Send(HttpMethod.Get, "/api/v1/policies")),
+        ["POST /api/v1/policies/"] = new(TargetKind.None, Created, r => Json(HttpMethod.Post, "/api/v1/policies", PolicyBody("mx-policy-" + r.Unique)),
+            VerifyAsync: async (r, _) => CreatedWhenAllowed(r, await ExistsAsync(r, db => db.CertificatePolicies.AnyAsync(x => x.Name == "mx-policy-" + r.Unique)))),
+        ["PUT /api/v1/policies/{id:guid}"] = new(TargetKind.None, Ok, async r =>
+            {
+                var id = await FreshPolicyAsync(r, "mx-fresh-" + r.Unique);
+                return await Json(HttpMethod.Put, $"/api/v1/policies/{id}", PolicyBody("mx-fresh-" + r.Unique, validityDays: 200));
+            }),
+
+        // Certificates.
+        ["GET /api/v1/people/{id:guid}/certificates"] = new(TargetKind.Person, Ok, r => Send(HttpMethod.Get, $"/api/v1/people/{r.Target.Id}/certificates")),
+        ["POST /api/v1/people/{id:guid}/certificates"] = new(TargetKind.Person, Created, async r =>
+            {
+                await FreshPolicyAsync(r, MatrixPolicy);
+                using var key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+                var csr = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=device", key, System.Security.Cryptography.HashAlgorithmName.SHA256)
+                    .CreateSigningRequestPem();
+                return await Json(HttpMethod.Post, $"/api/v1/people/{r.Target.Id}/certificates", new { policy = MatrixPolicy, csr });
+            }),
+        ["POST /api/v1/certificates/{id:guid}/revoke"] = new(TargetKind.Person, Ok,
+            async r => await Json(HttpMethod.Post, $"/api/v1/certificates/{await FreshCertificateAsync(r, hold: false)}/revoke", new { reason = "KeyCompromise" })),
+        ["POST /api/v1/certificates/{id:guid}/hold"] = new(TargetKind.Person, Ok,
+            async r => await Send(HttpMethod.Post, $"/api/v1/certificates/{await FreshCertificateAsync(r, hold: false)}/hold")),
+        ["POST /api/v1/certificates/{id:guid}/release"] = new(TargetKind.Person, Ok,
+            async r => await Send(HttpMethod.Post, $"/api/v1/certificates/{await FreshCertificateAsync(r, hold: true)}/release")),
     };
+
+    private const string MatrixPolicy = "mx-device-policy";
+
+    private static object PolicyBody(string name, int validityDays = 365) => new
+    {
+        name, ca = "MobileIdIssuingCA", keyAlgorithm = "EcdsaP256", keyUsage = new[] { "DigitalSignature" },
+        extendedKeyUsages = new[] { "1.3.6.1.5.5.7.3.2" }, subjectTemplate = "CN={displayName}", validityDays,
+    };
+
+    /// <summary>A policy made directly through the service (or the existing one of that name).</summary>
+    private static async Task<Guid> FreshPolicyAsync(MatrixRequest r, string name)
+    {
+        var existing = await r.App.WithServicesAsync(s => s.GetRequiredService<MobileIdDbContext>().CertificatePolicies
+            .Where(p => p.Name == name).Select(p => (Guid?)p.Id).SingleOrDefaultAsync());
+        if (existing is { } id)
+        {
+            return id;
+        }
+
+        var created = await r.App.WithServicesAsync(s => s.GetRequiredService<MobileId.Server.Features.Certificates.PoliciesService>().SaveAsync(
+            Caller.System("test"), null,
+            new MobileId.Server.Features.Certificates.PolicyInput(name, "MobileIdIssuingCA", MobileId.Pki.Keys.KeyAlgorithm.EcdsaP256,
+                [System.Security.Cryptography.X509Certificates.X509KeyUsageFlags.DigitalSignature], ["1.3.6.1.5.5.7.3.2"], "CN={displayName}",
+                null, null, null, 365, null, null, null, null),
+            CancellationToken.None));
+        Assert.True(created.IsSuccess || created.Error!.Code == ErrorCodes.Conflict, created.Error?.Detail);
+        return created.IsSuccess ? created.Value!.Id : await FreshPolicyAsync(r, name);
+    }
+
+    /// <summary>A certificate of the target person, issued (and held) directly through the service.</summary>
+    private static async Task<Guid> FreshCertificateAsync(MatrixRequest r, bool hold)
+    {
+        using var key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+        var profile = new MobileId.Pki.Authority.LeafProfile(new System.Security.Cryptography.X509Certificates.X500DistinguishedName("CN=matrix"),
+            System.Security.Cryptography.X509Certificates.X509KeyUsageFlags.DigitalSignature, [], null, [], TimeSpan.FromDays(10));
+        return await r.App.WithServicesAsync(async s =>
+        {
+            var service = s.GetRequiredService<MobileId.Server.Features.Certificates.CertificateService>();
+            var issued = await service.IssueAsync(Caller.System("test"), "MobileIdIssuingCA",
+                new System.Security.Cryptography.X509Certificates.PublicKey(key), profile, r.Target.Id, CancellationToken.None);
+            Assert.True(issued.IsSuccess, issued.Error?.Detail);
+            if (hold)
+            {
+                var held = await service.RevokeAsync(Caller.System("test"), issued.Value!.Id,
+                    System.Security.Cryptography.X509Certificates.X509RevocationReason.CertificateHold, CancellationToken.None);
+                Assert.True(held.IsSuccess, held.Error?.Detail);
+            }
+
+            return issued.Value!.Id;
+        });
+    }
 
     private static Task<HttpRequestMessage> Send(HttpMethod method, string path) => Task.FromResult(new HttpRequestMessage(method, path));
 

@@ -1,0 +1,127 @@
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.AspNetCore.Http.HttpResults;
+using MobileId.Server.Features.Access;
+
+namespace MobileId.Server.Features.Certificates;
+
+/// <summary>Certificate policies, certificates of a person, and revoke / hold / release.</summary>
+public static class CertificatesApi
+{
+    public static IServiceCollection AddMobileIdCertificates(this IServiceCollection services)
+    {
+        services.AddScoped<CertificateService>();
+        services.AddScoped<PoliciesService>();
+        services.AddScoped<CertificateIssuance>();
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapCertificatesApi(this IEndpointRouteBuilder app)
+    {
+        var policies = app.MapGroup("/api/v1/policies").WithTags("Certificate Authorities");
+        policies.MapGet("", ListPolicies).WithName("ListCertificatePolicies").RequiresWorkflow(Workflow.CertificateAuthorities);
+        policies.MapPost("", CreatePolicy).WithName("CreateCertificatePolicy").RequiresWorkflow(Workflow.CertificateAuthorities, ScopeRule.AllScope);
+        policies.MapPut("/{id:guid}", UpdatePolicy).WithName("UpdateCertificatePolicy").RequiresWorkflow(Workflow.CertificateAuthorities, ScopeRule.AllScope);
+
+        app.MapGet("/api/v1/people/{id:guid}/certificates", ListForPerson).WithTags("Certificates").WithName("ListPersonCertificates")
+            .RequiresWorkflow(Workflow.FindPerson);
+        app.MapPost("/api/v1/people/{id:guid}/certificates", Issue).WithTags("Certificates").WithName("IssueCertificate")
+            .WithSummary("Issues a certificate to the person under a policy from a device-made CSR (PEM or base64 DER).")
+            .RequiresWorkflow(Workflow.CertificateAuthorities);
+
+        var certificates = app.MapGroup("/api/v1/certificates/{id:guid}").WithTags("Certificates");
+        certificates.MapPost("/revoke", Revoke).WithName("RevokeCertificate").WithSummary("Revokes for good, with an RFC 5280 reason.")
+            .RequiresWorkflow(Workflow.CancelCredential);
+        certificates.MapPost("/hold", Hold).WithName("HoldCertificate").WithSummary("Suspends (certificateHold).")
+            .RequiresWorkflow(Workflow.EnableDisableId);
+        certificates.MapPost("/release", Release).WithName("ReleaseCertificate").WithSummary("Lifts a hold.")
+            .RequiresWorkflow(Workflow.EnableDisableId);
+        return app;
+    }
+
+    private static async Task<Ok<IReadOnlyList<PolicyView>>> ListPolicies(PoliciesService policies, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await policies.ListAsync(cancellationToken));
+
+    private static async Task<Results<Created<PolicyView>, ProblemHttpResult>> CreatePolicy(
+        PolicyInput input, Caller caller, PoliciesService policies, CancellationToken cancellationToken)
+    {
+        var result = await policies.SaveAsync(caller, null, input, cancellationToken);
+        return result.IsSuccess ? TypedResults.Created($"/api/v1/policies/{result.Value!.Id}", result.Value) : result.Error!.ToResult();
+    }
+
+    private static async Task<Results<Ok<PolicyView>, ProblemHttpResult>> UpdatePolicy(
+        Guid id, PolicyInput input, Caller caller, PoliciesService policies, CancellationToken cancellationToken)
+    {
+        var result = await policies.SaveAsync(caller, id, input, cancellationToken);
+        return result.IsSuccess ? TypedResults.Ok(result.Value) : result.Error!.ToResult();
+    }
+
+    private static async Task<Results<Ok<IReadOnlyList<CertificateView>>, ProblemHttpResult>> ListForPerson(
+        Guid id, Caller caller, MobileIdDbContext db, AccessPolicy access, CancellationToken cancellationToken)
+    {
+        var person = await db.People.AsNoTracking().SingleOrDefaultAsync(p => p.Id == id, cancellationToken);
+        if (person is null)
+        {
+            return AppError.NotFound("That person").ToResult();
+        }
+
+        if (await access.CheckAsync(caller, Workflow.FindPerson, person, cancellationToken) is { } denied)
+        {
+            return denied.ToResult();
+        }
+
+        var cas = await db.CertificateAuthorities.AsNoTracking().ToDictionaryAsync(c => c.Id, c => c.Name, cancellationToken);
+        var list = await db.IssuedCertificates.AsNoTracking().Where(c => c.PersonId == id).OrderByDescending(c => c.CreatedAt).ToListAsync(cancellationToken);
+        return TypedResults.Ok<IReadOnlyList<CertificateView>>(list.Select(c => CertificateIssuance.View(c, cas.GetValueOrDefault(c.IssuerId) ?? "")).ToList());
+    }
+
+    private static async Task<Results<Created<CertificateView>, ProblemHttpResult>> Issue(
+        Guid id, IssueCertificateRequest request, Caller caller, CertificateIssuance issuance, CancellationToken cancellationToken)
+    {
+        var result = await issuance.IssueAsync(caller, id, request, cancellationToken);
+        return result.IsSuccess ? TypedResults.Created($"/api/v1/people/{id}/certificates", result.Value) : result.Error!.ToResult();
+    }
+
+    private static Task<Results<Ok<CertificateView>, ProblemHttpResult>> Revoke(
+        Guid id, RevokeRequest request, Caller caller, MobileIdDbContext db, AccessPolicy access, CertificateService certificates, CancellationToken cancellationToken) =>
+        ChangeAsync(id, Workflow.CancelCredential, caller, db, access, cancellationToken,
+            () => certificates.RevokeAsync(caller, id, request.Reason ?? X509RevocationReason.Unspecified, cancellationToken));
+
+    private static Task<Results<Ok<CertificateView>, ProblemHttpResult>> Hold(
+        Guid id, Caller caller, MobileIdDbContext db, AccessPolicy access, CertificateService certificates, CancellationToken cancellationToken) =>
+        ChangeAsync(id, Workflow.EnableDisableId, caller, db, access, cancellationToken,
+            () => certificates.RevokeAsync(caller, id, X509RevocationReason.CertificateHold, cancellationToken));
+
+    private static Task<Results<Ok<CertificateView>, ProblemHttpResult>> Release(
+        Guid id, Caller caller, MobileIdDbContext db, AccessPolicy access, CertificateService certificates, CancellationToken cancellationToken) =>
+        ChangeAsync(id, Workflow.EnableDisableId, caller, db, access, cancellationToken,
+            () => certificates.ReleaseAsync(caller, id, cancellationToken));
+
+    /// <summary>Scope over a certificate is scope over its holder; a certificate of nobody needs scope All.</summary>
+    private static async Task<Results<Ok<CertificateView>, ProblemHttpResult>> ChangeAsync(Guid id, Workflow workflow, Caller caller,
+        MobileIdDbContext db, AccessPolicy access, CancellationToken cancellationToken, Func<Task<Result<IssuedCertificate>>> change)
+    {
+        var certificate = await db.IssuedCertificates.AsNoTracking().SingleOrDefaultAsync(c => c.Id == id, cancellationToken);
+        if (certificate is null)
+        {
+            return AppError.NotFound("That certificate").ToResult();
+        }
+
+        var holder = certificate.PersonId is { } personId ? await db.People.AsNoTracking().SingleOrDefaultAsync(p => p.Id == personId, cancellationToken) : null;
+        var denied = holder is not null
+            ? await access.CheckAsync(caller, workflow, holder, cancellationToken)
+            : caller.HasWithScope(workflow, Scope.All) ? null : AccessPolicy.AllScopeRequired(workflow);
+        if (denied is not null)
+        {
+            return denied.ToResult();
+        }
+
+        var result = await change();
+        if (!result.IsSuccess)
+        {
+            return result.Error!.ToResult();
+        }
+
+        var ca = await db.CertificateAuthorities.AsNoTracking().Where(c => c.Id == result.Value!.IssuerId).Select(c => c.Name).SingleAsync(cancellationToken);
+        return TypedResults.Ok(CertificateIssuance.View(result.Value!, ca));
+    }
+}
