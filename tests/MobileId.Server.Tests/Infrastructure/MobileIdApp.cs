@@ -30,7 +30,14 @@ public class MobileIdApp : WebApplicationFactory<Program>
         builder.UseSetting("MobileId:Security:PasswordIterations", "100000");
         builder.UseSetting("Logging:Console:FormatterName", "simple");
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
+        foreach (var (key, value) in Settings)
+        {
+            builder.UseSetting(key, value);
+        }
     }
+
+    /// <summary>More configuration for this server (set before it starts).</summary>
+    public Dictionary<string, string> Settings { get; } = new(StringComparer.Ordinal);
 
     /// <summary>Runs code with the server's own services, in a scope of its own.</summary>
     public async Task<T> WithServicesAsync<T>(Func<IServiceProvider, Task<T>> action)

@@ -19,14 +19,40 @@ public static class PkiApi
         services.AddOptions<KeyStoreOptions>().BindConfiguration(KeyStoreOptions.Section);
         services.AddSingleton<IKeyStore>(sp =>
         {
+            var options = sp.GetRequiredService<IOptions<KeyStoreOptions>>().Value;
+            if (options.Kind == KeyStoreKind.Pkcs11)
+            {
+                return new Pkcs11KeyStore(options.Pkcs11, Pkcs11Pin(options));
+            }
+
             var data = sp.GetRequiredService<IOptions<MobileIdOptions>>().Value.DataPath;
-            var masterKey = sp.GetRequiredService<IOptions<KeyStoreOptions>>().Value.MasterKey;
-            return new SoftwareKeyStore(Path.Combine(data, "keys"), string.IsNullOrWhiteSpace(masterKey) ? null : masterKey);
+            return new SoftwareKeyStore(Path.Combine(data, "keys"), string.IsNullOrWhiteSpace(options.MasterKey) ? null : options.MasterKey);
         });
         services.AddScoped<CertificateAuthorities>();
         services.AddScoped<Setup.IInitializationStep, CaBootstrapStep>();
         services.AddHealthChecks().AddCheck<KeyStoreHealthCheck>("key-store", tags: [Health.HealthEndpoints.ReadyTag]);
         return services;
+    }
+
+    /// <summary>The token PIN from the configured file or environment variable, with a message that says how to provide it.</summary>
+    internal static string Pkcs11Pin(KeyStoreOptions options)
+    {
+        if (options.Pkcs11PinFile is { Length: > 0 } file)
+        {
+            if (!File.Exists(file))
+            {
+                throw new KeyStoreException($"MobileId:KeyStore:Pkcs11PinFile names {file}, which does not exist.");
+            }
+
+            return File.ReadLines(file).FirstOrDefault()?.Trim() is { Length: > 0 } pin
+                ? pin
+                : throw new KeyStoreException($"The PIN file {file} is empty.");
+        }
+
+        return Environment.GetEnvironmentVariable(options.Pkcs11PinVariable) is { Length: > 0 } value
+            ? value
+            : throw new KeyStoreException(
+                $"MobileId:KeyStore:Kind is Pkcs11 but no PIN was given: set the environment variable {options.Pkcs11PinVariable} or MobileId:KeyStore:Pkcs11PinFile.");
     }
 
     public static IEndpointRouteBuilder MapPkiApi(this IEndpointRouteBuilder app)
