@@ -30,6 +30,7 @@ public abstract class MobileIdDbContext(DbContextOptions options) : DbContext(op
     public DbSet<RevocationEpoch> RevocationEpochs => Set<RevocationEpoch>();
     public DbSet<CrlRecord> Crls => Set<CrlRecord>();
     public DbSet<CertificatePolicyRecord> CertificatePolicies => Set<CertificatePolicyRecord>();
+    public DbSet<UnmanagedCertificate> UnmanagedCertificates => Set<UnmanagedCertificate>();
 
     /// <summary>Queues an audit record; the next <c>SaveChanges</c> writes it with the change.</summary>
     public void AddAudit(AuditRecord record) => _pendingAudit.Add(record);
@@ -268,6 +269,18 @@ public abstract class MobileIdDbContext(DbContextOptions options) : DbContext(op
             e.Property(x => x.SubjectTemplate).HasMaxLength(500);
             e.Property(x => x.UpnSuffix).HasMaxLength(253);
             e.HasOne<CertificateAuthorityRecord>().WithMany().HasForeignKey(x => x.IssuerId).OnDelete(DeleteBehavior.Restrict);
+        });
+
+        modelBuilder.Entity<UnmanagedCertificate>(e =>
+        {
+            e.ToTable("unmanaged_certificates");
+            e.Property(x => x.Subject).HasMaxLength(500);
+            e.Property(x => x.Issuer).HasMaxLength(500);
+            e.Property(x => x.SerialHex).HasMaxLength(80);
+            e.Property(x => x.Sha256Thumbprint).HasMaxLength(64);
+            e.Property(x => x.KeyStore).HasMaxLength(16);
+            e.HasIndex(x => new { x.PersonId, x.Sha256Thumbprint }).IsUnique();
+            e.HasOne<Person>().WithMany().HasForeignKey(x => x.PersonId).OnDelete(DeleteBehavior.Cascade);
         });
 
         modelBuilder.Entity<RevocationEpoch>(e =>

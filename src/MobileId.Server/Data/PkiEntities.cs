@@ -130,3 +130,24 @@ public sealed class CertificatePolicyRecord
     public DateTime CreatedAt { get; set; }
     public DateTime UpdatedAt { get; set; }
 }
+
+/// <summary>
+/// A certificate issued elsewhere and imported from a PFX file as <i>Unmanaged</i> (PRODUCT.md §4,
+/// Upload PFX Certificates), for distribution to the person's devices. Its private key is kept
+/// only encrypted under the key store's KEK.
+/// </summary>
+public sealed class UnmanagedCertificate
+{
+    public Guid Id { get; set; }
+    public Guid PersonId { get; set; }
+    public required string Subject { get; set; }
+    public required string Issuer { get; set; }
+    public required string SerialHex { get; set; }
+    public required string Sha256Thumbprint { get; set; }
+    public required byte[] Der { get; set; }
+    public byte[]? WrappedKey { get; set; }
+    public required string KeyStore { get; set; }
+    public DateTime NotBefore { get; set; }
+    public DateTime NotAfter { get; set; }
+    public DateTime CreatedAt { get; set; }
+}

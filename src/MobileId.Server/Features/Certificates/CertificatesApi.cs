@@ -12,6 +12,7 @@ public static class CertificatesApi
         services.AddScoped<CertificateService>();
         services.AddScoped<PoliciesService>();
         services.AddScoped<CertificateIssuance>();
+        services.AddScoped<PfxUpload>();
         return services;
     }
 
@@ -27,6 +28,10 @@ public static class CertificatesApi
         app.MapPost("/api/v1/people/{id:guid}/certificates", Issue).WithTags("Certificates").WithName("IssueCertificate")
             .WithSummary("Issues a certificate to the person under a policy from a device-made CSR (PEM or base64 DER).")
             .RequiresWorkflow(Workflow.CertificateAuthorities);
+
+        app.MapPost("/api/v1/people/{id:guid}/pfx", UploadPfx).WithTags("Certificates").WithName("UploadPfxCertificate")
+            .WithSummary("Upload PFX Certificates: imports a PKCS#12 file (base64) with its password as an Unmanaged certificate of the person.")
+            .RequiresWorkflow(Workflow.UploadPfxCertificates);
 
         var certificates = app.MapGroup("/api/v1/certificates/{id:guid}").WithTags("Certificates");
         certificates.MapPost("/revoke", Revoke).WithName("RevokeCertificate").WithSummary("Revokes for good, with an RFC 5280 reason.")
@@ -79,6 +84,13 @@ public static class CertificatesApi
     {
         var result = await issuance.IssueAsync(caller, id, request, cancellationToken);
         return result.IsSuccess ? TypedResults.Created($"/api/v1/people/{id}/certificates", result.Value) : result.Error!.ToResult();
+    }
+
+    private static async Task<Results<Created<UnmanagedCertificateView>, ProblemHttpResult>> UploadPfx(
+        Guid id, PfxUploadRequest request, Caller caller, PfxUpload upload, CancellationToken cancellationToken)
+    {
+        var result = await upload.ImportAsync(caller, id, request, cancellationToken);
+        return result.IsSuccess ? TypedResults.Created($"/api/v1/people/{id}/pfx/{result.Value!.Id}", result.Value) : result.Error!.ToResult();
     }
 
     private static Task<Results<Ok<CertificateView>, ProblemHttpResult>> Revoke(

@@ -148,6 +148,14 @@ public sealed partial class AuthorizationMatrixTests
                     .CreateSigningRequestPem();
                 return await Json(HttpMethod.Post, $"/api/v1/people/{r.Target.Id}/certificates", new { policy = MatrixPolicy, csr });
             }),
+        ["POST /api/v1/people/{id:guid}/pfx"] = new(TargetKind.Person, Created, r =>
+            {
+                using var key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+                using var certificate = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=mx-" + r.Unique, key,
+                    System.Security.Cryptography.HashAlgorithmName.SHA256).CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
+                var pfx = certificate.Export(System.Security.Cryptography.X509Certificates.X509ContentType.Pkcs12, "pw");
+                return Json(HttpMethod.Post, $"/api/v1/people/{r.Target.Id}/pfx", new { pfx = Convert.ToBase64String(pfx), password = "pw" });
+            }),
         ["POST /api/v1/certificates/{id:guid}/revoke"] = new(TargetKind.Person, Ok,
             async r => await Json(HttpMethod.Post, $"/api/v1/certificates/{await FreshCertificateAsync(r, hold: false)}/revoke", new { reason = "KeyCompromise" })),
         ["POST /api/v1/certificates/{id:guid}/hold"] = new(TargetKind.Person, Ok,

@@ -733,6 +733,64 @@ namespace MobileId.Server.Data.Migrations.PostgreSql
                     b.ToTable("settings", (string)null);
                 });
 
+            modelBuilder.Entity("MobileId.Server.Data.UnmanagedCertificate", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<byte[]>("Der")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.Property<string>("Issuer")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)");
+
+                    b.Property<string>("KeyStore")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<DateTime>("NotAfter")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTime>("NotBefore")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid>("PersonId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("SerialHex")
+                        .IsRequired()
+                        .HasMaxLength(80)
+                        .HasColumnType("character varying(80)");
+
+                    b.Property<string>("Sha256Thumbprint")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("Subject")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)");
+
+                    b.Property<byte[]>("WrappedKey")
+                        .HasColumnType("bytea");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("PersonId", "Sha256Thumbprint")
+                        .IsUnique();
+
+                    b.ToTable("unmanaged_certificates", (string)null);
+                });
+
             modelBuilder.Entity("MobileId.Server.Data.ApiClient", b =>
                 {
                     b.HasOne("MobileId.Server.Data.Person", null)
@@ -838,6 +896,15 @@ namespace MobileId.Server.Data.Migrations.PostgreSql
                         .IsRequired();
 
                     b.Navigation("Role");
+                });
+
+            modelBuilder.Entity("MobileId.Server.Data.UnmanagedCertificate", b =>
+                {
+                    b.HasOne("MobileId.Server.Data.Person", null)
+                        .WithMany()
+                        .HasForeignKey("PersonId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("MobileId.Server.Data.Person", b =>

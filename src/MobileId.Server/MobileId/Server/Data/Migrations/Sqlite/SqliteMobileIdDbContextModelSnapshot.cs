@@ -726,6 +726,64 @@ namespace MobileId.Server.Data.Migrations.Sqlite
                     b.ToTable("settings", (string)null);
                 });
 
+            modelBuilder.Entity("MobileId.Server.Data.UnmanagedCertificate", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<byte[]>("Der")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.Property<string>("Issuer")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("KeyStore")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("NotAfter")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("NotBefore")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("PersonId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SerialHex")
+                        .IsRequired()
+                        .HasMaxLength(80)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Sha256Thumbprint")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Subject")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.Property<byte[]>("WrappedKey")
+                        .HasColumnType("BLOB");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("PersonId", "Sha256Thumbprint")
+                        .IsUnique();
+
+                    b.ToTable("unmanaged_certificates", (string)null);
+                });
+
             modelBuilder.Entity("MobileId.Server.Data.ApiClient", b =>
                 {
                     b.HasOne("MobileId.Server.Data.Person", null)
@@ -831,6 +889,15 @@ namespace MobileId.Server.Data.Migrations.Sqlite
                         .IsRequired();
 
                     b.Navigation("Role");
+                });
+
+            modelBuilder.Entity("MobileId.Server.Data.UnmanagedCertificate", b =>
+                {
+                    b.HasOne("MobileId.Server.Data.Person", null)
+                        .WithMany()
+                        .HasForeignKey("PersonId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("MobileId.Server.Data.Person", b =>

@@ -1,0 +1,135 @@
+using System.Formats.Asn1;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using MobileId.Pki;
+using MobileId.Pki.Keys;
+using MobileId.Server.Features.Access;
+using MobileId.Server.Features.Audit;
+
+namespace MobileId.Server.Features.Certificates;
+
+public sealed record PfxUploadRequest(string? Pfx, string? Password);
+
+public sealed record UnmanagedCertificateView(Guid Id, Guid PersonId, string Subject, string Issuer, string SerialNumber, string Sha256Thumbprint,
+    bool HasPrivateKey, DateTime NotBefore, DateTime NotAfter);
+
+/// <summary>
+/// Upload PFX Certificates: imports a PKCS#12 file with its password as an Unmanaged certificate of a
+/// person. A file that is not PKCS#12 and a wrong password get different, clear messages.
+/// </summary>
+public sealed class PfxUpload(MobileIdDbContext db, AccessPolicy access, IKeyStore keys, AuditTrail audit, TimeProvider time)
+{
+    public async Task<Result<UnmanagedCertificateView>> ImportAsync(Caller caller, Guid personId, PfxUploadRequest request, CancellationToken cancellationToken)
+    {
+        var person = await db.People.AsNoTracking().SingleOrDefaultAsync(p => p.Id == personId, cancellationToken);
+        if (person is null)
+        {
+            return AppError.NotFound("That person");
+        }
+
+        if (await access.CheckAsync(caller, Workflow.UploadPfxCertificates, person, cancellationToken) is { } denied)
+        {
+            return denied;
+        }
+
+        byte[] bytes;
+        try
+        {
+            bytes = Convert.FromBase64String(request.Pfx ?? "");
+        }
+        catch (FormatException)
+        {
+            return AppError.Validation("pfx", "The PFX file must be sent as base64.");
+        }
+
+        if (!LooksLikePkcs12(bytes))
+        {
+            return AppError.Validation("pfx", "The file is not a PKCS#12 (PFX/P12) file.");
+        }
+
+        X509Certificate2Collection collection;
+        try
+        {
+            collection = X509CertificateLoader.LoadPkcs12Collection(bytes, request.Password ?? "", X509KeyStorageFlags.Exportable | X509KeyStorageFlags.EphemeralKeySet);
+        }
+        catch (Pkcs12LoadLimitExceededException)
+        {
+            return AppError.Validation("pfx", "The PFX file uses more key-derivation iterations than MobileId accepts; export it again with standard settings.");
+        }
+        catch (CryptographicException)
+        {
+            return AppError.Validation("password", "The password does not open this PFX file.");
+        }
+
+        try
+        {
+            var certificate = collection.FirstOrDefault(c => c.HasPrivateKey) ?? collection.FirstOrDefault();
+            if (certificate is null)
+            {
+                return AppError.Validation("pfx", "The PFX file holds no certificate.");
+            }
+
+            var thumbprint = Convert.ToHexStringLower(certificate.GetCertHash(HashAlgorithmName.SHA256));
+            if (await db.UnmanagedCertificates.AnyAsync(u => u.PersonId == personId && u.Sha256Thumbprint == thumbprint, cancellationToken))
+            {
+                return AppError.Conflict($"'{person.LogonName}' already has this certificate ({certificate.Subject}).");
+            }
+
+            var id = Guid.CreateVersion7();
+            byte[]? wrapped = null;
+            if (certificate.HasPrivateKey)
+            {
+                using AsymmetricAlgorithm? key = (AsymmetricAlgorithm?)certificate.GetRSAPrivateKey() ?? certificate.GetECDsaPrivateKey();
+                if (key is null)
+                {
+                    return AppError.Validation("pfx", "The PFX key is neither RSA nor ECDSA.");
+                }
+
+                var pkcs8 = key.ExportPkcs8PrivateKey();
+                wrapped = keys.Wrap(pkcs8, "pfx:" + id.ToString("D"));
+                CryptographicOperations.ZeroMemory(pkcs8);
+            }
+
+            var record = new UnmanagedCertificate
+            {
+                Id = id, PersonId = personId, Subject = certificate.Subject, Issuer = certificate.Issuer,
+                SerialHex = SerialNumbers.ToHex(certificate.SerialNumberBytes.Span), Sha256Thumbprint = thumbprint, Der = certificate.RawData,
+                WrappedKey = wrapped, KeyStore = keys.Kind, NotBefore = certificate.NotBefore.ToUniversalTime(), NotAfter = certificate.NotAfter.ToUniversalTime(),
+                CreatedAt = time.GetUtcNow().UtcDateTime,
+            };
+            db.UnmanagedCertificates.Add(record);
+            audit.Record(caller, "pfx.imported", Workflow.UploadPfxCertificates, AuditTarget.For(person), AuditOutcome.Success,
+                new { record.Subject, record.Issuer, serial = record.SerialHex, privateKey = wrapped is not null });
+            await db.SaveChangesAsync(cancellationToken);
+            return new UnmanagedCertificateView(record.Id, personId, record.Subject, record.Issuer, record.SerialHex, thumbprint, wrapped is not null,
+                record.NotBefore, record.NotAfter);
+        }
+        finally
+        {
+            foreach (var certificate in collection)
+            {
+                certificate.Dispose();
+            }
+        }
+    }
+
+    /// <summary>PFX ::= SEQUENCE { version INTEGER (3), authSafe ContentInfo (data or signedData), macData OPTIONAL } (RFC 7292 §4).</summary>
+    internal static bool LooksLikePkcs12(byte[] bytes)
+    {
+        try
+        {
+            var pfx = new AsnReader(bytes, AsnEncodingRules.BER).ReadSequence();
+            if (!pfx.TryReadInt32(out var version) || version != 3)
+            {
+                return false;
+            }
+
+            var contentType = pfx.ReadSequence().ReadObjectIdentifier();
+            return contentType is "1.2.840.113549.1.7.1" or "1.2.840.113549.1.7.2";
+        }
+        catch (AsnContentException)
+        {
+            return false;
+        }
+    }
+}
