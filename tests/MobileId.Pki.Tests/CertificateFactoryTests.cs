@@ -68,6 +68,38 @@ public sealed class CertificateFactoryTests : IDisposable
     }
 
     [Fact]
+    public void EncodeLeaf_ValidityPast2049_UsesGeneralizedTimeAndParsesBack()
+    {
+        // Arrange: RFC 5280 §4.1.2.5 — UTCTime through 2049, GeneralizedTime from 2050.
+        var store = new SoftwareKeyStore(_directory);
+        using var rootKey = store.Generate("root", KeyAlgorithm.EcdsaP256);
+        using var root = CertificateFactory.CreateRoot(rootKey, new X500DistinguishedName("CN=Long Root"), Now, TimeSpan.FromDays(365 * 40));
+        var profile = new LeafProfile(new X500DistinguishedName("CN=Long Leaf"), X509KeyUsageFlags.DigitalSignature, [], null, [], TimeSpan.FromDays(365 * 30));
+
+        // Act
+        var der = CertificateFactory.EncodeLeaf(root, rootKey, rootKey.PublicKey, profile, Now, Urls, SerialNumbers.Create());
+
+        // Assert
+        using var leaf = X509CertificateLoader.LoadCertificate(der);
+        Assert.True(leaf.NotAfter.ToUniversalTime().Year >= 2050);
+        Assert.Equal(Now.UtcDateTime.AddTicks(-(Now.UtcTicks % TimeSpan.TicksPerSecond)), leaf.NotBefore.ToUniversalTime());
+        var tbs = new System.Formats.Asn1.AsnReader(der, System.Formats.Asn1.AsnEncodingRules.DER).ReadSequence().ReadSequence();
+        tbs.ReadSequence(new System.Formats.Asn1.Asn1Tag(System.Formats.Asn1.TagClass.ContextSpecific, 0));
+        tbs.ReadInteger();
+        tbs.ReadSequence();
+        tbs.ReadSequence();
+        var validity = tbs.ReadSequence();
+        Assert.Equal(System.Formats.Asn1.UniversalTagNumber.UtcTime, (System.Formats.Asn1.UniversalTagNumber)validity.PeekTag().TagValue);
+        validity.ReadUtcTime();
+        Assert.Equal(System.Formats.Asn1.UniversalTagNumber.GeneralizedTime, (System.Formats.Asn1.UniversalTagNumber)validity.PeekTag().TagValue);
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.Add(root);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        Assert.True(chain.Build(leaf), string.Join("; ", chain.ChainStatus.Select(s => s.StatusInformation)));
+    }
+
+    [Fact]
     public void IssueLeaf_AnyExtendedKeyUsage_IsRefused()
     {
         var store = new SoftwareKeyStore(_directory);

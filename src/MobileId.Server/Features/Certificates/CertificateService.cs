@@ -37,12 +37,14 @@ public sealed class CertificateService(
         using var issuerKey = keys.Open(ca.KeyId);
         var serial = SerialNumbers.Create();
         var now = time.GetUtcNow();
-        using var certificate = CertificateFactory.IssueLeaf(issuer, issuerKey, subjectKey, profile, now.AddMinutes(-5),
-            CertificateAuthorities.UrlsFor(external, ca.Name), serial);
+        var notBefore = now.AddMinutes(-5);
+        var der = CertificateFactory.EncodeLeaf(issuer, issuerKey, subjectKey, profile, notBefore, CertificateAuthorities.UrlsFor(external, ca.Name), serial);
+        // Note: the record is made from what was encoded, without loading the certificate back (docs/performance.md).
+        var notAfter = notBefore + profile.Validity > new DateTimeOffset(ca.NotAfter, TimeSpan.Zero) ? new DateTimeOffset(ca.NotAfter, TimeSpan.Zero) : notBefore + profile.Validity;
         var record = new IssuedCertificate
         {
-            Id = Guid.CreateVersion7(), IssuerId = ca.Id, SerialHex = SerialNumbers.ToHex(serial), Subject = certificate.Subject, PersonId = personId,
-            Der = certificate.RawData, NotBefore = certificate.NotBefore.ToUniversalTime(), NotAfter = certificate.NotAfter.ToUniversalTime(),
+            Id = Guid.CreateVersion7(), IssuerId = ca.Id, SerialHex = SerialNumbers.ToHex(serial), Subject = profile.Subject.Name, PersonId = personId,
+            Der = der, NotBefore = Seconds(notBefore.UtcDateTime), NotAfter = Seconds(notAfter.UtcDateTime),
             Status = CertificateStatus.Valid, CreatedAt = now.UtcDateTime, UpdatedAt = now.UtcDateTime,
         };
         db.IssuedCertificates.Add(record);
@@ -122,6 +124,8 @@ public sealed class CertificateService(
         await transaction.CommitAsync(cancellationToken);
         epoch.Advance(value);
     }
+
+    private static DateTime Seconds(DateTime utc) => new(utc.Ticks - (utc.Ticks % TimeSpan.TicksPerSecond), DateTimeKind.Utc);
 
     private static AuditTarget Target(IssuedCertificate certificate, Guid? personId) =>
         new("certificate", certificate.SerialHex, certificate.Subject, personId);
