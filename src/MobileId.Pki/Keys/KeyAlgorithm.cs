@@ -61,23 +61,4 @@ public static class KeyAlgorithms
         KeyAlgorithm.EcdsaP384 or KeyAlgorithm.Rsa3072 or KeyAlgorithm.Rsa4096 => HashAlgorithmName.SHA384,
         _ => HashAlgorithmName.SHA256,
     };
-
-    /// <summary>Parses names such as <c>EcdsaP256</c>, <c>ecdsa-p256</c>, <c>P-256</c>, <c>RSA3072</c>.</summary>
-    /// <param name="text">The name.</param>
-    /// <param name="algorithm">The parsed algorithm.</param>
-    /// <returns>Whether the name was recognised.</returns>
-    public static bool TryParse(string text, out KeyAlgorithm algorithm)
-    {
-        var compact = new string(text.Where(char.IsAsciiLetterOrDigit).ToArray()).ToUpperInvariant();
-        (bool ok, algorithm) = compact switch
-        {
-            "RSA2048" => (true, KeyAlgorithm.Rsa2048),
-            "RSA3072" => (true, KeyAlgorithm.Rsa3072),
-            "RSA4096" => (true, KeyAlgorithm.Rsa4096),
-            "ECDSAP256" or "P256" or "ECP256" or "NISTP256" => (true, KeyAlgorithm.EcdsaP256),
-            "ECDSAP384" or "P384" or "ECP384" or "NISTP384" => (true, KeyAlgorithm.EcdsaP384),
-            _ => (false, default),
-        };
-        return ok;
-    }
 }

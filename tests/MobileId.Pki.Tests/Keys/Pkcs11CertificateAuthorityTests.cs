@@ -61,7 +61,7 @@ public sealed class Pkcs11CertificateAuthorityTests(SoftHsmFixture hsm)
             var result = hsm.Run("openssl", "verify", "-x509_strict", "-CAfile", Path.Combine(directory, "root.pem"),
                 "-untrusted", Path.Combine(directory, "issuing.pem"), Path.Combine(directory, "leaf.pem"));
             result.AssertSucceeded();
-            Assert.EndsWith("leaf.pem: OK", result.Output.Trim(), StringComparison.Ordinal);
+            Assert.EndsWith("leaf.pem: OK", result.StandardOutput.Trim(), StringComparison.Ordinal);
         }
         finally
         {
@@ -91,7 +91,7 @@ public sealed class Pkcs11CertificateAuthorityTests(SoftHsmFixture hsm)
 
             // Assert
             Assert.NotEqual(0, result.ExitCode);
-            Assert.Contains("signature", result.Output + result.Error, StringComparison.OrdinalIgnoreCase);
+            Assert.Contains("signature", result.Output, StringComparison.OrdinalIgnoreCase);
         }
         finally
         {

@@ -181,7 +181,7 @@ public sealed class Pkcs11KeyStoreTests(SoftHsmFixture hsm)
 
         // Assert
         result.AssertSucceeded();
-        var objects = result.Output.Split(["\nPrivate Key Object", "\nPublic Key Object", "\nSecret Key Object", "\nData object", "\nCertificate Object"],
+        var objects = result.StandardOutput.Split(["\nPrivate Key Object", "\nPublic Key Object", "\nSecret Key Object", "\nData object", "\nCertificate Object"],
             StringSplitOptions.None);
         var privateKey = Assert.Single(objects, o => o.Contains("label:      " + label + "\n", StringComparison.Ordinal)
             && o.StartsWith("; EC\n", StringComparison.Ordinal));

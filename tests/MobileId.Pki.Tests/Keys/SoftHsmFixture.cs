@@ -58,29 +58,8 @@ public sealed class SoftHsmFixture : IDisposable
     /// <summary>Runs a tool with this fixture's SoftHSM2 configuration.</summary>
     public ToolResult Run(string fileName, params string[] arguments)
     {
-        var start = new ProcessStartInfo(fileName)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = Directory,
-        };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        start.Environment["SOFTHSM2_CONF"] = ConfigPath;
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"{fileName} did not start");
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{fileName} did not finish in 2 minutes");
-        }
-
-        return new ToolResult(fileName, process.ExitCode, output.Result, error.Result);
+        // Note: SOFTHSM2_CONF is in this process's environment (set above), so the tool inherits it.
+        return ExternalTool.RunAsync(Directory, fileName, arguments).GetAwaiter().GetResult();
     }
 
     public void Dispose()
@@ -91,11 +70,6 @@ public sealed class SoftHsmFixture : IDisposable
 
     [DllImport("libc", SetLastError = true, CharSet = CharSet.Ansi, BestFitMapping = false, ThrowOnUnmappableChar = true)]
     private static extern int setenv(string name, string value, int overwrite);
-}
-
-public sealed record ToolResult(string Tool, int ExitCode, string Output, string Error)
-{
-    public void AssertSucceeded() => Assert.True(ExitCode == 0, $"{Tool} exited with {ExitCode}: {Output}\n{Error}");
 }
 
 [CollectionDefinition(Name)]

@@ -5,8 +5,6 @@ public sealed record Coverage(bool Everyone, Guid? SelfId, IReadOnlySet<Guid> Gr
 {
     public static readonly Coverage Nobody = new(false, null, new HashSet<Guid>());
 
-    public bool IsEmpty => !Everyone && SelfId is null && Groups.Count == 0;
-
     public bool Covers(Guid personId, Guid? groupId) =>
         Everyone || personId == SelfId || (groupId is { } g && Groups.Contains(g));
 

@@ -17,7 +17,7 @@ public sealed record CaView(string Name, string Kind, string Subject, string Key
 public sealed record CaLinks(string Certificate, string Chain, string Crl, string DeltaCrl, string Ocsp);
 
 /// <summary>The CAs of this server, their keys and the addresses their certificates point at.</summary>
-public sealed class CertificateAuthorities(MobileIdDbContext db, IKeyStore keys, SettingsService settings)
+public sealed class CertificateAuthorities(MobileIdDbContext db, SettingsService settings)
 {
     public async Task<IReadOnlyList<CertificateAuthorityRecord>> ListAsync(CancellationToken cancellationToken) =>
         await db.CertificateAuthorities.AsNoTracking().OrderBy(c => c.Kind).ThenBy(c => c.Name).ToListAsync(cancellationToken);
@@ -66,8 +66,6 @@ public sealed class CertificateAuthorities(MobileIdDbContext db, IKeyStore keys,
 
         return pem.ToString();
     }
-
-    public ISigningKey OpenKey(CertificateAuthorityRecord ca) => keys.Open(ca.KeyId);
 }
 
 /// <summary>

@@ -16,7 +16,8 @@ public static class PkiApi
     public static IServiceCollection AddMobileIdPki(this IServiceCollection services)
     {
         services.AddOptions<PkiOptions>().BindConfiguration(PkiOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<KeyStoreOptions>().BindConfiguration(KeyStoreOptions.Section);
+        services.AddOptions<KeyStoreOptions>().BindConfiguration(KeyStoreOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<KeyStoreOptions>, KeyStoreOptionsValidator>();
         services.AddSingleton<IKeyStore>(sp =>
         {
             var options = sp.GetRequiredService<IOptions<KeyStoreOptions>>().Value;

@@ -41,12 +41,12 @@ public static class CrlApi
             return AppError.NotFound($"The CA '{name}'").ToResult();
         }
 
-        var crl = await LatestAsync(db, ca.Id, delta, cancellationToken);
+        var crl = await CrlPublisher.LatestAsync(db, ca.Id, delta, cancellationToken);
         if (crl is null)
         {
             // First request before the first scheduled run: publish now rather than answer 404.
             await publisher.PublishDueAsync(force: false, cancellationToken);
-            crl = await LatestAsync(db, ca.Id, delta, cancellationToken);
+            crl = await CrlPublisher.LatestAsync(db, ca.Id, delta, cancellationToken);
         }
 
         if (crl is null)
@@ -60,6 +60,4 @@ public static class CrlApi
         return TypedResults.File(crl.Der, "application/pkix-crl", file);
     }
 
-    private static Task<CrlRecord?> LatestAsync(MobileIdDbContext db, Guid caId, bool delta, CancellationToken cancellationToken) =>
-        db.Crls.AsNoTracking().Where(c => c.IssuerId == caId && c.IsDelta == delta).OrderByDescending(c => c.Number).FirstOrDefaultAsync(cancellationToken);
 }

@@ -98,7 +98,8 @@ public sealed partial class CrlPublisher(
         while (await timer.WaitForNextTickAsync(stoppingToken));
     }
 
-    private static Task<CrlRecord?> LatestAsync(MobileIdDbContext db, Guid caId, bool delta, CancellationToken cancellationToken) =>
+    /// <summary>The newest full or delta CRL of a CA.</summary>
+    internal static Task<CrlRecord?> LatestAsync(MobileIdDbContext db, Guid caId, bool delta, CancellationToken cancellationToken) =>
         db.Crls.AsNoTracking().Where(c => c.IssuerId == caId && c.IsDelta == delta).OrderByDescending(c => c.Number).FirstOrDefaultAsync(cancellationToken);
 
     private async Task<CrlRecord?> PublishAsync(MobileIdDbContext db, CertificateAuthorityRecord ca, string external, DateTimeOffset now,

@@ -100,13 +100,6 @@ public sealed class OcspResponder(
         return answer;
     }
 
-    /// <summary>Forgets cached answers and responder state (after a CA change).</summary>
-    public void Reset()
-    {
-        _cache.Clear();
-        _signers = null;
-    }
-
     private async Task<List<OcspSingleResponse>> StatusesAsync(Signer signer, IReadOnlyList<OcspCertId> certIds, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var serials = certIds.Select(c => c.SerialNumberHex).Distinct().ToList();

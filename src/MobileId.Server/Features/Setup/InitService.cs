@@ -20,7 +20,7 @@ public sealed class InitContext(IServiceProvider services, TextWriter output)
     public TextWriter Output { get; } = output;
 }
 
-public sealed record InitResult(bool DatabaseCreated, string? AdministratorLogon, string? AdministratorPassword);
+public sealed record InitResult(string? AdministratorLogon, string? AdministratorPassword);
 
 /// <summary>
 /// <c>init</c> (PRODUCT.md §13): creates or upgrades the database, the built-in roles, the first
@@ -52,7 +52,6 @@ public sealed class InitService(
 
     public async Task<InitResult> RunAsync(TextWriter output, CancellationToken cancellationToken)
     {
-        var created = !(await db.Database.GetAppliedMigrationsAsync(cancellationToken)).Any();
         await DatabaseSetup.MigrateAsync(db, cancellationToken);
         var system = Caller.System("init");
 
@@ -116,7 +115,7 @@ public sealed class InitService(
             await step.RunAsync(context, cancellationToken);
         }
 
-        return new InitResult(created, password is null ? null : AdministratorLogon, password);
+        return new InitResult(password is null ? null : AdministratorLogon, password);
     }
 
     /// <summary>The first-run text: how to sign in, with the generated password shown this once.</summary>

@@ -1,20 +1,22 @@
 using System.ComponentModel;
 using System.Diagnostics;
 
-namespace MobileId.Pki.Tests.Revocation;
+namespace MobileId.Pki.Tests;
 
 /// <summary>What a third-party tool printed; <see cref="ToString"/> goes into assertion messages.</summary>
-internal sealed record ToolResult(string Command, int ExitCode, string StandardOutput, string StandardError)
+public sealed record ToolResult(string Command, int ExitCode, string StandardOutput, string StandardError)
 {
     /// <summary>stdout and stderr together (openssl prints "Response verify OK" on stderr).</summary>
     public string Output => StandardOutput + "\n" + StandardError;
+
+    public void AssertSucceeded() => Assert.True(ExitCode == 0, ToString());
 
     public override string ToString() =>
         $"$ {Command}\n(exit code {ExitCode})\n--- stdout ---\n{StandardOutput}\n--- stderr ---\n{StandardError}";
 }
 
-/// <summary>Runs openssl and ocsptool with a timeout (both installed by ./test.sh: openssl, gnutls-bin).</summary>
-internal static class ExternalTool
+/// <summary>Runs a third-party tool (openssl, ocsptool, softhsm2-util, pkcs11-tool) with a timeout; ./test.sh installs them.</summary>
+public static class ExternalTool
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(120);
 
