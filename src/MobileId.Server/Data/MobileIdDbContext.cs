@@ -31,6 +31,7 @@ public abstract class MobileIdDbContext(DbContextOptions options) : DbContext(op
     public DbSet<CrlRecord> Crls => Set<CrlRecord>();
     public DbSet<CertificatePolicyRecord> CertificatePolicies => Set<CertificatePolicyRecord>();
     public DbSet<UnmanagedCertificate> UnmanagedCertificates => Set<UnmanagedCertificate>();
+    public DbSet<ArchivedKey> ArchivedKeys => Set<ArchivedKey>();
 
     /// <summary>Queues an audit record; the next <c>SaveChanges</c> writes it with the change.</summary>
     public void AddAudit(AuditRecord record) => _pendingAudit.Add(record);
@@ -234,11 +235,20 @@ public abstract class MobileIdDbContext(DbContextOptions options) : DbContext(op
             e.Property(x => x.SerialHex).HasMaxLength(40);
             e.HasIndex(x => new { x.IssuerId, x.SerialHex }).IsUnique();
             e.HasIndex(x => new { x.IssuerId, x.Status });
-            e.HasIndex(x => x.PersonId);
+            e.HasIndex(x => new { x.PersonId, x.PolicyId });
             e.Property(x => x.Subject).HasMaxLength(500);
             e.Property(x => x.Status).HasConversion<string>().HasMaxLength(16);
             e.HasOne<CertificateAuthorityRecord>().WithMany().HasForeignKey(x => x.IssuerId).OnDelete(DeleteBehavior.Restrict);
             e.HasOne<Person>().WithMany().HasForeignKey(x => x.PersonId).OnDelete(DeleteBehavior.Restrict);
+            e.HasOne<CertificatePolicyRecord>().WithMany().HasForeignKey(x => x.PolicyId).OnDelete(DeleteBehavior.Restrict);
+        });
+
+        modelBuilder.Entity<ArchivedKey>(e =>
+        {
+            e.ToTable("archived_keys");
+            e.HasKey(x => x.CertificateId);
+            e.Property(x => x.KeyStore).HasMaxLength(16);
+            e.HasOne<IssuedCertificate>().WithOne().HasForeignKey<ArchivedKey>(x => x.CertificateId).OnDelete(DeleteBehavior.Restrict);
         });
 
         modelBuilder.Entity<OcspResponderRecord>(e =>

@@ -57,6 +57,9 @@ public sealed class IssuedCertificate
     public required string SerialHex { get; set; }
     public required string Subject { get; set; }
     public Guid? PersonId { get; set; }
+
+    /// <summary>The certificate policy it was issued under (null for CA-internal certificates).</summary>
+    public Guid? PolicyId { get; set; }
     public required byte[] Der { get; set; }
     public DateTime NotBefore { get; set; }
     public DateTime NotAfter { get; set; }
@@ -70,6 +73,24 @@ public sealed class IssuedCertificate
     public DateTime? HoldReleasedAt { get; set; }
     public DateTime CreatedAt { get; set; }
     public DateTime UpdatedAt { get; set; }
+}
+
+/// <summary>
+/// The private key of a certificate whose key the server made under a policy that archives
+/// (PRODUCT.md §4): PKCS#8, encrypted under the key store's key-encryption key and bound to the
+/// certificate's id, so a blob copied onto another certificate does not decrypt.
+/// </summary>
+public sealed class ArchivedKey
+{
+    public Guid CertificateId { get; set; }
+    public required byte[] WrappedKey { get; set; }
+
+    /// <summary>The key store whose KEK wraps it: <c>software</c> or <c>pkcs11</c>.</summary>
+    public required string KeyStore { get; set; }
+    public DateTime ArchivedAt { get; set; }
+
+    /// <summary>How often the key was recovered (each recovery is also audited).</summary>
+    public int Recoveries { get; set; }
 }
 
 /// <summary>The delegated OCSP responder of a CA: its certificate and key (RFC 6960 §4.2.2.2).</summary>

@@ -89,6 +89,31 @@ namespace MobileId.Server.Data.Migrations.PostgreSql
                     b.ToTable("api_clients", (string)null);
                 });
 
+            modelBuilder.Entity("MobileId.Server.Data.ArchivedKey", b =>
+                {
+                    b.Property<Guid>("CertificateId")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTime>("ArchivedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("KeyStore")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<int>("Recoveries")
+                        .HasColumnType("integer");
+
+                    b.Property<byte[]>("WrappedKey")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.HasKey("CertificateId");
+
+                    b.ToTable("archived_keys", (string)null);
+                });
+
             modelBuilder.Entity("MobileId.Server.Data.AuditHead", b =>
                 {
                     b.Property<int>("Id")
@@ -447,6 +472,9 @@ namespace MobileId.Server.Data.Migrations.PostgreSql
                     b.Property<Guid?>("PersonId")
                         .HasColumnType("uuid");
 
+                    b.Property<Guid?>("PolicyId")
+                        .HasColumnType("uuid");
+
                     b.Property<int?>("RevocationReason")
                         .HasColumnType("integer");
 
@@ -473,12 +501,14 @@ namespace MobileId.Server.Data.Migrations.PostgreSql
 
                     b.HasKey("Id");
 
-                    b.HasIndex("PersonId");
+                    b.HasIndex("PolicyId");
 
                     b.HasIndex("IssuerId", "SerialHex")
                         .IsUnique();
 
                     b.HasIndex("IssuerId", "Status");
+
+                    b.HasIndex("PersonId", "PolicyId");
 
                     b.ToTable("issued_certificates", (string)null);
                 });
@@ -807,6 +837,15 @@ namespace MobileId.Server.Data.Migrations.PostgreSql
                     b.Navigation("Role");
                 });
 
+            modelBuilder.Entity("MobileId.Server.Data.ArchivedKey", b =>
+                {
+                    b.HasOne("MobileId.Server.Data.IssuedCertificate", null)
+                        .WithOne()
+                        .HasForeignKey("MobileId.Server.Data.ArchivedKey", "CertificateId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("MobileId.Server.Data.CertificateAuthorityRecord", b =>
                 {
                     b.HasOne("MobileId.Server.Data.CertificateAuthorityRecord", null)
@@ -852,6 +891,11 @@ namespace MobileId.Server.Data.Migrations.PostgreSql
                     b.HasOne("MobileId.Server.Data.Person", null)
                         .WithMany()
                         .HasForeignKey("PersonId")
+                        .OnDelete(DeleteBehavior.Restrict);
+
+                    b.HasOne("MobileId.Server.Data.CertificatePolicyRecord", null)
+                        .WithMany()
+                        .HasForeignKey("PolicyId")
                         .OnDelete(DeleteBehavior.Restrict);
                 });
 

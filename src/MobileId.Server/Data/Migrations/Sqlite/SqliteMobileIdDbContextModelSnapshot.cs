@@ -82,6 +82,31 @@ namespace MobileId.Server.Data.Migrations.Sqlite
                     b.ToTable("api_clients", (string)null);
                 });
 
+            modelBuilder.Entity("MobileId.Server.Data.ArchivedKey", b =>
+                {
+                    b.Property<Guid>("CertificateId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("ArchivedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("KeyStore")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Recoveries")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("WrappedKey")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.HasKey("CertificateId");
+
+                    b.ToTable("archived_keys", (string)null);
+                });
+
             modelBuilder.Entity("MobileId.Server.Data.AuditHead", b =>
                 {
                     b.Property<int>("Id")
@@ -440,6 +465,9 @@ namespace MobileId.Server.Data.Migrations.Sqlite
                     b.Property<Guid?>("PersonId")
                         .HasColumnType("TEXT");
 
+                    b.Property<Guid?>("PolicyId")
+                        .HasColumnType("TEXT");
+
                     b.Property<int?>("RevocationReason")
                         .HasColumnType("INTEGER");
 
@@ -466,12 +494,14 @@ namespace MobileId.Server.Data.Migrations.Sqlite
 
                     b.HasKey("Id");
 
-                    b.HasIndex("PersonId");
+                    b.HasIndex("PolicyId");
 
                     b.HasIndex("IssuerId", "SerialHex")
                         .IsUnique();
 
                     b.HasIndex("IssuerId", "Status");
+
+                    b.HasIndex("PersonId", "PolicyId");
 
                     b.ToTable("issued_certificates", (string)null);
                 });
@@ -800,6 +830,15 @@ namespace MobileId.Server.Data.Migrations.Sqlite
                     b.Navigation("Role");
                 });
 
+            modelBuilder.Entity("MobileId.Server.Data.ArchivedKey", b =>
+                {
+                    b.HasOne("MobileId.Server.Data.IssuedCertificate", null)
+                        .WithOne()
+                        .HasForeignKey("MobileId.Server.Data.ArchivedKey", "CertificateId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("MobileId.Server.Data.CertificateAuthorityRecord", b =>
                 {
                     b.HasOne("MobileId.Server.Data.CertificateAuthorityRecord", null)
@@ -845,6 +884,11 @@ namespace MobileId.Server.Data.Migrations.Sqlite
                     b.HasOne("MobileId.Server.Data.Person", null)
                         .WithMany()
                         .HasForeignKey("PersonId")
+                        .OnDelete(DeleteBehavior.Restrict);
+
+                    b.HasOne("MobileId.Server.Data.CertificatePolicyRecord", null)
+                        .WithMany()
+                        .HasForeignKey("PolicyId")
                         .OnDelete(DeleteBehavior.Restrict);
                 });
 
