@@ -40,6 +40,22 @@ public class MobileIdApp : WebApplicationFactory<Program>
     public Dictionary<string, string> Settings { get; } = new(StringComparer.Ordinal);
 
     /// <summary>Runs code with the server's own services, in a scope of its own.</summary>
+    /// <summary>
+    /// Issues an EC P-256 client-authentication leaf straight from a CA through the certificate
+    /// service, for tests about what happens to a certificate after issuance.
+    /// </summary>
+    public async Task<IssuedCertificate> IssueLeafAsync(string commonName, Guid? personId = null, string ca = "MobileIdIssuingCA")
+    {
+        using var key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+        var profile = new MobileId.Pki.Authority.LeafProfile(new System.Security.Cryptography.X509Certificates.X500DistinguishedName($"CN={commonName}"),
+            System.Security.Cryptography.X509Certificates.X509KeyUsageFlags.DigitalSignature, ["1.3.6.1.5.5.7.3.2"], null, [], TimeSpan.FromDays(30));
+        var result = await WithServicesAsync(s => s.GetRequiredService<MobileId.Server.Features.Certificates.CertificateService>().IssueAsync(
+            Caller.System("test"), ca, new System.Security.Cryptography.X509Certificates.PublicKey(key), profile,
+            new MobileId.Server.Features.Certificates.IssueFor(personId), CancellationToken.None));
+        Assert.True(result.IsSuccess, result.Error?.Detail);
+        return result.Value!;
+    }
+
     public async Task<T> WithServicesAsync<T>(Func<IServiceProvider, Task<T>> action)
     {
         await using var scope = Services.CreateAsyncScope();

@@ -8,21 +8,32 @@ using MobileId.Server.Features.People;
 
 namespace MobileId.Server.Features.Certificates;
 
-public sealed record IssueCertificateRequest(string? Policy, string? Csr);
+public sealed record IssueCertificateRequest(string? Policy, string? Csr, string? Pkcs12Password = null);
 
 public sealed record CertificateView(Guid Id, string Ca, string SerialNumber, string Subject, Guid? PersonId, CertificateStatus Status,
     DateTime NotBefore, DateTime NotAfter, DateTime? RevokedAt, int? RevocationReason, string Pem);
 
+/// <summary>A certificate with its private key as PKCS#12 (base64): a server-made key at issuance, or a recovered one.</summary>
+public sealed record CertificateWithKeyView(CertificateView Certificate, string Pkcs12, bool KeyArchived);
+
 public sealed record RevokeRequest(X509RevocationReason? Reason);
 
+public sealed record RecoverKeyRequest(string? Pkcs12Password);
+
 /// <summary>
-/// Issues a certificate to a person under a policy from a CSR made on the device: the CSR's
-/// signature (proof of possession) is verified and its key must match the policy; subject and
-/// SAN come from the person record, never from the CSR.
+/// Issues a certificate to a person under a policy. For a device-made key the CSR's signature
+/// (proof of possession) is verified and its key must match the policy; for a server-made key the
+/// server makes the key pair, archives it when the policy says so, and returns it as PKCS#12.
+/// Subject and SAN come from the person record, never from the CSR.
 /// </summary>
 public sealed class CertificateIssuance(MobileIdDbContext db, AccessPolicy access, CertificateService certificates)
 {
-    public async Task<Result<CertificateView>> IssueAsync(Caller caller, Guid personId, IssueCertificateRequest request, CancellationToken cancellationToken)
+    /// <summary>The shortest password accepted for a PKCS#12 file that carries a private key.</summary>
+    public const int MinimumPkcs12PasswordLength = 12;
+
+    /// <summary>Issues a certificate; <see cref="CertificateWithKeyView"/> carries the key when the server made it.</summary>
+    public async Task<Result<(CertificateView Certificate, CertificateWithKeyView? WithKey)>> IssueAsync(Caller caller, Guid personId,
+        IssueCertificateRequest request, CancellationToken cancellationToken)
     {
         var person = await db.People.AsNoTracking().SingleOrDefaultAsync(p => p.Id == personId, cancellationToken);
         if (person is null)
@@ -41,9 +52,15 @@ public sealed class CertificateIssuance(MobileIdDbContext db, AccessPolicy acces
             return AppError.Validation("policy", $"'{request.Policy}' is not a certificate policy; see GET /api/v1/policies.");
         }
 
-        if (policy.KeyGeneration != KeyGeneration.Device)
+        if (policy.KeyGeneration == KeyGeneration.Server)
         {
-            return AppError.Conflict($"'{policy.Name}' makes keys on the server; its certificates are delivered with the mobile ID, not from a CSR.");
+            var made = await IssueServerKeyAsync(caller, person, policy, request, cancellationToken);
+            return made.IsSuccess ? (made.Value!.Certificate, made.Value) : made.Error!;
+        }
+
+        if (request.Pkcs12Password is not null)
+        {
+            return AppError.Validation("pkcs12Password", $"'{policy.Name}' has keys made on the device: send its CSR; the server never holds that key.");
         }
 
         var key = ReadCsr(request.Csr, policy.KeyAlgorithm, out var error);
@@ -52,6 +69,69 @@ public sealed class CertificateIssuance(MobileIdDbContext db, AccessPolicy acces
             return AppError.Validation("csr", error!);
         }
 
+        var issued = await IssueForAsync(caller, person, policy, key, null, cancellationToken);
+        return issued.IsSuccess ? (issued.Value!.View, null) : issued.Error!;
+    }
+
+    private async Task<Result<CertificateWithKeyView>> IssueServerKeyAsync(Caller caller, Person person, CertificatePolicyRecord policy,
+        IssueCertificateRequest request, CancellationToken cancellationToken)
+    {
+        if (request.Csr is not null)
+        {
+            return AppError.Validation("csr", $"'{policy.Name}' makes keys on the server: send pkcs12Password (the password for the returned PKCS#12 file) instead of a CSR.");
+        }
+
+        if (Pkcs12PasswordError(request.Pkcs12Password) is { } passwordError)
+        {
+            return passwordError;
+        }
+
+        using var key = KeyPackages.Generate(policy.KeyAlgorithm);
+        var pkcs8 = policy.Archive ? key.ExportPkcs8PrivateKey() : null;
+        try
+        {
+            var issued = await IssueForAsync(caller, person, policy, new PublicKey(key), pkcs8, cancellationToken);
+            if (!issued.IsSuccess)
+            {
+                return issued.Error!;
+            }
+
+            var chain = await ChainAsync(issued.Value!.Certificate.IssuerId, cancellationToken);
+            var pkcs12 = KeyPackages.Pkcs12(issued.Value.Certificate.Der, key, chain, request.Pkcs12Password!);
+            return new CertificateWithKeyView(issued.Value.View, Convert.ToBase64String(pkcs12), policy.Archive);
+        }
+        finally
+        {
+            if (pkcs8 is not null)
+            {
+                CryptographicOperations.ZeroMemory(pkcs8);
+            }
+        }
+    }
+
+    /// <summary>A problem when a PKCS#12 password is missing or too short to protect a private key.</summary>
+    public static AppError? Pkcs12PasswordError(string? password) => password is null || password.Length < MinimumPkcs12PasswordLength
+        ? AppError.Validation("pkcs12Password",
+            $"A password of at least {MinimumPkcs12PasswordLength} characters is required: it protects the PKCS#12 file that carries the private key.")
+        : null;
+
+    /// <summary>The issuing CA's certificate and its parents, nearest first, for PKCS#12 files.</summary>
+    public async Task<IReadOnlyList<byte[]>> ChainAsync(Guid issuerId, CancellationToken cancellationToken)
+    {
+        var all = await db.CertificateAuthorities.AsNoTracking().Select(c => new { c.Id, c.ParentId, c.CertificateDer }).ToListAsync(cancellationToken);
+        var chain = new List<byte[]>();
+        for (var current = all.FirstOrDefault(c => c.Id == issuerId); current is not null && chain.Count < all.Count;
+             current = all.FirstOrDefault(c => c.Id == current.ParentId && c.Id != current.Id))
+        {
+            chain.Add(current.CertificateDer);
+        }
+
+        return chain;
+    }
+
+    private async Task<Result<(IssuedCertificate Certificate, CertificateView View)>> IssueForAsync(Caller caller, Person person,
+        CertificatePolicyRecord policy, PublicKey key, byte[]? archivePkcs8, CancellationToken cancellationToken)
+    {
         var definition = PoliciesService.Definition(policy);
         var group = person.GroupId is { } g ? await db.Groups.AsNoTracking().Where(x => x.Id == g).Select(x => x.Name).SingleOrDefaultAsync(cancellationToken) : null;
         var fields = new Dictionary<string, string?>(StringComparer.Ordinal)
@@ -80,8 +160,8 @@ public sealed class CertificateIssuance(MobileIdDbContext db, AccessPolicy acces
         var ca = await db.CertificateAuthorities.AsNoTracking().SingleAsync(c => c.Id == policy.IssuerId, cancellationToken);
         var profile = new LeafProfile(SubjectTemplate.Render(definition.SubjectTemplate!, fields), definition.KeyUsage, definition.ExtendedKeyUsages,
             san, definition.PolicyOids, TimeSpan.FromDays(definition.ValidityDays));
-        var issued = await certificates.IssueAsync(caller, ca.Name, key, profile, person.Id, cancellationToken);
-        return issued.IsSuccess ? View(issued.Value!, ca.Name) : issued.Error!;
+        var issued = await certificates.IssueAsync(caller, ca.Name, key, profile, new IssueFor(person.Id, policy.Id, archivePkcs8), cancellationToken);
+        return issued.IsSuccess ? (issued.Value!, View(issued.Value!, ca.Name)) : issued.Error!;
     }
 
     public static CertificateView View(IssuedCertificate c, string ca) => new(c.Id, ca, c.SerialHex, c.Subject, c.PersonId, c.Status,

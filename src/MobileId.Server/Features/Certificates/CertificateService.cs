@@ -10,17 +10,25 @@ using MobileId.Server.Features.Settings;
 
 namespace MobileId.Server.Features.Certificates;
 
+/// <summary>Who a certificate is for, under which policy, and the server-made private key to archive (PKCS#8), if any.</summary>
+public sealed record IssueFor(Guid? PersonId, Guid? PolicyId = null, byte[]? ArchivePkcs8 = null);
+
 /// <summary>
 /// Issues certificates from this server's CAs and changes their revocation status. Every change
 /// raises the revocation epoch in the same transaction, so OCSP answers follow within a second.
 /// </summary>
 public sealed class CertificateService(
-    MobileIdDbContext db, IKeyStore keys, SettingsService settings, AuditTrail audit, RevocationEpochWatcher epoch, TimeProvider time)
+    MobileIdDbContext db, IKeyStore keys, SettingsService settings, AuditTrail audit, RevocationEpochWatcher epoch, KeyArchive archiveKeys,
+    TimeProvider time)
 {
-    /// <summary>Issues a leaf from a CA for a public key (from a verified CSR or a server-made key) and records it.</summary>
-    public async Task<Result<IssuedCertificate>> IssueAsync(Caller caller, string caName, PublicKey subjectKey, LeafProfile profile, Guid? personId,
+    /// <summary>
+    /// Issues a leaf from a CA for a public key (from a verified CSR or a server-made key) and records
+    /// it; a server-made key to archive is stored, wrapped under the KEK, in the same transaction.
+    /// </summary>
+    public async Task<Result<IssuedCertificate>> IssueAsync(Caller caller, string caName, PublicKey subjectKey, LeafProfile profile, IssueFor target,
         CancellationToken cancellationToken)
     {
+        var personId = target.PersonId;
         var ca = await db.CertificateAuthorities.AsNoTracking().SingleOrDefaultAsync(c => c.Name == caName, cancellationToken);
         if (ca is null)
         {
@@ -44,12 +52,18 @@ public sealed class CertificateService(
         var record = new IssuedCertificate
         {
             Id = Guid.CreateVersion7(), IssuerId = ca.Id, SerialHex = SerialNumbers.ToHex(serial), Subject = profile.Subject.Name, PersonId = personId,
+            PolicyId = target.PolicyId,
             Der = der, NotBefore = Seconds(notBefore.UtcDateTime), NotAfter = Seconds(notAfter.UtcDateTime),
             Status = CertificateStatus.Valid, CreatedAt = now.UtcDateTime, UpdatedAt = now.UtcDateTime,
         };
         db.IssuedCertificates.Add(record);
+        if (target.ArchivePkcs8 is { } archive)
+        {
+            db.ArchivedKeys.Add(archiveKeys.Wrap(record.Id, archive));
+        }
+
         audit.Record(caller, "certificate.issued", null, Target(record, personId), AuditOutcome.Success,
-            new { ca = ca.Name, serial = record.SerialHex, subject = record.Subject, notAfter = record.NotAfter });
+            new { ca = ca.Name, serial = record.SerialHex, subject = record.Subject, notAfter = record.NotAfter, keyArchived = target.ArchivePkcs8 is not null });
         await db.SaveChangesAsync(cancellationToken);
         return record;
     }

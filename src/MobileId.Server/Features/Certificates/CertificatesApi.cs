@@ -1,5 +1,6 @@
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Http.HttpResults;
+using MobileId.Pki.Keys;
 using MobileId.Server.Features.Access;
 
 namespace MobileId.Server.Features.Certificates;
@@ -13,6 +14,7 @@ public static class CertificatesApi
         services.AddScoped<PoliciesService>();
         services.AddScoped<CertificateIssuance>();
         services.AddScoped<PfxUpload>();
+        services.AddScoped<KeyArchive>();
         return services;
     }
 
@@ -26,7 +28,7 @@ public static class CertificatesApi
         app.MapGet("/api/v1/people/{id:guid}/certificates", ListForPerson).WithTags("Certificates").WithName("ListPersonCertificates")
             .RequiresWorkflow(Workflow.FindPerson);
         app.MapPost("/api/v1/people/{id:guid}/certificates", Issue).WithTags("Certificates").WithName("IssueCertificate")
-            .WithSummary("Issues a certificate to the person under a policy from a device-made CSR (PEM or base64 DER).")
+            .WithSummary("Issues a certificate to the person under a policy: from a device-made CSR (PEM or base64 DER), or with a server-made key returned as PKCS#12 under pkcs12Password (and archived when the policy says so).")
             .RequiresWorkflow(Workflow.CertificateAuthorities);
 
         app.MapPost("/api/v1/people/{id:guid}/pfx", UploadPfx).WithTags("Certificates").WithName("UploadPfxCertificate")
@@ -34,10 +36,14 @@ public static class CertificatesApi
             .RequiresWorkflow(Workflow.UploadPfxCertificates);
 
         var certificates = app.MapGroup("/api/v1/certificates/{id:guid}").WithTags("Certificates");
+        certificates.MapGet("", Get).WithName("GetCertificate").RequiresWorkflow(Workflow.FindPerson);
         certificates.MapPost("/revoke", Revoke).WithName("RevokeCertificate").WithSummary("Revokes for good, with an RFC 5280 reason.")
             .RequiresWorkflow(Workflow.CancelCredential);
         certificates.MapPost("/hold", Hold).WithName("HoldCertificate").WithSummary("Suspends (certificateHold).")
             .RequiresWorkflow(Workflow.EnableDisableId);
+        certificates.MapPost("/recover", Recover).WithName("RecoverArchivedKey")
+            .WithSummary("Recovers the archived private key of a server-made certificate as PKCS#12 under the given password (audited).")
+            .RequiresWorkflow(Workflow.CertificateAuthorities);
         certificates.MapPost("/release", Release).WithName("ReleaseCertificate").WithSummary("Lifts a hold.")
             .RequiresWorkflow(Workflow.EnableDisableId);
         return app;
@@ -79,11 +85,57 @@ public static class CertificatesApi
         return TypedResults.Ok<IReadOnlyList<CertificateView>>(list.Select(c => CertificateIssuance.View(c, cas.GetValueOrDefault(c.IssuerId) ?? "")).ToList());
     }
 
-    private static async Task<Results<Created<CertificateView>, ProblemHttpResult>> Issue(
+    private static async Task<Results<Created<CertificateView>, Created<CertificateWithKeyView>, ProblemHttpResult>> Issue(
         Guid id, IssueCertificateRequest request, Caller caller, CertificateIssuance issuance, CancellationToken cancellationToken)
     {
         var result = await issuance.IssueAsync(caller, id, request, cancellationToken);
-        return result.IsSuccess ? TypedResults.Created($"/api/v1/people/{id}/certificates", result.Value) : result.Error!.ToResult();
+        if (!result.IsSuccess)
+        {
+            return result.Error!.ToResult();
+        }
+
+        var location = $"/api/v1/certificates/{result.Value.Certificate.Id}";
+        return result.Value.WithKey is { } withKey ? TypedResults.Created(location, withKey) : TypedResults.Created(location, result.Value.Certificate);
+    }
+
+    private static async Task<Results<Ok<CertificateView>, ProblemHttpResult>> Get(
+        Guid id, Caller caller, MobileIdDbContext db, AccessPolicy access, CancellationToken cancellationToken)
+    {
+        if (await AuthorizeAsync(id, Workflow.FindPerson, caller, db, access, cancellationToken) is { } denied)
+        {
+            return denied.ToResult();
+        }
+
+        var certificate = await db.IssuedCertificates.AsNoTracking().SingleAsync(c => c.Id == id, cancellationToken);
+        var ca = await db.CertificateAuthorities.AsNoTracking().Where(c => c.Id == certificate.IssuerId).Select(c => c.Name).SingleAsync(cancellationToken);
+        return TypedResults.Ok(CertificateIssuance.View(certificate, ca));
+    }
+
+    private static async Task<Results<Ok<CertificateWithKeyView>, ProblemHttpResult>> Recover(Guid id, RecoverKeyRequest request, Caller caller,
+        MobileIdDbContext db, AccessPolicy access, KeyArchive archive, CertificateIssuance issuance, CancellationToken cancellationToken)
+    {
+        if (await AuthorizeAsync(id, Workflow.CertificateAuthorities, caller, db, access, cancellationToken) is { } denied)
+        {
+            return denied.ToResult();
+        }
+
+        if (CertificateIssuance.Pkcs12PasswordError(request.Pkcs12Password) is { } passwordError)
+        {
+            return passwordError.ToResult();
+        }
+
+        var recovered = await archive.RecoverAsync(caller, id, cancellationToken);
+        if (!recovered.IsSuccess)
+        {
+            return recovered.Error!.ToResult();
+        }
+
+        using var package = recovered.Value!;
+        using var key = KeyPackages.FromPkcs8(package.Pkcs8);
+        var certificate = package.Certificate;
+        var pkcs12 = KeyPackages.Pkcs12(certificate.Der, key, await issuance.ChainAsync(certificate.IssuerId, cancellationToken), request.Pkcs12Password!);
+        var ca = await db.CertificateAuthorities.AsNoTracking().Where(c => c.Id == certificate.IssuerId).Select(c => c.Name).SingleAsync(cancellationToken);
+        return TypedResults.Ok(new CertificateWithKeyView(CertificateIssuance.View(certificate, ca), Convert.ToBase64String(pkcs12), true));
     }
 
     private static async Task<Results<Created<UnmanagedCertificateView>, ProblemHttpResult>> UploadPfx(
@@ -109,20 +161,25 @@ public static class CertificatesApi
             () => certificates.ReleaseAsync(caller, id, cancellationToken));
 
     /// <summary>Scope over a certificate is scope over its holder; a certificate of nobody needs scope All.</summary>
-    private static async Task<Results<Ok<CertificateView>, ProblemHttpResult>> ChangeAsync(Guid id, Workflow workflow, Caller caller,
-        MobileIdDbContext db, AccessPolicy access, CancellationToken cancellationToken, Func<Task<Result<IssuedCertificate>>> change)
+    private static async Task<AppError?> AuthorizeAsync(Guid id, Workflow workflow, Caller caller, MobileIdDbContext db, AccessPolicy access,
+        CancellationToken cancellationToken)
     {
         var certificate = await db.IssuedCertificates.AsNoTracking().SingleOrDefaultAsync(c => c.Id == id, cancellationToken);
         if (certificate is null)
         {
-            return AppError.NotFound("That certificate").ToResult();
+            return AppError.NotFound("That certificate");
         }
 
         var holder = certificate.PersonId is { } personId ? await db.People.AsNoTracking().SingleOrDefaultAsync(p => p.Id == personId, cancellationToken) : null;
-        var denied = holder is not null
+        return holder is not null
             ? await access.CheckAsync(caller, workflow, holder, cancellationToken)
             : caller.HasWithScope(workflow, Scope.All) ? null : AccessPolicy.AllScopeRequired(workflow);
-        if (denied is not null)
+    }
+
+    private static async Task<Results<Ok<CertificateView>, ProblemHttpResult>> ChangeAsync(Guid id, Workflow workflow, Caller caller,
+        MobileIdDbContext db, AccessPolicy access, CancellationToken cancellationToken, Func<Task<Result<IssuedCertificate>>> change)
+    {
+        if (await AuthorizeAsync(id, workflow, caller, db, access, cancellationToken) is { } denied)
         {
             return denied.ToResult();
         }

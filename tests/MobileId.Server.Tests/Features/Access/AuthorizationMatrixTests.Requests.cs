@@ -162,6 +162,11 @@ public sealed partial class AuthorizationMatrixTests
             async r => await Send(HttpMethod.Post, $"/api/v1/certificates/{await FreshCertificateAsync(r, hold: false)}/hold")),
         ["POST /api/v1/certificates/{id:guid}/release"] = new(TargetKind.Person, Ok,
             async r => await Send(HttpMethod.Post, $"/api/v1/certificates/{await FreshCertificateAsync(r, hold: true)}/release")),
+        ["GET /api/v1/certificates/{id:guid}/"] = new(TargetKind.Person, Ok,
+            async r => await Send(HttpMethod.Get, $"/api/v1/certificates/{await FreshCertificateAsync(r, hold: false)}")),
+        ["POST /api/v1/certificates/{id:guid}/recover"] = new(TargetKind.Person, Ok,
+            async r => await Json(HttpMethod.Post, $"/api/v1/certificates/{await FreshArchivedCertificateAsync(r)}/recover", new { pkcs12Password = "matrix-password-1" }),
+            VerifyAsync: (r, body) => Task.FromResult(!r.Expected.Succeeds || Parse(body).GetProperty("pkcs12").GetString()!.Length > 100 ? null : $"no PKCS#12: {body}")),
     };
 
     private const string MatrixPolicy = "mx-device-policy";
@@ -195,23 +200,42 @@ public sealed partial class AuthorizationMatrixTests
     /// <summary>A certificate of the target person, issued (and held) directly through the service.</summary>
     private static async Task<Guid> FreshCertificateAsync(MatrixRequest r, bool hold)
     {
-        using var key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
-        var profile = new MobileId.Pki.Authority.LeafProfile(new System.Security.Cryptography.X509Certificates.X500DistinguishedName("CN=matrix"),
-            System.Security.Cryptography.X509Certificates.X509KeyUsageFlags.DigitalSignature, [], null, [], TimeSpan.FromDays(10));
-        return await r.App.WithServicesAsync(async s =>
+        var issued = await r.App.IssueLeafAsync("matrix", r.Target.Id);
+        if (hold)
         {
-            var service = s.GetRequiredService<MobileId.Server.Features.Certificates.CertificateService>();
-            var issued = await service.IssueAsync(Caller.System("test"), "MobileIdIssuingCA",
-                new System.Security.Cryptography.X509Certificates.PublicKey(key), profile, r.Target.Id, CancellationToken.None);
-            Assert.True(issued.IsSuccess, issued.Error?.Detail);
-            if (hold)
+            var held = await r.App.WithServicesAsync(s => s.GetRequiredService<MobileId.Server.Features.Certificates.CertificateService>().RevokeAsync(
+                Caller.System("test"), issued.Id, System.Security.Cryptography.X509Certificates.X509RevocationReason.CertificateHold, CancellationToken.None));
+            Assert.True(held.IsSuccess, held.Error?.Detail);
+        }
+
+        return issued.Id;
+    }
+
+    /// <summary>A certificate of the target person whose server-made key is archived.</summary>
+    private static async Task<Guid> FreshArchivedCertificateAsync(MatrixRequest r)
+    {
+        const string policy = "mx-archive-policy";
+        await r.App.WithServicesAsync(async s =>
+        {
+            var db = s.GetRequiredService<MobileIdDbContext>();
+            if (!await db.CertificatePolicies.AnyAsync(p => p.Name == policy))
             {
-                var held = await service.RevokeAsync(Caller.System("test"), issued.Value!.Id,
-                    System.Security.Cryptography.X509Certificates.X509RevocationReason.CertificateHold, CancellationToken.None);
-                Assert.True(held.IsSuccess, held.Error?.Detail);
+                var created = await s.GetRequiredService<MobileId.Server.Features.Certificates.PoliciesService>().SaveAsync(Caller.System("test"), null,
+                    new MobileId.Server.Features.Certificates.PolicyInput(policy, "MobileIdIssuingCA", MobileId.Pki.Keys.KeyAlgorithm.Rsa2048,
+                        [System.Security.Cryptography.X509Certificates.X509KeyUsageFlags.KeyEncipherment], ["1.3.6.1.5.5.7.3.4"], "CN={displayName}",
+                        true, null, null, 365, MobileId.Pki.Policies.KeyGeneration.Server, true, null, null),
+                    CancellationToken.None);
+                Assert.True(created.IsSuccess || created.Error!.Code == ErrorCodes.Conflict, created.Error?.Detail);
             }
 
-            return issued.Value!.Id;
+            return true;
+        });
+        return await r.App.WithServicesAsync(async s =>
+        {
+            var issued = await s.GetRequiredService<MobileId.Server.Features.Certificates.CertificateIssuance>().IssueAsync(Caller.System("test"), r.Target.Id,
+                new MobileId.Server.Features.Certificates.IssueCertificateRequest(policy, null, "matrix-password-1"), CancellationToken.None);
+            Assert.True(issued.IsSuccess, issued.Error?.Detail);
+            return issued.Value.Certificate.Id;
         });
     }
 

@@ -70,13 +70,8 @@ public sealed class Pkcs11ServerTests : IAsyncLifetime
         Assert.False(Directory.Exists(Path.Combine(_database.Directory, "data", "keys")), "the software key store must not be used");
 
         // A certificate signed in the token verifies, and after revocation the token-signed CRL and OCSP answer say so.
-        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var profile = new LeafProfile(new X500DistinguishedName("CN=hsm-leaf"), X509KeyUsageFlags.DigitalSignature, ["1.3.6.1.5.5.7.3.2"], null, [],
-            TimeSpan.FromDays(30));
-        var issued = await _app.WithServicesAsync(s => s.GetRequiredService<CertificateService>()
-            .IssueAsync(Caller.System("test"), "MobileIdIssuingCA", new PublicKey(key), profile, null, CancellationToken.None));
-        Assert.True(issued.IsSuccess, issued.Error?.Detail);
-        using var leaf = X509CertificateLoader.LoadCertificate(issued.Value!.Der);
+        var issued = await _app.IssueLeafAsync("hsm-leaf");
+        using var leaf = X509CertificateLoader.LoadCertificate(issued.Der);
         await File.WriteAllTextAsync($"{_dir}/chain.pem", await client.GetStringAsync("/pki/ca/MobileIdIssuingCA.pem"));
         await File.WriteAllTextAsync($"{_dir}/leaf.pem", leaf.ExportCertificatePem());
         var issuing = X509CertificateLoader.LoadCertificate(await client.GetByteArrayAsync("/pki/ca/MobileIdIssuingCA.crt"));
@@ -85,7 +80,7 @@ public sealed class Pkcs11ServerTests : IAsyncLifetime
         Assert.True(verify.Code == 0, verify.Output);
 
         await _app.WithServicesAsync(s => s.GetRequiredService<CertificateService>()
-            .RevokeAsync(Caller.System("test"), issued.Value.Id, X509RevocationReason.KeyCompromise, CancellationToken.None));
+            .RevokeAsync(Caller.System("test"), issued.Id, X509RevocationReason.KeyCompromise, CancellationToken.None));
         await _app.Services.GetRequiredService<CrlPublisher>().PublishDueAsync(force: true, CancellationToken.None);
         var crl = await client.GetByteArrayAsync("/pki/crl/MobileIdIssuingCA.crl");
         await File.WriteAllTextAsync($"{_dir}/crl.pem", PemEncoding.WriteString("X509 CRL", crl));

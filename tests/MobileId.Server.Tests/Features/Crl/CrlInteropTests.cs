@@ -111,15 +111,9 @@ public abstract class CrlInteropTests<TFixture>(TFixture fixture) : IDisposable 
 
     private async Task<IssuedCertificate> IssueAsync(string name)
     {
-        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var profile = new LeafProfile(new X500DistinguishedName($"CN={name}"), X509KeyUsageFlags.DigitalSignature, ["1.3.6.1.5.5.7.3.2"], null, [],
-            TimeSpan.FromDays(30));
-        var result = await fixture.App.WithServicesAsync(s => s.GetRequiredService<CertificateService>()
-            .IssueAsync(Caller.System("test"), "MobileIdIssuingCA", new PublicKey(key), profile, null, CancellationToken.None));
-        Assert.True(result.IsSuccess, result.Error?.Detail);
-        using var certificate = X509CertificateLoader.LoadCertificate(result.Value!.Der);
-        await File.WriteAllTextAsync($"{_dir}/{name}.pem", certificate.ExportCertificatePem());
-        return result.Value;
+        var issued = await fixture.App.IssueLeafAsync(name);
+        await File.WriteAllTextAsync($"{_dir}/{name}.pem", System.Security.Cryptography.PemEncoding.WriteString("CERTIFICATE", issued.Der));
+        return issued;
     }
 
     private static Task<(int Code, string Output)> RunAsync(string file, string arguments) => ExternalTool.RunAsync(file, arguments);

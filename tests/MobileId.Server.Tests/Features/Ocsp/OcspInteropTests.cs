@@ -150,15 +150,9 @@ public sealed class OcspInteropTests : IAsyncLifetime
 
     private async Task<IssuedCertificate> IssueAsync(string name)
     {
-        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var profile = new LeafProfile(new X500DistinguishedName($"CN={name}"), X509KeyUsageFlags.DigitalSignature, ["1.3.6.1.5.5.7.3.2"], null, [],
-            TimeSpan.FromDays(30));
-        var result = await _app.WithServicesAsync(s => s.GetRequiredService<CertificateService>()
-            .IssueAsync(Caller.System("test"), "MobileIdIssuingCA", new PublicKey(key), profile, null, CancellationToken.None));
-        Assert.True(result.IsSuccess, result.Error?.Detail);
-        using var certificate = X509CertificateLoader.LoadCertificate(result.Value!.Der);
-        await File.WriteAllTextAsync(Path.Combine(_dir, name + ".pem"), certificate.ExportCertificatePem());
-        return result.Value;
+        var issued = await _app.IssueLeafAsync(name);
+        await File.WriteAllTextAsync(Path.Combine(_dir, name + ".pem"), PemEncoding.WriteString("CERTIFICATE", issued.Der));
+        return issued;
     }
 
     private async Task<string> AskAsync(string name)
