@@ -27,7 +27,7 @@ public static class PkiApi
             }
 
             var data = sp.GetRequiredService<IOptions<MobileIdOptions>>().Value.DataPath;
-            return new SoftwareKeyStore(Path.Combine(data, "keys"), string.IsNullOrWhiteSpace(options.MasterKey) ? null : options.MasterKey);
+            return new CachingKeyStore(new SoftwareKeyStore(Path.Combine(data, "keys"), string.IsNullOrWhiteSpace(options.MasterKey) ? null : options.MasterKey));
         });
         services.AddScoped<CertificateAuthorities>();
         services.AddScoped<Setup.IInitializationStep, CaBootstrapStep>();
