@@ -32,6 +32,9 @@ public abstract class MobileIdDbContext(DbContextOptions options) : DbContext(op
     public DbSet<CertificatePolicyRecord> CertificatePolicies => Set<CertificatePolicyRecord>();
     public DbSet<UnmanagedCertificate> UnmanagedCertificates => Set<UnmanagedCertificate>();
     public DbSet<ArchivedKey> ArchivedKeys => Set<ArchivedKey>();
+    public DbSet<CredentialProfile> CredentialProfiles => Set<CredentialProfile>();
+    public DbSet<ProfileCertificate> ProfileCertificates => Set<ProfileCertificate>();
+    public DbSet<ProfileRole> ProfileRoles => Set<ProfileRole>();
 
     /// <summary>Queues an audit record; the next <c>SaveChanges</c> writes it with the change.</summary>
     public void AddAudit(AuditRecord record) => _pendingAudit.Add(record);
@@ -241,6 +244,37 @@ public abstract class MobileIdDbContext(DbContextOptions options) : DbContext(op
             e.HasOne<CertificateAuthorityRecord>().WithMany().HasForeignKey(x => x.IssuerId).OnDelete(DeleteBehavior.Restrict);
             e.HasOne<Person>().WithMany().HasForeignKey(x => x.PersonId).OnDelete(DeleteBehavior.Restrict);
             e.HasOne<CertificatePolicyRecord>().WithMany().HasForeignKey(x => x.PolicyId).OnDelete(DeleteBehavior.Restrict);
+        });
+
+        modelBuilder.Entity<CredentialProfile>(e =>
+        {
+            e.ToTable("credential_profiles");
+            e.Property(x => x.Name).HasMaxLength(100);
+            e.HasIndex(x => x.Name).IsUnique();
+            e.Property(x => x.Description).HasMaxLength(1000);
+            e.Property(x => x.CardDataModel).HasMaxLength(100);
+            e.Property(x => x.CardEncoding).HasConversion<string>().HasMaxLength(32);
+            e.Property(x => x.DeviceRestriction).HasConversion<string>().HasMaxLength(32);
+            e.Property(x => x.RequireFingerprintsAtIssuance).HasConversion<string>().HasMaxLength(16);
+            e.Property(x => x.RequireFacialBiometrics).HasConversion<string>().HasMaxLength(16);
+            e.Property(x => x.CardFormat).HasConversion<string>().HasMaxLength(32);
+            e.HasMany(x => x.Certificates).WithOne().HasForeignKey(x => x.ProfileId).OnDelete(DeleteBehavior.Cascade);
+            e.HasMany(x => x.Roles).WithOne().HasForeignKey(x => x.ProfileId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<ProfileCertificate>(e =>
+        {
+            e.ToTable("profile_certificates");
+            e.Property(x => x.Container).HasMaxLength(100);
+            e.Property(x => x.Mode).HasConversion<string>().HasMaxLength(16);
+            e.HasOne<CertificatePolicyRecord>().WithMany().HasForeignKey(x => x.PolicyId).OnDelete(DeleteBehavior.Restrict);
+        });
+
+        modelBuilder.Entity<ProfileRole>(e =>
+        {
+            e.ToTable("profile_roles");
+            e.HasKey(x => new { x.ProfileId, x.RoleId });
+            e.HasOne(x => x.Role).WithMany().HasForeignKey(x => x.RoleId).OnDelete(DeleteBehavior.Cascade);
         });
 
         modelBuilder.Entity<ArchivedKey>(e =>

@@ -378,6 +378,76 @@ namespace MobileId.Server.Data.Migrations.PostgreSql
                     b.ToTable("certificate_policies", (string)null);
                 });
 
+            modelBuilder.Entity("MobileId.Server.Data.CredentialProfile", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<bool>("AllowFace")
+                        .HasColumnType("boolean");
+
+                    b.Property<bool>("AllowFingerprint")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("CardDataModel")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<string>("CardEncoding")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<string>("CardFormat")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Description")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)");
+
+                    b.Property<string>("DeviceRestriction")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<bool>("RequireChallenge")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("RequireFacialBiometrics")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<string>("RequireFingerprintsAtIssuance")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<bool>("RequireValidation")
+                        .HasColumnType("boolean");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Name")
+                        .IsUnique();
+
+                    b.ToTable("credential_profiles", (string)null);
+                });
+
             modelBuilder.Entity("MobileId.Server.Data.CrlRecord", b =>
                 {
                     b.Property<Guid>("Id")
@@ -678,6 +748,70 @@ namespace MobileId.Server.Data.Migrations.PostgreSql
                     b.ToTable("person_roles", (string)null);
                 });
 
+            modelBuilder.Entity("MobileId.Server.Data.ProfileCertificate", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Container")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<string>("Mode")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<int>("Order")
+                        .HasColumnType("integer");
+
+                    b.Property<Guid?>("PolicyId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("ProfileId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("PolicyId");
+
+                    b.HasIndex("ProfileId");
+
+                    b.ToTable("profile_certificates", (string)null);
+                });
+
+            modelBuilder.Entity("MobileId.Server.Data.ProfileRole", b =>
+                {
+                    b.Property<Guid>("ProfileId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("RoleId")
+                        .HasColumnType("uuid");
+
+                    b.Property<bool>("CanCollect")
+                        .HasColumnType("boolean");
+
+                    b.Property<bool>("CanReceive")
+                        .HasColumnType("boolean");
+
+                    b.Property<bool>("CanRequest")
+                        .HasColumnType("boolean");
+
+                    b.Property<bool>("CanUnlock")
+                        .HasColumnType("boolean");
+
+                    b.Property<bool>("CanValidate")
+                        .HasColumnType("boolean");
+
+                    b.HasKey("ProfileId", "RoleId");
+
+                    b.HasIndex("RoleId");
+
+                    b.ToTable("profile_roles", (string)null);
+                });
+
             modelBuilder.Entity("MobileId.Server.Data.RevocationEpoch", b =>
                 {
                     b.Property<int>("Id")
@@ -942,6 +1076,37 @@ namespace MobileId.Server.Data.Migrations.PostgreSql
                     b.Navigation("Role");
                 });
 
+            modelBuilder.Entity("MobileId.Server.Data.ProfileCertificate", b =>
+                {
+                    b.HasOne("MobileId.Server.Data.CertificatePolicyRecord", null)
+                        .WithMany()
+                        .HasForeignKey("PolicyId")
+                        .OnDelete(DeleteBehavior.Restrict);
+
+                    b.HasOne("MobileId.Server.Data.CredentialProfile", null)
+                        .WithMany("Certificates")
+                        .HasForeignKey("ProfileId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("MobileId.Server.Data.ProfileRole", b =>
+                {
+                    b.HasOne("MobileId.Server.Data.CredentialProfile", null)
+                        .WithMany("Roles")
+                        .HasForeignKey("ProfileId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("MobileId.Server.Data.Role", "Role")
+                        .WithMany()
+                        .HasForeignKey("RoleId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("Role");
+                });
+
             modelBuilder.Entity("MobileId.Server.Data.UnmanagedCertificate", b =>
                 {
                     b.HasOne("MobileId.Server.Data.Person", null)
@@ -949,6 +1114,13 @@ namespace MobileId.Server.Data.Migrations.PostgreSql
                         .HasForeignKey("PersonId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+                });
+
+            modelBuilder.Entity("MobileId.Server.Data.CredentialProfile", b =>
+                {
+                    b.Navigation("Certificates");
+
+                    b.Navigation("Roles");
                 });
 
             modelBuilder.Entity("MobileId.Server.Data.Person", b =>

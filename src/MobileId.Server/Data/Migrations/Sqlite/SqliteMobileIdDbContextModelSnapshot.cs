@@ -371,6 +371,76 @@ namespace MobileId.Server.Data.Migrations.Sqlite
                     b.ToTable("certificate_policies", (string)null);
                 });
 
+            modelBuilder.Entity("MobileId.Server.Data.CredentialProfile", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("AllowFace")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("AllowFingerprint")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("CardDataModel")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("CardEncoding")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("CardFormat")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Description")
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("DeviceRestriction")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("RequireChallenge")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("RequireFacialBiometrics")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("RequireFingerprintsAtIssuance")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("RequireValidation")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Name")
+                        .IsUnique();
+
+                    b.ToTable("credential_profiles", (string)null);
+                });
+
             modelBuilder.Entity("MobileId.Server.Data.CrlRecord", b =>
                 {
                     b.Property<Guid>("Id")
@@ -671,6 +741,70 @@ namespace MobileId.Server.Data.Migrations.Sqlite
                     b.ToTable("person_roles", (string)null);
                 });
 
+            modelBuilder.Entity("MobileId.Server.Data.ProfileCertificate", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Container")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Mode")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Order")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid?>("PolicyId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("ProfileId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("PolicyId");
+
+                    b.HasIndex("ProfileId");
+
+                    b.ToTable("profile_certificates", (string)null);
+                });
+
+            modelBuilder.Entity("MobileId.Server.Data.ProfileRole", b =>
+                {
+                    b.Property<Guid>("ProfileId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("RoleId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("CanCollect")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("CanReceive")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("CanRequest")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("CanUnlock")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("CanValidate")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("ProfileId", "RoleId");
+
+                    b.HasIndex("RoleId");
+
+                    b.ToTable("profile_roles", (string)null);
+                });
+
             modelBuilder.Entity("MobileId.Server.Data.RevocationEpoch", b =>
                 {
                     b.Property<int>("Id")
@@ -935,6 +1069,37 @@ namespace MobileId.Server.Data.Migrations.Sqlite
                     b.Navigation("Role");
                 });
 
+            modelBuilder.Entity("MobileId.Server.Data.ProfileCertificate", b =>
+                {
+                    b.HasOne("MobileId.Server.Data.CertificatePolicyRecord", null)
+                        .WithMany()
+                        .HasForeignKey("PolicyId")
+                        .OnDelete(DeleteBehavior.Restrict);
+
+                    b.HasOne("MobileId.Server.Data.CredentialProfile", null)
+                        .WithMany("Certificates")
+                        .HasForeignKey("ProfileId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("MobileId.Server.Data.ProfileRole", b =>
+                {
+                    b.HasOne("MobileId.Server.Data.CredentialProfile", null)
+                        .WithMany("Roles")
+                        .HasForeignKey("ProfileId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("MobileId.Server.Data.Role", "Role")
+                        .WithMany()
+                        .HasForeignKey("RoleId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("Role");
+                });
+
             modelBuilder.Entity("MobileId.Server.Data.UnmanagedCertificate", b =>
                 {
                     b.HasOne("MobileId.Server.Data.Person", null)
@@ -942,6 +1107,13 @@ namespace MobileId.Server.Data.Migrations.Sqlite
                         .HasForeignKey("PersonId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+                });
+
+            modelBuilder.Entity("MobileId.Server.Data.CredentialProfile", b =>
+                {
+                    b.Navigation("Certificates");
+
+                    b.Navigation("Roles");
                 });
 
             modelBuilder.Entity("MobileId.Server.Data.Person", b =>
