@@ -12,6 +12,7 @@ using MobileId.Server.Features.Crl;
 using MobileId.Server.Features.Health;
 using MobileId.Server.Features.Ocsp;
 using MobileId.Server.Features.People;
+using MobileId.Server.Features.Profiles;
 using MobileId.Server.Features.Settings;
 using MobileId.Server.Features.Setup;
 using Prometheus;
@@ -116,6 +117,7 @@ public static class MobileIdServer
         services.AddMobileIdOcsp();
         services.AddMobileIdCrl();
         services.AddMobileIdCertificates();
+        services.AddMobileIdProfiles();
         return services;
     }
 
@@ -143,6 +145,7 @@ public static class MobileIdServer
         app.MapOcsp();
         app.MapCrl();
         app.MapCertificatesApi();
+        app.MapProfilesApi();
 
         AccessRules.EnsureEveryApiEndpointHasARule(((IEndpointRouteBuilder)app).DataSources.SelectMany(d => d.Endpoints));
         return app;

@@ -20,7 +20,6 @@ public sealed class PeopleImport(MobileIdDbContext db, AccessPolicy access, Audi
 {
     public const int MaxRows = 100_000;
 
-    private static readonly Encoding Windows1252 = CodePagesEncodingProvider.Instance.GetEncoding(1252)!;
 
     private static readonly Dictionary<string, string> Columns = new(StringComparer.Ordinal)
     {
@@ -341,18 +340,6 @@ public sealed class PeopleImport(MobileIdDbContext db, AccessPolicy access, Audi
     {
         using var buffer = new MemoryStream();
         await csv.CopyToAsync(buffer, cancellationToken);
-        var bytes = buffer.ToArray();
-        try
-        {
-            var strict = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
-            var text = strict.GetString(bytes);
-            return text.Length > 0 && text[0] == '\uFEFF' ? text[1..] : text;
-        }
-        catch (DecoderFallbackException)
-        {
-            // Note: files saved by spreadsheet programs are often in the ANSI code page. Windows-1252
-            // reads them, and Latin-1 files too; Latin-1 alone would turn ’ “ ” – € Š Œ into control characters.
-            return Windows1252.GetString(bytes);
-        }
+        return TextFiles.Decode(buffer.ToArray());
     }
 }

@@ -138,6 +138,20 @@ public sealed partial class AuthorizationMatrixTests
                 return await Json(HttpMethod.Put, $"/api/v1/policies/{id}", PolicyBody("mx-fresh-" + r.Unique, validityDays: 200));
             }),
 
+        // Credential Profiles.
+        ["GET /api/v1/profiles/"] = new(TargetKind.None, Ok, _ => Send(HttpMethod.Get, "/api/v1/profiles")),
+        ["GET /api/v1/profiles/{id:guid}"] = new(TargetKind.None, Ok, async r => await Send(HttpMethod.Get, $"/api/v1/profiles/{await FreshProfileAsync(r)}")),
+        ["POST /api/v1/profiles/"] = new(TargetKind.None, Created, r => Json(HttpMethod.Post, "/api/v1/profiles", ProfileBody("mx-profile-" + r.Unique)),
+            VerifyAsync: async (r, _) => CreatedWhenAllowed(r, await ExistsAsync(r, db => db.CredentialProfiles.AnyAsync(x => x.Name == "mx-profile-" + r.Unique)))),
+        ["PUT /api/v1/profiles/{id:guid}"] = new(TargetKind.None, Ok,
+            async r => await Json(HttpMethod.Put, $"/api/v1/profiles/{await FreshProfileAsync(r)}", ProfileBody("mx-fresh-profile-" + r.Unique, requireValidation: true)),
+            VerifyAsync: async (r, _) => ChangedWhenAllowed(r, await ExistsAsync(r, db => db.CredentialProfiles.AnyAsync(x => x.Name == "mx-fresh-profile-" + r.Unique && x.RequireValidation)))),
+        ["DELETE /api/v1/profiles/{id:guid}"] = new(TargetKind.None, NoContent,
+            async r => await Send(HttpMethod.Delete, $"/api/v1/profiles/{await FreshProfileAsync(r)}"),
+            VerifyAsync: async (r, _) => DeletedWhenAllowed(r, await ExistsAsync(r, db => db.CredentialProfiles.AnyAsync(x => x.Name == "mx-fresh-profile-" + r.Unique)))),
+        ["GET /api/v1/card-data-models/"] = new(TargetKind.None, Ok, _ => Send(HttpMethod.Get, "/api/v1/card-data-models")),
+        ["POST /api/v1/card-data-models/reload"] = new(TargetKind.None, Ok, _ => Send(HttpMethod.Post, "/api/v1/card-data-models/reload")),
+
         // Certificates.
         ["GET /api/v1/people/{id:guid}/certificates"] = new(TargetKind.Person, Ok, r => Send(HttpMethod.Get, $"/api/v1/people/{r.Target.Id}/certificates")),
         ["POST /api/v1/people/{id:guid}/certificates"] = new(TargetKind.Person, Created, async r =>
@@ -176,6 +190,23 @@ public sealed partial class AuthorizationMatrixTests
         name, ca = "MobileIdIssuingCA", keyAlgorithm = "EcdsaP256", keyUsage = new[] { "DigitalSignature" },
         extendedKeyUsages = new[] { "1.3.6.1.5.5.7.3.2" }, subjectTemplate = "CN={displayName}", validityDays,
     };
+
+    private static object ProfileBody(string name, bool requireValidation = false) => new
+    {
+        name, cardEncoding = "IdentityAgent", cardFormat = "Mobile", requireValidation,
+        roles = new[] { new { role = "Cardholder", canReceive = true, canRequest = false, canValidate = false, canCollect = true, canUnlock = false } },
+    };
+
+    /// <summary>A profile made directly through the service, named for this request.</summary>
+    private static async Task<Guid> FreshProfileAsync(MatrixRequest r)
+    {
+        var created = await r.App.WithServicesAsync(s => s.GetRequiredService<MobileId.Server.Features.Profiles.ProfilesService>().SaveAsync(
+            Caller.System("test"), null,
+            new MobileId.Server.Features.Profiles.ProfileInput("mx-fresh-profile-" + r.Unique, null, null, null, null, null, null, null, null, null, null, null, null, null),
+            CancellationToken.None));
+        Assert.True(created.IsSuccess, created.Error?.Detail);
+        return created.Value!.Id;
+    }
 
     /// <summary>A policy made directly through the service (or the existing one of that name).</summary>
     private static async Task<Guid> FreshPolicyAsync(MatrixRequest r, string name)
