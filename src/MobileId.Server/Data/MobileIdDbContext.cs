@@ -35,6 +35,10 @@ public abstract class MobileIdDbContext(DbContextOptions options) : DbContext(op
     public DbSet<CredentialProfile> CredentialProfiles => Set<CredentialProfile>();
     public DbSet<ProfileCertificate> ProfileCertificates => Set<ProfileCertificate>();
     public DbSet<ProfileRole> ProfileRoles => Set<ProfileRole>();
+    public DbSet<MobileIdentity> MobileIdentities => Set<MobileIdentity>();
+    public DbSet<Device> Devices => Set<Device>();
+    public DbSet<Notification> Notifications => Set<Notification>();
+    public DbSet<MessageTemplate> MessageTemplates => Set<MessageTemplate>();
 
     /// <summary>Queues an audit record; the next <c>SaveChanges</c> writes it with the change.</summary>
     public void AddAudit(AuditRecord record) => _pendingAudit.Add(record);
@@ -275,6 +279,61 @@ public abstract class MobileIdDbContext(DbContextOptions options) : DbContext(op
             e.ToTable("profile_roles");
             e.HasKey(x => new { x.ProfileId, x.RoleId });
             e.HasOne(x => x.Role).WithMany().HasForeignKey(x => x.RoleId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<MobileIdentity>(e =>
+        {
+            e.ToTable("mobile_ids");
+            e.Property(x => x.Status).HasConversion<string>().HasMaxLength(24);
+            e.Property(x => x.Channel).HasConversion<string>().HasMaxLength(16);
+            e.Property(x => x.RequestedByName).HasMaxLength(200);
+            e.Property(x => x.ValidatedByName).HasMaxLength(200);
+            e.Property(x => x.LinkToken).HasMaxLength(64);
+            e.Property(x => x.EndReason).HasMaxLength(1000);
+            e.Property(x => x.Version).IsConcurrencyToken();
+            e.HasIndex(x => x.LinkToken).IsUnique();
+            e.HasIndex(x => new { x.PersonId, x.Status });
+            e.HasIndex(x => x.DeviceId);
+            e.HasOne<Person>().WithMany().HasForeignKey(x => x.PersonId).OnDelete(DeleteBehavior.Restrict);
+            e.HasOne<CredentialProfile>().WithMany().HasForeignKey(x => x.ProfileId).OnDelete(DeleteBehavior.Restrict);
+            e.HasOne<Device>().WithMany().HasForeignKey(x => x.DeviceId).OnDelete(DeleteBehavior.Restrict);
+        });
+
+        modelBuilder.Entity<Device>(e =>
+        {
+            e.ToTable("devices");
+            e.Property(x => x.SerialNumber).HasMaxLength(100);
+            e.HasIndex(x => x.SerialNumber).IsUnique();
+            e.Property(x => x.Platform).HasMaxLength(32);
+            e.Property(x => x.OsVersion).HasMaxLength(64);
+            e.Property(x => x.Model).HasMaxLength(100);
+            e.Property(x => x.KeyStores).HasMaxLength(500);
+            e.Property(x => x.Status).HasConversion<string>().HasMaxLength(16);
+            e.HasIndex(x => x.OwnerId);
+            e.HasOne<Person>().WithMany().HasForeignKey(x => x.OwnerId).OnDelete(DeleteBehavior.Restrict);
+        });
+
+        modelBuilder.Entity<Notification>(e =>
+        {
+            e.ToTable("notifications");
+            e.Property(x => x.Channel).HasConversion<string>().HasMaxLength(8);
+            e.Property(x => x.Status).HasConversion<string>().HasMaxLength(16);
+            e.Property(x => x.Recipient).HasMaxLength(320);
+            e.Property(x => x.Subject).HasMaxLength(500);
+            e.Property(x => x.Template).HasMaxLength(64);
+            e.Property(x => x.LastError).HasMaxLength(2000);
+            e.HasIndex(x => new { x.Status, x.NextAttemptAt });
+            e.HasIndex(x => x.MobileIdentityId);
+            e.HasIndex(x => x.PersonId);
+        });
+
+        modelBuilder.Entity<MessageTemplate>(e =>
+        {
+            e.ToTable("message_templates");
+            e.HasKey(x => x.Key);
+            e.Property(x => x.Key).HasMaxLength(64);
+            e.Property(x => x.Subject).HasMaxLength(500);
+            e.Property(x => x.UpdatedBy).HasMaxLength(200);
         });
 
         modelBuilder.Entity<ArchivedKey>(e =>
