@@ -10,8 +10,8 @@ namespace MobileId.Pki.Keys;
 /// <summary>Conversions between PKCS#11 attribute and mechanism formats and the .NET/X.509 ones.</summary>
 internal static class Pkcs11Encoding
 {
-    private const string P256 = "1.2.840.10045.3.1.7";
-    private const string P384 = "1.3.132.0.34";
+    private const string P256 = KeyAlgorithms.P256Oid;
+    private const string P384 = KeyAlgorithms.P384Oid;
 
     /// <summary>CKA_EC_PARAMS for a curve: the DER OID of the named curve (PKCS#11 v2.40 mechanisms, EC keys; RFC 5480 §2.1.1.1).</summary>
     public static byte[] CurveParameters(KeyAlgorithm algorithm)
