@@ -31,6 +31,7 @@ public static class PkiApi
         });
         services.AddScoped<CertificateAuthorities>();
         services.AddScoped<IssuingCas>();
+        services.AddScoped<CaImports>();
         services.AddScoped<Setup.IInitializationStep, CaBootstrapStep>();
         services.AddHealthChecks().AddCheck<KeyStoreHealthCheck>("key-store", tags: [Health.HealthEndpoints.ReadyTag]);
         return services;
@@ -69,6 +70,9 @@ public static class PkiApi
         authorities.MapPost("", Create).WithName("CreateIssuingCa")
             .WithSummary("Creates another issuing CA under a root CA whose key is on this server.")
             .RequiresWorkflow(Workflow.CertificateAuthorities, ScopeRule.AllScope);
+        authorities.MapPost("/import", Import).WithName("ImportCertificateAuthority")
+            .WithSummary("Imports an existing CA with its key, from a PKCS#12 file (base64, with password) or a PEM key and chain, as an issuing CA.")
+            .RequiresWorkflow(Workflow.CertificateAuthorities, ScopeRule.AllScope);
         authorities.MapPost("/{name}/retire", Retire).WithName("RetireCertificateAuthority")
             .WithSummary("Retires a CA: it issues nothing new; its CRLs and OCSP answers go on while its certificates are valid.")
             .RequiresWorkflow(Workflow.CertificateAuthorities, ScopeRule.AllScope);
@@ -81,6 +85,10 @@ public static class PkiApi
     private static async Task<Results<Created<CaView>, ProblemHttpResult>> Create(
         CreateIssuingCaRequest request, Caller caller, IssuingCas issuing, CancellationToken cancellationToken) =>
         Created(await issuing.CreateAsync(caller, request, cancellationToken));
+
+    private static async Task<Results<Created<CaView>, ProblemHttpResult>> Import(
+        ImportCaRequest request, Caller caller, CaImports imports, CancellationToken cancellationToken) =>
+        Created(await imports.ImportAsync(caller, request, cancellationToken));
 
     private static async Task<Results<Ok<CaView>, ProblemHttpResult>> Retire(string name, Caller caller, IssuingCas issuing, CancellationToken cancellationToken)
     {

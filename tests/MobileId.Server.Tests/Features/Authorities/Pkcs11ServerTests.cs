@@ -106,6 +106,34 @@ public sealed class Pkcs11ServerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Import_WithPkcs11KeyStore_PutsTheCaKeyIntoTheTokenAndIssuesFromIt()
+    {
+        // Arrange
+        using var external = await OpenSslCa.CreateAsync();
+        using var admin = await _app.AdminClientAsync();
+        var name = "hsm-import-" + external.Id;
+
+        // Act
+        var response = await admin.PostAsJsonAsync("/api/v1/authorities/import", new { name, pfx = await external.PfxAsync("pw-2"), password = "pw-2" });
+        var (_, leaf) = await Issuance.LeafAsync(_app, admin, name);
+        var (listCode, objects) = await ExternalTool.RunAsync("pkcs11-tool",
+            $"--module {Module} --token-label {Token} --login --pin {Pin} --list-objects --type privkey");
+
+        // Assert
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.Created, body);
+        Assert.Equal("pkcs11", JsonDocument.Parse(body).RootElement.GetProperty("keyStore").GetString());
+        Assert.True(listCode == 0, objects);
+        var key = objects.Split("Private Key Object").Single(o => o.Contains($"label:      {name}\n", StringComparison.Ordinal));
+        Assert.Contains("Access:     sensitive", key, StringComparison.Ordinal);
+        Assert.DoesNotContain("local", key, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(_database.Directory, "data", "keys")), "the software key store must not be used");
+        await File.WriteAllTextAsync($"{external.Directory}/leaf.pem", leaf);
+        var verify = await ExternalTool.RunAsync("openssl", $"verify -x509_strict -CAfile {external.RootPem} -untrusted {external.CaPem} {external.Directory}/leaf.pem");
+        Assert.True(verify.Code == 0, verify.Output);
+    }
+
+    [Fact]
     public void Pkcs11Pin_NeitherVariableNorFile_IsRefusedWithHowToProvideIt()
     {
         var options = new MobileId.Server.Features.Authorities.KeyStoreOptions { Kind = MobileId.Server.Features.Authorities.KeyStoreKind.Pkcs11, Pkcs11PinVariable = "MOBILEID_TEST_NO_SUCH_PIN" };
