@@ -1,4 +1,3 @@
-using System.Formats.Asn1;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
@@ -73,29 +72,7 @@ public sealed class Pkcs11KeyStore : IKeyStore, IDisposable
         ArgumentException.ThrowIfNullOrEmpty(label);
         var id = RandomNumberGenerator.GetBytes(16);
         var f = Pkcs11Connection.Factories.ObjectAttributeFactory;
-        List<IObjectAttribute> publicTemplate =
-        [
-            f.Create(CKA.CKA_TOKEN, true),
-            f.Create(CKA.CKA_PRIVATE, false),
-            f.Create(CKA.CKA_VERIFY, true),
-            f.Create(CKA.CKA_ENCRYPT, false),
-            f.Create(CKA.CKA_WRAP, false),
-            f.Create(CKA.CKA_LABEL, label),
-            f.Create(CKA.CKA_ID, id),
-        ];
-        List<IObjectAttribute> privateTemplate =
-        [
-            f.Create(CKA.CKA_TOKEN, true),
-            f.Create(CKA.CKA_PRIVATE, true),
-            f.Create(CKA.CKA_SENSITIVE, true),
-            f.Create(CKA.CKA_EXTRACTABLE, false),
-            f.Create(CKA.CKA_SIGN, true),
-            f.Create(CKA.CKA_DECRYPT, false),
-            f.Create(CKA.CKA_UNWRAP, false),
-            f.Create(CKA.CKA_DERIVE, false),
-            f.Create(CKA.CKA_LABEL, label),
-            f.Create(CKA.CKA_ID, id),
-        ];
+        var (publicTemplate, privateTemplate) = KeyPairTemplates(label, id);
         CKM mechanism;
         if (algorithm.IsEcdsa())
         {
@@ -123,7 +100,7 @@ public sealed class Pkcs11KeyStore : IKeyStore, IDisposable
     /// The private key becomes a token object like a generated one (CKA_SENSITIVE, not
     /// CKA_EXTRACTABLE, sign only), next to a public key object with the same CKA_ID and label,
     /// which is how <see cref="Open"/> finds the pair again. CKA_LOCAL and CKA_ALWAYS_SENSITIVE are
-    /// false, as the token knows the key came from outside (PKCS#11 v2.40 §4.9).
+    /// false, as the token knows the key came from outside (PKCS#11 v2.40 base specification, key objects).
     /// </remarks>
     public ISigningKey Import(string label, ReadOnlySpan<byte> pkcs8)
     {
@@ -132,56 +109,14 @@ public sealed class Pkcs11KeyStore : IKeyStore, IDisposable
         var id = RandomNumberGenerator.GetBytes(16);
         var f = Pkcs11Connection.Factories.ObjectAttributeFactory;
         var secrets = new List<byte[]>();
-        List<IObjectAttribute> publicTemplate =
-        [
-            f.Create(CKA.CKA_CLASS, CKO.CKO_PUBLIC_KEY),
-            f.Create(CKA.CKA_TOKEN, true),
-            f.Create(CKA.CKA_PRIVATE, false),
-            f.Create(CKA.CKA_VERIFY, true),
-            f.Create(CKA.CKA_ENCRYPT, false),
-            f.Create(CKA.CKA_WRAP, false),
-            f.Create(CKA.CKA_LABEL, label),
-            f.Create(CKA.CKA_ID, id),
-        ];
-        List<IObjectAttribute> privateTemplate =
-        [
-            f.Create(CKA.CKA_CLASS, CKO.CKO_PRIVATE_KEY),
-            f.Create(CKA.CKA_TOKEN, true),
-            f.Create(CKA.CKA_PRIVATE, true),
-            f.Create(CKA.CKA_SENSITIVE, true),
-            f.Create(CKA.CKA_EXTRACTABLE, false),
-            f.Create(CKA.CKA_SIGN, true),
-            f.Create(CKA.CKA_DECRYPT, false),
-            f.Create(CKA.CKA_UNWRAP, false),
-            f.Create(CKA.CKA_DERIVE, false),
-            f.Create(CKA.CKA_LABEL, label),
-            f.Create(CKA.CKA_ID, id),
-        ];
+        var (publicTemplate, privateTemplate) = KeyPairTemplates(label, id);
+        publicTemplate.Add(f.Create(CKA.CKA_CLASS, CKO.CKO_PUBLIC_KEY));
+        privateTemplate.Add(f.Create(CKA.CKA_CLASS, CKO.CKO_PRIVATE_KEY));
         try
         {
-            if (key is ECDsa ec)
-            {
-                var parameters = ec.ExportParameters(includePrivateParameters: true);
-                secrets.Add(parameters.D!);
-                var curve = Pkcs11Encoding.CurveParameters(algorithm);
-                var point = new AsnWriter(AsnEncodingRules.DER);
-                point.WriteOctetString([0x04, .. parameters.Q.X!, .. parameters.Q.Y!]);
-                publicTemplate.AddRange([f.Create(CKA.CKA_KEY_TYPE, CKK.CKK_EC), f.Create(CKA.CKA_EC_PARAMS, curve), f.Create(CKA.CKA_EC_POINT, point.Encode())]);
-                privateTemplate.AddRange([f.Create(CKA.CKA_KEY_TYPE, CKK.CKK_EC), f.Create(CKA.CKA_EC_PARAMS, curve), f.Create(CKA.CKA_VALUE, parameters.D)]);
-            }
-            else
-            {
-                var parameters = ((RSA)key).ExportParameters(includePrivateParameters: true);
-                secrets.AddRange([parameters.D!, parameters.P!, parameters.Q!, parameters.DP!, parameters.DQ!, parameters.InverseQ!]);
-                publicTemplate.AddRange([f.Create(CKA.CKA_KEY_TYPE, CKK.CKK_RSA), f.Create(CKA.CKA_MODULUS, parameters.Modulus),
-                    f.Create(CKA.CKA_PUBLIC_EXPONENT, parameters.Exponent)]);
-                privateTemplate.AddRange([
-                    f.Create(CKA.CKA_KEY_TYPE, CKK.CKK_RSA), f.Create(CKA.CKA_MODULUS, parameters.Modulus), f.Create(CKA.CKA_PUBLIC_EXPONENT, parameters.Exponent),
-                    f.Create(CKA.CKA_PRIVATE_EXPONENT, parameters.D), f.Create(CKA.CKA_PRIME_1, parameters.P), f.Create(CKA.CKA_PRIME_2, parameters.Q),
-                    f.Create(CKA.CKA_EXPONENT_1, parameters.DP), f.Create(CKA.CKA_EXPONENT_2, parameters.DQ), f.Create(CKA.CKA_COEFFICIENT, parameters.InverseQ),
-                ]);
-            }
-
+            var (publicValues, privateValues) = Pkcs11Encoding.KeyValues(key, algorithm, secrets);
+            publicTemplate.AddRange(publicValues);
+            privateTemplate.AddRange(privateValues);
             return Run($"importing a {algorithm} key", session =>
             {
                 var privateHandle = session.CreateObject(privateTemplate);
@@ -370,6 +305,39 @@ public sealed class Pkcs11KeyStore : IKeyStore, IDisposable
                 throw;
             }
         }
+    }
+
+    /// <summary>
+    /// What every key pair of this store is: a public key object that only verifies, and a private key
+    /// that only signs, sensitive and not extractable; both token objects with the label and CKA_ID.
+    /// </summary>
+    private static (List<IObjectAttribute> Public, List<IObjectAttribute> Private) KeyPairTemplates(string label, byte[] id)
+    {
+        var f = Pkcs11Connection.Factories.ObjectAttributeFactory;
+        List<IObjectAttribute> publicTemplate =
+        [
+            f.Create(CKA.CKA_TOKEN, true),
+            f.Create(CKA.CKA_PRIVATE, false),
+            f.Create(CKA.CKA_VERIFY, true),
+            f.Create(CKA.CKA_ENCRYPT, false),
+            f.Create(CKA.CKA_WRAP, false),
+            f.Create(CKA.CKA_LABEL, label),
+            f.Create(CKA.CKA_ID, id),
+        ];
+        List<IObjectAttribute> privateTemplate =
+        [
+            f.Create(CKA.CKA_TOKEN, true),
+            f.Create(CKA.CKA_PRIVATE, true),
+            f.Create(CKA.CKA_SENSITIVE, true),
+            f.Create(CKA.CKA_EXTRACTABLE, false),
+            f.Create(CKA.CKA_SIGN, true),
+            f.Create(CKA.CKA_DECRYPT, false),
+            f.Create(CKA.CKA_UNWRAP, false),
+            f.Create(CKA.CKA_DERIVE, false),
+            f.Create(CKA.CKA_LABEL, label),
+            f.Create(CKA.CKA_ID, id),
+        ];
+        return (publicTemplate, privateTemplate);
     }
 
     private static IObjectHandle FindOne(ISession session, CKO objectClass, byte[] id, string keyId)

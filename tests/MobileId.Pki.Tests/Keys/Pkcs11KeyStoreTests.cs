@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using MobileId.Pki.Keys;
 using Net.Pkcs11Interop.Common;
+using Net.Pkcs11Interop.HighLevelAPI;
 
 namespace MobileId.Pki.Tests.Keys;
 
@@ -76,14 +77,9 @@ public sealed class Pkcs11KeyStoreTests(SoftHsmFixture hsm)
     {
         // Arrange
         using var key = hsm.Store.Generate("non-extractable", algorithm);
-        var handle = ((Pkcs11SigningKey)key).PrivateKey;
-        List<CKA> flags = [CKA.CKA_TOKEN, CKA.CKA_PRIVATE, CKA.CKA_SENSITIVE, CKA.CKA_ALWAYS_SENSITIVE, CKA.CKA_EXTRACTABLE,
-            CKA.CKA_NEVER_EXTRACTABLE, CKA.CKA_SIGN, CKA.CKA_DECRYPT, CKA.CKA_LOCAL];
-        var secret = algorithm.IsEcdsa() ? CKA.CKA_VALUE : CKA.CKA_PRIVATE_EXPONENT;
 
         // Act
-        var values = hsm.Store.Run("reading attributes", session => session.GetAttributeValue(handle, flags).ToDictionary(a => (CKA)a.Type, a => a.GetValueAsBool()));
-        var secretValue = hsm.Store.Run("reading the private value", session => session.GetAttributeValue(handle, [secret])[0]);
+        var (values, secretValue) = PrivateKeyAttributes(key);
 
         // Assert
         Assert.True(values[CKA.CKA_TOKEN]);
@@ -129,14 +125,10 @@ public sealed class Pkcs11KeyStoreTests(SoftHsmFixture hsm)
         // Arrange
         using AsymmetricAlgorithm original = algorithm.IsEcdsa() ? ECDsa.Create(algorithm.Curve()) : RSA.Create(algorithm.RsaBits());
         using var key = hsm.Store.Import("imported-flags", original.ExportPkcs8PrivateKey());
-        var handle = ((Pkcs11SigningKey)key).PrivateKey;
-        List<CKA> flags = [CKA.CKA_TOKEN, CKA.CKA_PRIVATE, CKA.CKA_SENSITIVE, CKA.CKA_EXTRACTABLE, CKA.CKA_SIGN, CKA.CKA_DECRYPT, CKA.CKA_LOCAL];
-        var secret = algorithm.IsEcdsa() ? CKA.CKA_VALUE : CKA.CKA_PRIVATE_EXPONENT;
 
         // Act
-        var values = hsm.Store.Run("reading attributes", session => session.GetAttributeValue(handle, flags).ToDictionary(a => (CKA)a.Type, a => a.GetValueAsBool()));
-        var secretValue = hsm.Store.Run("reading the private value", session => session.GetAttributeValue(handle, [secret])[0]);
-        var label = hsm.Store.Run("reading the label", session => session.GetAttributeValue(handle, [CKA.CKA_LABEL])[0].GetValueAsString());
+        var (values, secretValue) = PrivateKeyAttributes(key);
+        var label = hsm.Store.Run("reading the label", session => session.GetAttributeValue(((Pkcs11SigningKey)key).PrivateKey, [CKA.CKA_LABEL])[0].GetValueAsString());
 
         // Assert
         Assert.True(values[CKA.CKA_TOKEN]);
@@ -146,6 +138,7 @@ public sealed class Pkcs11KeyStoreTests(SoftHsmFixture hsm)
         Assert.True(values[CKA.CKA_SIGN]);
         Assert.False(values[CKA.CKA_DECRYPT]);
         Assert.False(values[CKA.CKA_LOCAL], "imported, not generated inside the token");
+        Assert.False(values[CKA.CKA_ALWAYS_SENSITIVE], "the value was known outside the token");
         Assert.True(secretValue.CannotBeRead, "C_GetAttributeValue must refuse the private value (CKR_ATTRIBUTE_SENSITIVE)");
         Assert.Equal("imported-flags", label);
     }
@@ -374,6 +367,17 @@ public sealed class Pkcs11KeyStoreTests(SoftHsmFixture hsm)
 
         Assert.Throws<ObjectDisposedException>(() => store.Generate("late", KeyAlgorithm.EcdsaP256));
         Assert.Null(hsm.Store.Check());
+    }
+
+    /// <summary>The private key object's flags, and its private value as the token answers for it.</summary>
+    private (Dictionary<CKA, bool> Flags, IObjectAttribute Secret) PrivateKeyAttributes(ISigningKey key)
+    {
+        var handle = ((Pkcs11SigningKey)key).PrivateKey;
+        List<CKA> flags = [CKA.CKA_TOKEN, CKA.CKA_PRIVATE, CKA.CKA_SENSITIVE, CKA.CKA_ALWAYS_SENSITIVE, CKA.CKA_EXTRACTABLE,
+            CKA.CKA_NEVER_EXTRACTABLE, CKA.CKA_SIGN, CKA.CKA_DECRYPT, CKA.CKA_LOCAL];
+        var secret = key.Algorithm.IsEcdsa() ? CKA.CKA_VALUE : CKA.CKA_PRIVATE_EXPONENT;
+        var values = hsm.Store.Run("reading attributes", session => session.GetAttributeValue(handle, flags).ToDictionary(a => (CKA)a.Type, a => a.GetValueAsBool()));
+        return (values, hsm.Store.Run("reading the private value", session => session.GetAttributeValue(handle, [secret])[0]));
     }
 
     internal static bool Verify(PublicKey publicKey, KeyAlgorithm algorithm, byte[] data, byte[] signature, HashAlgorithmName hash)
