@@ -117,4 +117,66 @@ public sealed class SoftwareKeyStoreTests : IDisposable
         Assert.Throws<KeyStoreException>(() => store.Open("../../etc/passwd"));
         Assert.Throws<KeyStoreException>(() => store.Open(new string('a', 32)));
     }
+
+    public static TheoryData<KeyAlgorithm> AllAlgorithms() =>
+        [KeyAlgorithm.EcdsaP256, KeyAlgorithm.EcdsaP384, KeyAlgorithm.Rsa2048, KeyAlgorithm.Rsa3072, KeyAlgorithm.Rsa4096];
+
+    [Theory]
+    [MemberData(nameof(AllAlgorithms))]
+    public void Import_EachAlgorithm_OpensAgainAndSignsVerifiablyWithTheOriginalPublicKey(KeyAlgorithm algorithm)
+    {
+        // Arrange
+        var data = "signed by an imported CA key"u8.ToArray();
+        using AsymmetricAlgorithm original = algorithm.IsEcdsa() ? ECDsa.Create(algorithm.Curve()) : RSA.Create(algorithm.RsaBits());
+        var pkcs8 = original.ExportPkcs8PrivateKey();
+        string keyId;
+
+        // Act
+        using (var imported = new SoftwareKeyStore(_directory).Import("imported-ca", pkcs8))
+        {
+            keyId = imported.KeyId;
+            Assert.Equal(algorithm, imported.Algorithm);
+        }
+
+        using var reopened = new SoftwareKeyStore(_directory).Open(keyId);
+        var signature = reopened.SignData(data, algorithm.Hash());
+
+        // Assert
+        Assert.Equal(algorithm, reopened.Algorithm);
+        Assert.True(original switch
+        {
+            ECDsa ec => ec.VerifyData(data, signature, algorithm.Hash(), DSASignatureFormat.Rfc3279DerSequence),
+            RSA rsa => rsa.VerifyData(data, signature, algorithm.Hash(), RSASignaturePadding.Pkcs1),
+            _ => false,
+        });
+        var file = File.ReadAllBytes(Path.Combine(_directory, keyId + ".key"));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(_directory, keyId + ".key")));
+        Assert.Equal(-1, file.AsSpan().IndexOf(pkcs8.AsSpan(pkcs8.Length - 32)));
+    }
+
+    [Theory]
+    [InlineData("nistP521", 0, "ECDSA on")]
+    [InlineData("secp256k1", 0, "ECDSA on")]
+    [InlineData(null, 1024, "RSA 1024")]
+    public void Import_KeyOfAnotherCurveOrSize_IsRefusedNamingIt(string? curve, int rsaBits, string named)
+    {
+        using AsymmetricAlgorithm key = curve is null ? RSA.Create(rsaBits) : ECDsa.Create(ECCurve.CreateFromFriendlyName(curve));
+        var store = new SoftwareKeyStore(_directory);
+
+        var error = Assert.Throws<KeyStoreException>(() => store.Import("weak", key.ExportPkcs8PrivateKey()));
+
+        Assert.Contains(named, error.Message, StringComparison.Ordinal);
+        Assert.Contains("MobileId uses RSA 2048, 3072 or 4096 and ECDSA P-256 or P-384", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(Directory.GetFiles(_directory, "*.key"), f => !f.EndsWith("master.key", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Import_NotAKey_IsRefused()
+    {
+        var store = new SoftwareKeyStore(_directory);
+
+        var error = Assert.Throws<KeyStoreException>(() => store.Import("junk", "not a key"u8));
+
+        Assert.Contains("not an RSA or ECDSA private key", error.Message, StringComparison.Ordinal);
+    }
 }

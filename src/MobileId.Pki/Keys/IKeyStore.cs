@@ -16,6 +16,17 @@ public interface IKeyStore
     /// <returns>The new key; its <see cref="ISigningKey.KeyId"/> opens it again.</returns>
     ISigningKey Generate(string label, KeyAlgorithm algorithm);
 
+    /// <summary>
+    /// Brings an existing private key (an imported CA's) into the store, kept as the store keeps
+    /// the keys it generates: encrypted on disk, or as a sensitive, non-extractable token object.
+    /// </summary>
+    /// <param name="label">A human-readable label (the CA name).</param>
+    /// <param name="pkcs8">The key as a PKCS#8 PrivateKeyInfo (RFC 5208). The store zeroes its own copies;
+    /// the caller zeroes this buffer.</param>
+    /// <returns>The stored key; its <see cref="ISigningKey.KeyId"/> opens it again.</returns>
+    /// <exception cref="KeyStoreException">The key is not RSA 2048/3072/4096 or ECDSA P-256/P-384, or the store refused it.</exception>
+    ISigningKey Import(string label, ReadOnlySpan<byte> pkcs8);
+
     /// <summary>Opens a key created earlier.</summary>
     /// <param name="keyId">The key's identifier.</param>
     /// <returns>The key.</returns>

@@ -24,6 +24,12 @@ public enum KeyAlgorithm
 /// <summary>Facts about each <see cref="KeyAlgorithm"/>.</summary>
 public static class KeyAlgorithms
 {
+    /// <summary>The OID of NIST P-256 (secp256r1, RFC 5480 §2.1.1.1).</summary>
+    internal const string P256Oid = "1.2.840.10045.3.1.7";
+
+    /// <summary>The OID of NIST P-384 (secp384r1).</summary>
+    internal const string P384Oid = "1.3.132.0.34";
+
     /// <summary>True for the ECDSA curves.</summary>
     /// <param name="algorithm">The algorithm.</param>
     /// <returns>Whether the algorithm is elliptic-curve.</returns>
@@ -48,6 +54,40 @@ public static class KeyAlgorithms
         KeyAlgorithm.EcdsaP256 => ECCurve.NamedCurves.nistP256,
         KeyAlgorithm.EcdsaP384 => ECCurve.NamedCurves.nistP384,
         _ => throw new ArgumentOutOfRangeException(nameof(algorithm), algorithm, "Not an ECDSA algorithm."),
+    };
+
+    /// <summary>The algorithm of a key, or null when MobileId does not use it (another curve or RSA size, or another kind of key).</summary>
+    /// <param name="key">An RSA or ECDSA key (public or private).</param>
+    /// <returns>The algorithm, or null.</returns>
+    public static KeyAlgorithm? Of(AsymmetricAlgorithm key) => key switch
+    {
+        // Note: the curve is told by its OID, not its size: secp256k1 and brainpoolP256r1 are 256-bit curves too.
+        ECDsa ec => ec.ExportParameters(false).Curve.Oid?.Value switch
+        {
+            P256Oid => KeyAlgorithm.EcdsaP256,
+            P384Oid => KeyAlgorithm.EcdsaP384,
+            _ => null,
+        },
+        RSA rsa => rsa.KeySize switch
+        {
+            2048 => KeyAlgorithm.Rsa2048,
+            3072 => KeyAlgorithm.Rsa3072,
+            4096 => KeyAlgorithm.Rsa4096,
+            _ => null,
+        },
+        _ => null,
+    };
+
+    /// <summary>Describes a key for messages: <c>RSA 1024</c>, <c>ECDSA on 1.3.132.0.35</c>.</summary>
+    /// <param name="key">A key.</param>
+    /// <returns>A short description.</returns>
+    public static string Describe(AsymmetricAlgorithm key) => key switch
+    {
+        ECDsa ec => ec.ExportParameters(false).Curve.Oid is { } curve
+            ? $"ECDSA on {curve.FriendlyName ?? curve.Value}"
+            : "ECDSA on an explicit curve",
+        RSA rsa => $"RSA {rsa.KeySize}",
+        _ => key.GetType().Name,
     };
 
     /// <summary>

@@ -10,8 +10,8 @@ namespace MobileId.Pki.Keys;
 /// <summary>Conversions between PKCS#11 attribute and mechanism formats and the .NET/X.509 ones.</summary>
 internal static class Pkcs11Encoding
 {
-    private const string P256 = "1.2.840.10045.3.1.7";
-    private const string P384 = "1.3.132.0.34";
+    private const string P256 = KeyAlgorithms.P256Oid;
+    private const string P384 = KeyAlgorithms.P384Oid;
 
     /// <summary>CKA_EC_PARAMS for a curve: the DER OID of the named curve (PKCS#11 v2.40 mechanisms, EC keys; RFC 5480 §2.1.1.1).</summary>
     public static byte[] CurveParameters(KeyAlgorithm algorithm)
@@ -24,6 +24,38 @@ internal static class Pkcs11Encoding
             _ => throw new ArgumentOutOfRangeException(nameof(algorithm), algorithm, "Not an ECDSA algorithm."),
         });
         return writer.Encode();
+    }
+
+    /// <summary>
+    /// The attributes that make a key pair of an existing key with C_CreateObject: CKA_KEY_TYPE and
+    /// CKA_EC_PARAMS with CKA_EC_POINT / CKA_VALUE, or the RSA modulus, exponents, primes and CRT values
+    /// (PKCS#11 v2.40 mechanisms, EC and RSA private key objects).
+    /// </summary>
+    /// <param name="key">An ECDSA or RSA private key.</param>
+    /// <param name="algorithm">Its algorithm.</param>
+    /// <param name="secrets">Receives the arrays that hold private values, for the caller to zero.</param>
+    public static (List<IObjectAttribute> Public, List<IObjectAttribute> Private) KeyValues(AsymmetricAlgorithm key, KeyAlgorithm algorithm, List<byte[]> secrets)
+    {
+        var f = Pkcs11Connection.Factories.ObjectAttributeFactory;
+        if (key is ECDsa ec)
+        {
+            var parameters = ec.ExportParameters(includePrivateParameters: true);
+            secrets.Add(parameters.D!);
+            var curve = CurveParameters(algorithm);
+            var point = new AsnWriter(AsnEncodingRules.DER);
+            point.WriteOctetString([0x04, .. parameters.Q.X!, .. parameters.Q.Y!]);
+            return ([f.Create(CKA.CKA_KEY_TYPE, CKK.CKK_EC), f.Create(CKA.CKA_EC_PARAMS, curve), f.Create(CKA.CKA_EC_POINT, point.Encode())],
+                [f.Create(CKA.CKA_KEY_TYPE, CKK.CKK_EC), f.Create(CKA.CKA_EC_PARAMS, curve), f.Create(CKA.CKA_VALUE, parameters.D)]);
+        }
+
+        var rsa = ((RSA)key).ExportParameters(includePrivateParameters: true);
+        secrets.AddRange([rsa.D!, rsa.P!, rsa.Q!, rsa.DP!, rsa.DQ!, rsa.InverseQ!]);
+        return ([f.Create(CKA.CKA_KEY_TYPE, CKK.CKK_RSA), f.Create(CKA.CKA_MODULUS, rsa.Modulus), f.Create(CKA.CKA_PUBLIC_EXPONENT, rsa.Exponent)],
+            [
+                f.Create(CKA.CKA_KEY_TYPE, CKK.CKK_RSA), f.Create(CKA.CKA_MODULUS, rsa.Modulus), f.Create(CKA.CKA_PUBLIC_EXPONENT, rsa.Exponent),
+                f.Create(CKA.CKA_PRIVATE_EXPONENT, rsa.D), f.Create(CKA.CKA_PRIME_1, rsa.P), f.Create(CKA.CKA_PRIME_2, rsa.Q),
+                f.Create(CKA.CKA_EXPONENT_1, rsa.DP), f.Create(CKA.CKA_EXPONENT_2, rsa.DQ), f.Create(CKA.CKA_COEFFICIENT, rsa.InverseQ),
+            ]);
     }
 
     /// <summary>Works out a key's algorithm from its public key object.</summary>

@@ -72,29 +72,7 @@ public sealed class Pkcs11KeyStore : IKeyStore, IDisposable
         ArgumentException.ThrowIfNullOrEmpty(label);
         var id = RandomNumberGenerator.GetBytes(16);
         var f = Pkcs11Connection.Factories.ObjectAttributeFactory;
-        List<IObjectAttribute> publicTemplate =
-        [
-            f.Create(CKA.CKA_TOKEN, true),
-            f.Create(CKA.CKA_PRIVATE, false),
-            f.Create(CKA.CKA_VERIFY, true),
-            f.Create(CKA.CKA_ENCRYPT, false),
-            f.Create(CKA.CKA_WRAP, false),
-            f.Create(CKA.CKA_LABEL, label),
-            f.Create(CKA.CKA_ID, id),
-        ];
-        List<IObjectAttribute> privateTemplate =
-        [
-            f.Create(CKA.CKA_TOKEN, true),
-            f.Create(CKA.CKA_PRIVATE, true),
-            f.Create(CKA.CKA_SENSITIVE, true),
-            f.Create(CKA.CKA_EXTRACTABLE, false),
-            f.Create(CKA.CKA_SIGN, true),
-            f.Create(CKA.CKA_DECRYPT, false),
-            f.Create(CKA.CKA_UNWRAP, false),
-            f.Create(CKA.CKA_DERIVE, false),
-            f.Create(CKA.CKA_LABEL, label),
-            f.Create(CKA.CKA_ID, id),
-        ];
+        var (publicTemplate, privateTemplate) = KeyPairTemplates(label, id);
         CKM mechanism;
         if (algorithm.IsEcdsa())
         {
@@ -115,6 +93,62 @@ public sealed class Pkcs11KeyStore : IKeyStore, IDisposable
             var publicKey = Pkcs11Encoding.ReadPublicKey(session, publicHandle, algorithm);
             return new Pkcs11SigningKey(this, Convert.ToHexStringLower(id), algorithm, publicKey, privateHandle);
         });
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// The private key becomes a token object like a generated one (CKA_SENSITIVE, not
+    /// CKA_EXTRACTABLE, sign only), next to a public key object with the same CKA_ID and label,
+    /// which is how <see cref="Open"/> finds the pair again. CKA_LOCAL and CKA_ALWAYS_SENSITIVE are
+    /// false, as the token knows the key came from outside (PKCS#11 v2.40 base specification, key objects).
+    /// </remarks>
+    public ISigningKey Import(string label, ReadOnlySpan<byte> pkcs8)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(label);
+        using var key = Pkcs8Key.Load(pkcs8, out var algorithm);
+        var id = RandomNumberGenerator.GetBytes(16);
+        var f = Pkcs11Connection.Factories.ObjectAttributeFactory;
+        var secrets = new List<byte[]>();
+        var (publicTemplate, privateTemplate) = KeyPairTemplates(label, id);
+        publicTemplate.Add(f.Create(CKA.CKA_CLASS, CKO.CKO_PUBLIC_KEY));
+        privateTemplate.Add(f.Create(CKA.CKA_CLASS, CKO.CKO_PRIVATE_KEY));
+        try
+        {
+            var (publicValues, privateValues) = Pkcs11Encoding.KeyValues(key, algorithm, secrets);
+            publicTemplate.AddRange(publicValues);
+            privateTemplate.AddRange(privateValues);
+            return Run($"importing a {algorithm} key", session =>
+            {
+                var privateHandle = session.CreateObject(privateTemplate);
+                IObjectHandle publicHandle;
+                try
+                {
+                    publicHandle = session.CreateObject(publicTemplate);
+                }
+                catch (Pkcs11Exception)
+                {
+                    // Note: a private key without its public key object could never be opened again.
+                    session.DestroyObject(privateHandle);
+                    throw;
+                }
+
+                var publicKey = Pkcs11Encoding.ReadPublicKey(session, publicHandle, algorithm);
+                return new Pkcs11SigningKey(this, Convert.ToHexStringLower(id), algorithm, publicKey, privateHandle);
+            });
+        }
+        finally
+        {
+            foreach (var secret in secrets)
+            {
+                CryptographicOperations.ZeroMemory(secret);
+            }
+
+            // Note: the attributes hold their own unmanaged copies of the values, which disposing frees.
+            foreach (var attribute in privateTemplate.Concat(publicTemplate))
+            {
+                attribute.Dispose();
+            }
+        }
     }
 
     /// <inheritdoc />
@@ -271,6 +305,39 @@ public sealed class Pkcs11KeyStore : IKeyStore, IDisposable
                 throw;
             }
         }
+    }
+
+    /// <summary>
+    /// What every key pair of this store is: a public key object that only verifies, and a private key
+    /// that only signs, sensitive and not extractable; both token objects with the label and CKA_ID.
+    /// </summary>
+    private static (List<IObjectAttribute> Public, List<IObjectAttribute> Private) KeyPairTemplates(string label, byte[] id)
+    {
+        var f = Pkcs11Connection.Factories.ObjectAttributeFactory;
+        List<IObjectAttribute> publicTemplate =
+        [
+            f.Create(CKA.CKA_TOKEN, true),
+            f.Create(CKA.CKA_PRIVATE, false),
+            f.Create(CKA.CKA_VERIFY, true),
+            f.Create(CKA.CKA_ENCRYPT, false),
+            f.Create(CKA.CKA_WRAP, false),
+            f.Create(CKA.CKA_LABEL, label),
+            f.Create(CKA.CKA_ID, id),
+        ];
+        List<IObjectAttribute> privateTemplate =
+        [
+            f.Create(CKA.CKA_TOKEN, true),
+            f.Create(CKA.CKA_PRIVATE, true),
+            f.Create(CKA.CKA_SENSITIVE, true),
+            f.Create(CKA.CKA_EXTRACTABLE, false),
+            f.Create(CKA.CKA_SIGN, true),
+            f.Create(CKA.CKA_DECRYPT, false),
+            f.Create(CKA.CKA_UNWRAP, false),
+            f.Create(CKA.CKA_DERIVE, false),
+            f.Create(CKA.CKA_LABEL, label),
+            f.Create(CKA.CKA_ID, id),
+        ];
+        return (publicTemplate, privateTemplate);
     }
 
     private static IObjectHandle FindOne(ISession session, CKO objectClass, byte[] id, string keyId)

@@ -80,23 +80,22 @@ public sealed class SoftwareKeyStore : IKeyStore
         }
     }
 
-    /// <summary>Imports an existing private key (an imported CA's key) into the store.</summary>
-    /// <param name="key">The key.</param>
-    /// <returns>The stored key.</returns>
-    public ISigningKey Import(AsymmetricAlgorithm key)
+    /// <inheritdoc />
+    public ISigningKey Import(string label, ReadOnlySpan<byte> pkcs8)
     {
         var keyId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
-        var pkcs8 = key.ExportPkcs8PrivateKey();
+        var key = SoftwareSigningKey.FromPkcs8(keyId, pkcs8);
         try
         {
             WriteOwnerOnly(PathOf(keyId), Encrypt(pkcs8, "key:" + keyId));
-
-            return SoftwareSigningKey.FromPkcs8(keyId, pkcs8);
         }
-        finally
+        catch
         {
-            CryptographicOperations.ZeroMemory(pkcs8);
+            key.Dispose();
+            throw;
         }
+
+        return key;
     }
 
     /// <inheritdoc />
@@ -216,35 +215,9 @@ internal sealed class SoftwareSigningKey(string keyId, KeyAlgorithm algorithm, A
 
     public void Dispose() => key.Dispose();
 
-    public static SoftwareSigningKey FromPkcs8(string keyId, byte[] pkcs8)
+    public static SoftwareSigningKey FromPkcs8(string keyId, ReadOnlySpan<byte> pkcs8)
     {
-        var ec = ECDsa.Create();
-        try
-        {
-            ec.ImportPkcs8PrivateKey(pkcs8, out _);
-            var bits = ec.KeySize;
-            return new SoftwareSigningKey(keyId, bits switch
-            {
-                256 => KeyAlgorithm.EcdsaP256,
-                384 => KeyAlgorithm.EcdsaP384,
-                _ => throw new KeyStoreException($"Unsupported curve size {bits}."),
-            }, ec);
-        }
-        catch (CryptographicException)
-        {
-            // Not an EC key: RSA below.
-            ec.Dispose();
-        }
-
-        var rsa = RSA.Create();
-        rsa.ImportPkcs8PrivateKey(pkcs8, out _);
-        var algorithm = rsa.KeySize switch
-        {
-            2048 => KeyAlgorithm.Rsa2048,
-            3072 => KeyAlgorithm.Rsa3072,
-            4096 => KeyAlgorithm.Rsa4096,
-            var n => throw new KeyStoreException($"Unsupported RSA key size {n}."),
-        };
-        return new SoftwareSigningKey(keyId, algorithm, rsa);
+        var key = Pkcs8Key.Load(pkcs8, out var algorithm);
+        return new SoftwareSigningKey(keyId, algorithm, key);
     }
 }

@@ -26,16 +26,30 @@ public sealed class CertificateAuthorityRecord
     public required string Subject { get; set; }
     public KeyAlgorithm KeyAlgorithm { get; set; }
 
-    /// <summary><c>software</c> or <c>pkcs11</c>.</summary>
+    /// <summary><c>software</c> or <c>pkcs11</c>; <see cref="NoKeyStore"/> for a parent whose key is not on this server.</summary>
     public required string KeyStore { get; set; }
+
+    /// <summary>The key in the key store; empty for a parent whose key is not on this server.</summary>
     public required string KeyId { get; set; }
     public required byte[] CertificateDer { get; set; }
     public required string SerialHex { get; set; }
     public DateTime NotBefore { get; set; }
     public DateTime NotAfter { get; set; }
     public CaStatus Status { get; set; }
+
+    /// <summary>Brought in from elsewhere (with its key, or as a parent of such a CA without one) rather than made here.</summary>
     public bool Imported { get; set; }
     public DateTime CreatedAt { get; set; }
+
+    /// <summary>
+    /// Whether this server holds the CA's key: only then does it issue, publish CRLs and answer OCSP
+    /// for it. A parent of an imported CA is kept without its key, for the chain.
+    /// </summary>
+    [System.ComponentModel.DataAnnotations.Schema.NotMapped]
+    public bool HasKey => KeyId.Length > 0;
+
+    /// <summary>The <see cref="KeyStore"/> of a CA whose key is not on this server.</summary>
+    public const string NoKeyStore = "none";
 }
 
 public enum CertificateStatus

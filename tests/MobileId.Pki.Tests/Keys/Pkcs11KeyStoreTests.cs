@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using MobileId.Pki.Keys;
 using Net.Pkcs11Interop.Common;
+using Net.Pkcs11Interop.HighLevelAPI;
 
 namespace MobileId.Pki.Tests.Keys;
 
@@ -76,14 +77,9 @@ public sealed class Pkcs11KeyStoreTests(SoftHsmFixture hsm)
     {
         // Arrange
         using var key = hsm.Store.Generate("non-extractable", algorithm);
-        var handle = ((Pkcs11SigningKey)key).PrivateKey;
-        List<CKA> flags = [CKA.CKA_TOKEN, CKA.CKA_PRIVATE, CKA.CKA_SENSITIVE, CKA.CKA_ALWAYS_SENSITIVE, CKA.CKA_EXTRACTABLE,
-            CKA.CKA_NEVER_EXTRACTABLE, CKA.CKA_SIGN, CKA.CKA_DECRYPT, CKA.CKA_LOCAL];
-        var secret = algorithm.IsEcdsa() ? CKA.CKA_VALUE : CKA.CKA_PRIVATE_EXPONENT;
 
         // Act
-        var values = hsm.Store.Run("reading attributes", session => session.GetAttributeValue(handle, flags).ToDictionary(a => (CKA)a.Type, a => a.GetValueAsBool()));
-        var secretValue = hsm.Store.Run("reading the private value", session => session.GetAttributeValue(handle, [secret])[0]);
+        var (values, secretValue) = PrivateKeyAttributes(key);
 
         // Assert
         Assert.True(values[CKA.CKA_TOKEN]);
@@ -96,6 +92,65 @@ public sealed class Pkcs11KeyStoreTests(SoftHsmFixture hsm)
         Assert.True(values[CKA.CKA_SIGN]);
         Assert.False(values[CKA.CKA_DECRYPT]);
         Assert.True(secretValue.CannotBeRead, "C_GetAttributeValue must refuse the private value (CKR_ATTRIBUTE_SENSITIVE)");
+    }
+
+    [Theory]
+    [MemberData(nameof(Algorithms))]
+    public void Import_EachAlgorithm_OpensInANewStoreAndSignsVerifiablyWithTheOriginalPublicKey(KeyAlgorithm algorithm)
+    {
+        // Arrange
+        using AsymmetricAlgorithm original = algorithm.IsEcdsa() ? ECDsa.Create(algorithm.Curve()) : RSA.Create(algorithm.RsaBits());
+        var pkcs8 = original.ExportPkcs8PrivateKey();
+        var originalPublicKey = original is ECDsa ec ? new PublicKey(ec) : new PublicKey((RSA)original);
+
+        // Act
+        using var imported = hsm.Store.Import("imported-" + algorithm, pkcs8);
+        using var other = new Pkcs11KeyStore(SoftHsmFixture.Options(), SoftHsmFixture.UserPin);
+        using var reopened = other.Open(imported.KeyId);
+        var signature = reopened.SignData(Data, algorithm.Hash());
+
+        // Assert
+        Assert.Equal(algorithm, imported.Algorithm);
+        Assert.Equal(algorithm, reopened.Algorithm);
+        Assert.Equal(originalPublicKey.ExportSubjectPublicKeyInfo(), reopened.PublicKey.ExportSubjectPublicKeyInfo());
+        Assert.True(Verify(originalPublicKey, algorithm, Data, signature, algorithm.Hash()));
+        Assert.True(Verify(originalPublicKey, algorithm, Data, imported.SignData(Data, algorithm.Hash()), algorithm.Hash()));
+    }
+
+    [Theory]
+    [InlineData(KeyAlgorithm.EcdsaP384)]
+    [InlineData(KeyAlgorithm.Rsa2048)]
+    public void Import_PrivateKey_IsASensitiveNonExtractableSigningObjectThatRemembersItCameFromOutside(KeyAlgorithm algorithm)
+    {
+        // Arrange
+        using AsymmetricAlgorithm original = algorithm.IsEcdsa() ? ECDsa.Create(algorithm.Curve()) : RSA.Create(algorithm.RsaBits());
+        using var key = hsm.Store.Import("imported-flags", original.ExportPkcs8PrivateKey());
+
+        // Act
+        var (values, secretValue) = PrivateKeyAttributes(key);
+        var label = hsm.Store.Run("reading the label", session => session.GetAttributeValue(((Pkcs11SigningKey)key).PrivateKey, [CKA.CKA_LABEL])[0].GetValueAsString());
+
+        // Assert
+        Assert.True(values[CKA.CKA_TOKEN]);
+        Assert.True(values[CKA.CKA_PRIVATE]);
+        Assert.True(values[CKA.CKA_SENSITIVE]);
+        Assert.False(values[CKA.CKA_EXTRACTABLE]);
+        Assert.True(values[CKA.CKA_SIGN]);
+        Assert.False(values[CKA.CKA_DECRYPT]);
+        Assert.False(values[CKA.CKA_LOCAL], "imported, not generated inside the token");
+        Assert.False(values[CKA.CKA_ALWAYS_SENSITIVE], "the value was known outside the token");
+        Assert.True(secretValue.CannotBeRead, "C_GetAttributeValue must refuse the private value (CKR_ATTRIBUTE_SENSITIVE)");
+        Assert.Equal("imported-flags", label);
+    }
+
+    [Fact]
+    public void Import_KeyOfAnotherCurve_IsRefusedBeforeTheTokenIsTouched()
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP521);
+
+        var error = Assert.Throws<KeyStoreException>(() => hsm.Store.Import("p521", key.ExportPkcs8PrivateKey()));
+
+        Assert.Contains("MobileId uses RSA 2048, 3072 or 4096 and ECDSA P-256 or P-384", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -312,6 +367,17 @@ public sealed class Pkcs11KeyStoreTests(SoftHsmFixture hsm)
 
         Assert.Throws<ObjectDisposedException>(() => store.Generate("late", KeyAlgorithm.EcdsaP256));
         Assert.Null(hsm.Store.Check());
+    }
+
+    /// <summary>The private key object's flags, and its private value as the token answers for it.</summary>
+    private (Dictionary<CKA, bool> Flags, IObjectAttribute Secret) PrivateKeyAttributes(ISigningKey key)
+    {
+        var handle = ((Pkcs11SigningKey)key).PrivateKey;
+        List<CKA> flags = [CKA.CKA_TOKEN, CKA.CKA_PRIVATE, CKA.CKA_SENSITIVE, CKA.CKA_ALWAYS_SENSITIVE, CKA.CKA_EXTRACTABLE,
+            CKA.CKA_NEVER_EXTRACTABLE, CKA.CKA_SIGN, CKA.CKA_DECRYPT, CKA.CKA_LOCAL];
+        var secret = key.Algorithm.IsEcdsa() ? CKA.CKA_VALUE : CKA.CKA_PRIVATE_EXPONENT;
+        var values = hsm.Store.Run("reading attributes", session => session.GetAttributeValue(handle, flags).ToDictionary(a => (CKA)a.Type, a => a.GetValueAsBool()));
+        return (values, hsm.Store.Run("reading the private value", session => session.GetAttributeValue(handle, [secret])[0]));
     }
 
     internal static bool Verify(PublicKey publicKey, KeyAlgorithm algorithm, byte[] data, byte[] signature, HashAlgorithmName hash)

@@ -39,6 +39,15 @@ public class MobileIdApp : WebApplicationFactory<Program>
     /// <summary>More configuration for this server (set before it starts).</summary>
     public Dictionary<string, string> Settings { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Serves on Kestrel at a free loopback port, for clients outside this process (openssl); returns the base address.</summary>
+    public string StartOnLoopback()
+    {
+        UseKestrel(k => k.Listen(System.Net.IPAddress.Loopback, 0));
+        StartServer();
+        return Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features
+            .Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
+    }
+
     /// <summary>Runs code with the server's own services, in a scope of its own.</summary>
     /// <summary>
     /// Issues an EC P-256 client-authentication leaf straight from a CA through the certificate

@@ -1,6 +1,4 @@
-using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Options;
-using MobileId.Pki;
 using MobileId.Pki.Authority;
 using MobileId.Pki.Keys;
 using MobileId.Server.Features.Access;
@@ -11,10 +9,13 @@ using MobileId.Server.Features.Setup;
 namespace MobileId.Server.Features.Authorities;
 
 /// <summary>A CA as the API shows it.</summary>
+/// <param name="HasKey">Whether this server holds the key; a parent of an imported CA is kept without it.</param>
+/// <param name="Imported">Brought in from elsewhere rather than made here.</param>
 public sealed record CaView(string Name, string Kind, string Subject, string KeyAlgorithm, string KeyStore, string Status,
-    string SerialNumber, DateTime NotBefore, DateTime NotAfter, string? Parent, CaLinks Urls);
+    string SerialNumber, DateTime NotBefore, DateTime NotAfter, string? Parent, bool HasKey, bool Imported, CaLinks Urls);
 
-public sealed record CaLinks(string Certificate, string Chain, string Crl, string DeltaCrl, string Ocsp);
+/// <summary>The CA's addresses; CRL and OCSP only for a CA whose key is on this server (it signs them).</summary>
+public sealed record CaLinks(string Certificate, string Chain, string? Crl, string? DeltaCrl, string? Ocsp);
 
 /// <summary>The CAs of this server, their keys and the addresses their certificates point at.</summary>
 public sealed class CertificateAuthorities(MobileIdDbContext db, SettingsService settings)
@@ -32,6 +33,20 @@ public sealed class CertificateAuthorities(MobileIdDbContext db, SettingsService
         return new CaUrls($"{root}/pki/crl/{caName}.crl", $"{root}/pki/crl/{caName}-delta.crl", $"{root}/pki/ocsp", $"{root}/pki/ca/{caName}.crt");
     }
 
+    /// <summary>
+    /// The CAs whose CRLs and OCSP answers this server signs: each CA whose key it holds, while it is
+    /// active and, once retired, while a certificate it issued is still valid, because relying
+    /// parties check those certificates until they expire (entries stay until one CRL past notAfter,
+    /// STANDARDS.md §2).
+    /// </summary>
+    public static IQueryable<CertificateAuthorityRecord> PublishingRevocation(MobileIdDbContext db, DateTimeOffset now)
+    {
+        var keepAfter = now.UtcDateTime.AddDays(-1);
+        return db.CertificateAuthorities.AsNoTracking().Where(c => c.KeyId != "" && (c.Status == CaStatus.Active
+            || db.IssuedCertificates.Any(i => i.IssuerId == c.Id && i.NotAfter > keepAfter)
+            || db.CertificateAuthorities.Any(child => child.ParentId == c.Id && child.NotAfter > keepAfter)));
+    }
+
     public async Task<IReadOnlyList<CaView>> ViewsAsync(CancellationToken cancellationToken)
     {
         var all = await ListAsync(cancellationToken);
@@ -39,13 +54,22 @@ public sealed class CertificateAuthorities(MobileIdDbContext db, SettingsService
         return all.Select(c => View(c, all, external)).ToList();
     }
 
+    /// <summary>One CA, or null when there is none of that name.</summary>
+    public async Task<CaView?> ViewAsync(string name, CancellationToken cancellationToken)
+    {
+        var all = await ListAsync(cancellationToken);
+        var external = (await settings.GetAsync(cancellationToken)).WebServerExternalAddress;
+        return all.FirstOrDefault(c => c.Name == name) is { } ca ? View(ca, all, external) : null;
+    }
+
     public static CaView View(CertificateAuthorityRecord ca, IReadOnlyList<CertificateAuthorityRecord> all, string externalAddress)
     {
         var urls = UrlsFor(externalAddress, ca.Name);
         var root = externalAddress.TrimEnd('/');
         return new CaView(ca.Name, ca.Kind.ToString(), ca.Subject, ca.KeyAlgorithm.ToString(), ca.KeyStore, ca.Status.ToString(), ca.SerialHex,
-            ca.NotBefore, ca.NotAfter, all.FirstOrDefault(p => p.Id == ca.ParentId)?.Name,
-            new CaLinks(urls.CaIssuersUrl, $"{root}/pki/ca/{ca.Name}.pem", urls.CrlUrl, urls.DeltaCrlUrl!, urls.OcspUrl));
+            ca.NotBefore, ca.NotAfter, all.FirstOrDefault(p => p.Id == ca.ParentId)?.Name, ca.HasKey, ca.Imported,
+            new CaLinks(urls.CaIssuersUrl, $"{root}/pki/ca/{ca.Name}.pem", ca.HasKey ? urls.CrlUrl : null, ca.HasKey ? urls.DeltaCrlUrl : null,
+                ca.HasKey ? urls.OcspUrl : null));
     }
 
     /// <summary>The CA's certificate followed by its parents', as PEM.</summary>
@@ -85,51 +109,25 @@ public sealed class CaBootstrapStep(MobileIdDbContext db, IKeyStore keys, Settin
         }
 
         var o = options.Value;
-        var now = time.GetUtcNow().AddMinutes(-5);
+        var now = time.GetUtcNow();
+        var notBefore = now.AddMinutes(-5);
         var external = (await settings.GetAsync(cancellationToken)).WebServerExternalAddress;
         using var rootKey = keys.Generate(o.RootName, o.RootAlgorithm);
-        using var root = CertificateFactory.CreateRoot(rootKey, Subject("MobileId Root CA", o.Organization), now, TimeSpan.FromDays(o.RootValidityDays));
+        using var root = CertificateFactory.CreateRoot(rootKey, CaRecords.Subject("MobileId Root CA", o.Organization), notBefore, TimeSpan.FromDays(o.RootValidityDays));
         using var issuingKey = keys.Generate(o.IssuingName, o.IssuingAlgorithm);
-        using var issuing = CertificateFactory.CreateIssuing(root, rootKey, issuingKey, Subject("MobileId Issuing CA", o.Organization),
-            now, TimeSpan.FromDays(o.IssuingValidityDays), CertificateAuthorities.UrlsFor(external, o.RootName));
+        using var issuing = CertificateFactory.CreateIssuing(root, rootKey, issuingKey, CaRecords.Subject("MobileId Issuing CA", o.Organization),
+            notBefore, TimeSpan.FromDays(o.IssuingValidityDays), CertificateAuthorities.UrlsFor(external, o.RootName));
 
-        var rootRecord = Record(o.RootName, CaKind.Root, null, root, rootKey, keys.Kind);
-        var issuingRecord = Record(o.IssuingName, CaKind.Issuing, rootRecord.Id, issuing, issuingKey, keys.Kind);
+        var rootRecord = CaRecords.Create(o.RootName, CaKind.Root, null, root, rootKey.Algorithm, rootKey, keys.Kind, imported: false, now);
+        var issuingRecord = CaRecords.Create(o.IssuingName, CaKind.Issuing, rootRecord.Id, issuing, issuingKey.Algorithm, issuingKey, keys.Kind, imported: false, now);
         db.CertificateAuthorities.AddRange(rootRecord, issuingRecord);
         var system = Caller.System("init");
         foreach (var ca in new[] { rootRecord, issuingRecord })
         {
-            audit.Record(system, "ca.created", Workflow.CertificateAuthorities, new AuditTarget("ca", ca.Name, ca.Subject), AuditOutcome.Success,
-                new { ca.Kind, algorithm = ca.KeyAlgorithm.ToString(), keyStore = ca.KeyStore, serial = ca.SerialHex });
+            CaRecords.Audit(audit, system, "ca.created", ca);
         }
 
         await db.SaveChangesAsync(cancellationToken);
         await context.Output.WriteLineAsync($"MobileId: created the root CA '{rootRecord.Name}' ({o.RootAlgorithm}) and the issuing CA '{issuingRecord.Name}' ({o.IssuingAlgorithm}).");
-    }
-
-    private CertificateAuthorityRecord Record(string name, CaKind kind, Guid? parent, X509Certificate2 certificate, ISigningKey key, string store) => new()
-    {
-        Id = Guid.CreateVersion7(),
-        Name = name,
-        Kind = kind,
-        ParentId = parent,
-        Subject = certificate.Subject,
-        KeyAlgorithm = key.Algorithm,
-        KeyStore = store,
-        KeyId = key.KeyId,
-        CertificateDer = certificate.RawData,
-        SerialHex = SerialNumbers.ToHex(certificate.SerialNumberBytes.Span),
-        NotBefore = certificate.NotBefore.ToUniversalTime(),
-        NotAfter = certificate.NotAfter.ToUniversalTime(),
-        Status = CaStatus.Active,
-        CreatedAt = time.GetUtcNow().UtcDateTime,
-    };
-
-    private static X500DistinguishedName Subject(string commonName, string organization)
-    {
-        var builder = new X500DistinguishedNameBuilder();
-        builder.AddOrganizationName(organization);
-        builder.AddCommonName(commonName);
-        return builder.Build();
     }
 }

@@ -30,6 +30,8 @@ public static class PkiApi
             return new CachingKeyStore(new SoftwareKeyStore(Path.Combine(data, "keys"), string.IsNullOrWhiteSpace(options.MasterKey) ? null : options.MasterKey));
         });
         services.AddScoped<CertificateAuthorities>();
+        services.AddScoped<IssuingCas>();
+        services.AddScoped<CaImports>();
         services.AddScoped<Setup.IInitializationStep, CaBootstrapStep>();
         services.AddHealthChecks().AddCheck<KeyStoreHealthCheck>("key-store", tags: [Health.HealthEndpoints.ReadyTag]);
         return services;
@@ -62,10 +64,40 @@ public static class PkiApi
         pki.MapGet("", ListPublic).WithName("ListCertificateAuthoritiesPublic").WithSummary("The CAs with their subjects, algorithms, status and URLs.");
         pki.MapGet("/{file}", Download).WithName("DownloadCaCertificate").WithSummary("{name}.crt: the CA certificate (DER); {name}.pem: the chain.");
 
-        app.MapGet("/api/v1/authorities", ListPublic).WithTags("Certificate Authorities").WithName("ListCertificateAuthorities")
-            .RequiresWorkflow(Workflow.CertificateAuthorities);
+        var authorities = app.MapGroup("/api/v1/authorities").WithTags("Certificate Authorities");
+        authorities.MapGet("", ListPublic).WithName("ListCertificateAuthorities").RequiresWorkflow(Workflow.CertificateAuthorities);
+        authorities.MapGet("/{name}", View).WithName("ViewCertificateAuthority").RequiresWorkflow(Workflow.CertificateAuthorities);
+        authorities.MapPost("", Create).WithName("CreateIssuingCa")
+            .WithSummary("Creates another issuing CA under a root CA whose key is on this server.")
+            .RequiresWorkflow(Workflow.CertificateAuthorities, ScopeRule.AllScope);
+        authorities.MapPost("/import", Import).WithName("ImportCertificateAuthority")
+            .WithSummary("Imports an existing CA with its key, from a PKCS#12 file (base64, with password) or a PEM key and chain, as an issuing CA.")
+            .RequiresWorkflow(Workflow.CertificateAuthorities, ScopeRule.AllScope);
+        authorities.MapPost("/{name}/retire", Retire).WithName("RetireCertificateAuthority")
+            .WithSummary("Retires a CA: it issues nothing new; its CRLs and OCSP answers go on while its certificates are valid.")
+            .RequiresWorkflow(Workflow.CertificateAuthorities, ScopeRule.AllScope);
         return app;
     }
+
+    private static async Task<Results<Ok<CaView>, ProblemHttpResult>> View(string name, CertificateAuthorities authorities, CancellationToken cancellationToken) =>
+        await authorities.ViewAsync(name, cancellationToken) is { } view ? TypedResults.Ok(view) : AppError.NotFound($"The CA '{name}'").ToResult();
+
+    private static async Task<Results<Created<CaView>, ProblemHttpResult>> Create(
+        CreateIssuingCaRequest request, Caller caller, IssuingCas issuing, CancellationToken cancellationToken) =>
+        Created(await issuing.CreateAsync(caller, request, cancellationToken));
+
+    private static async Task<Results<Created<CaView>, ProblemHttpResult>> Import(
+        ImportCaRequest request, Caller caller, CaImports imports, CancellationToken cancellationToken) =>
+        Created(await imports.ImportAsync(caller, request, cancellationToken));
+
+    private static async Task<Results<Ok<CaView>, ProblemHttpResult>> Retire(string name, Caller caller, IssuingCas issuing, CancellationToken cancellationToken)
+    {
+        var result = await issuing.RetireAsync(caller, name, cancellationToken);
+        return result.IsSuccess ? TypedResults.Ok(result.Value) : result.Error!.ToResult();
+    }
+
+    private static Results<Created<CaView>, ProblemHttpResult> Created(Result<CaView> result) =>
+        result.IsSuccess ? TypedResults.Created($"/api/v1/authorities/{result.Value!.Name}", result.Value) : result.Error!.ToResult();
 
     private static async Task<Ok<IReadOnlyList<CaView>>> ListPublic(CertificateAuthorities authorities, CancellationToken cancellationToken) =>
         TypedResults.Ok(await authorities.ViewsAsync(cancellationToken));

@@ -12,10 +12,10 @@ public sealed class PkiOptions
     [Required]
     public string Organization { get; set; } = "MobileId";
 
-    [Required, RegularExpression("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
+    [Required, RegularExpression(CaRecords.NamePattern)]
     public string RootName { get; set; } = "MobileIdRootCA";
 
-    [Required, RegularExpression("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
+    [Required, RegularExpression(CaRecords.NamePattern)]
     public string IssuingName { get; set; } = "MobileIdIssuingCA";
 
     public KeyAlgorithm RootAlgorithm { get; set; } = KeyAlgorithm.EcdsaP384;

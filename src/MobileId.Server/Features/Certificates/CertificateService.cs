@@ -35,9 +35,14 @@ public sealed class CertificateService(
             return AppError.NotFound($"The CA '{caName}'");
         }
 
-        if (ca.Kind != CaKind.Issuing || ca.Status != CaStatus.Active)
+        if (ca.Kind != CaKind.Issuing || !ca.HasKey)
         {
-            return AppError.Conflict($"'{caName}' is not an active issuing CA.");
+            return AppError.Conflict($"'{caName}' is not an issuing CA of this server.");
+        }
+
+        if (ca.Status != CaStatus.Active)
+        {
+            return AppError.Conflict($"'{caName}' is retired and issues no new certificates; point the policy at an active issuing CA (GET /api/v1/authorities).");
         }
 
         var external = (await settings.GetAsync(cancellationToken)).WebServerExternalAddress;

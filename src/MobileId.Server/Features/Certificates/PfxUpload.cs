@@ -1,4 +1,3 @@
-using System.Formats.Asn1;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using MobileId.Pki;
@@ -32,35 +31,13 @@ public sealed class PfxUpload(MobileIdDbContext db, AccessPolicy access, IKeySto
             return denied;
         }
 
-        byte[] bytes;
-        try
+        var loaded = Pkcs12Files.Load(request.Pfx, request.Password);
+        if (!loaded.IsSuccess)
         {
-            bytes = Convert.FromBase64String(request.Pfx ?? "");
-        }
-        catch (FormatException)
-        {
-            return AppError.Validation("pfx", "The PFX file must be sent as base64.");
+            return loaded.Error!;
         }
 
-        if (!LooksLikePkcs12(bytes))
-        {
-            return AppError.Validation("pfx", "The file is not a PKCS#12 (PFX/P12) file.");
-        }
-
-        X509Certificate2Collection collection;
-        try
-        {
-            collection = X509CertificateLoader.LoadPkcs12Collection(bytes, request.Password ?? "", X509KeyStorageFlags.Exportable | X509KeyStorageFlags.EphemeralKeySet);
-        }
-        catch (Pkcs12LoadLimitExceededException)
-        {
-            return AppError.Validation("pfx", "The PFX file uses more key-derivation iterations than MobileId accepts; export it again with standard settings.");
-        }
-        catch (CryptographicException)
-        {
-            return AppError.Validation("password", "The password does not open this PFX file.");
-        }
-
+        var collection = loaded.Value!;
         try
         {
             var certificate = collection.FirstOrDefault(c => c.HasPrivateKey) ?? collection.FirstOrDefault();
@@ -110,26 +87,6 @@ public sealed class PfxUpload(MobileIdDbContext db, AccessPolicy access, IKeySto
             {
                 certificate.Dispose();
             }
-        }
-    }
-
-    /// <summary>PFX ::= SEQUENCE { version INTEGER (3), authSafe ContentInfo (data or signedData), macData OPTIONAL } (RFC 7292 §4).</summary>
-    internal static bool LooksLikePkcs12(byte[] bytes)
-    {
-        try
-        {
-            var pfx = new AsnReader(bytes, AsnEncodingRules.BER).ReadSequence();
-            if (!pfx.TryReadInt32(out var version) || version != 3)
-            {
-                return false;
-            }
-
-            var contentType = pfx.ReadSequence().ReadObjectIdentifier();
-            return contentType is "1.2.840.113549.1.7.1" or "1.2.840.113549.1.7.2";
-        }
-        catch (AsnContentException)
-        {
-            return false;
         }
     }
 }

@@ -45,7 +45,7 @@ public sealed class PoliciesService(MobileIdDbContext db, AuditTrail audit, Time
             input.AutomaticRenewal ?? false, input.RenewalDaysBeforeExpiry ?? 0);
         var errors = CertificatePolicyRules.Validate(definition);
         var ca = await db.CertificateAuthorities.AsNoTracking()
-            .SingleOrDefaultAsync(c => c.Name == (input.Ca ?? "") && c.Kind == CaKind.Issuing && c.Status == CaStatus.Active, cancellationToken);
+            .SingleOrDefaultAsync(c => c.Name == (input.Ca ?? "") && c.Kind == CaKind.Issuing && c.Status == CaStatus.Active && c.KeyId != "", cancellationToken);
         if (ca is null)
         {
             errors["ca"] = [$"'{input.Ca}' is not an active issuing CA of this server; see GET /pki/ca."];

@@ -41,6 +41,12 @@ public static class CrlApi
             return AppError.NotFound($"The CA '{name}'").ToResult();
         }
 
+        if (!ca.HasKey)
+        {
+            return new AppError(StatusCodes.Status404NotFound, ErrorCodes.NotFound, "Not found",
+                $"This server publishes no CRLs for '{name}': the CA's key is not here, so its own operator publishes them.").ToResult();
+        }
+
         var crl = await CrlPublisher.LatestAsync(db, ca.Id, delta, cancellationToken);
         if (crl is null)
         {

@@ -39,7 +39,10 @@ public sealed partial class CrlPublisher(
     private readonly SemaphoreSlim _gate = new(1, 1);
     private long _publishedEpoch = -1;
 
-    /// <summary>Publishes what is due now: CRLs of CAs that have none, are near their end, or miss revocations.</summary>
+    /// <summary>
+    /// Publishes what is due now: CRLs of CAs that have none, are near their end, or miss revocations.
+    /// Only CAs whose key is here sign CRLs, and a retired CA goes on while its certificates are valid.
+    /// </summary>
     public async Task PublishDueAsync(bool force, CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken);
@@ -51,7 +54,7 @@ public sealed partial class CrlPublisher(
             var db = scope.ServiceProvider.GetRequiredService<MobileIdDbContext>();
             var external = (await scope.ServiceProvider.GetRequiredService<SettingsService>().GetAsync(cancellationToken)).WebServerExternalAddress;
             var now = time.GetUtcNow();
-            foreach (var ca in await db.CertificateAuthorities.AsNoTracking().Where(c => c.Status == CaStatus.Active).ToListAsync(cancellationToken))
+            foreach (var ca in await CertificateAuthorities.PublishingRevocation(db, now).ToListAsync(cancellationToken))
             {
                 var full = await LatestAsync(db, ca.Id, delta: false, cancellationToken);
                 var delta = await LatestAsync(db, ca.Id, delta: true, cancellationToken);

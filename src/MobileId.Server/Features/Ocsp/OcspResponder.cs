@@ -41,6 +41,10 @@ public sealed class OcspResponder(
     private readonly ConcurrentDictionary<string, (long Epoch, OcspAnswer Answer)> _cache = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _setup = new(1, 1);
     private volatile IReadOnlyList<Signer>? _signers;
+    private long _loadedAtTicks;
+
+    /// <summary>How long a request about an unknown issuer waits before it makes the signers load again.</summary>
+    private static readonly TimeSpan ReloadAfter = TimeSpan.FromSeconds(5);
 
     private sealed record Signer(Guid CaId, OcspIssuerId Issuer, OcspResponseBuilder Builder, DateTimeOffset RenewAfter);
 
@@ -54,29 +58,18 @@ public sealed class OcspResponder(
 
         var certIds = parsed.Request!.CertIds;
         var signers = await SignersAsync(cancellationToken);
-        Signer? signer = null;
-        foreach (var certId in certIds)
+        var (signer, status) = Pick(signers, certIds);
+        if (status == OcspResponseStatus.Unauthorized && time.GetUtcNow().UtcTicks - Volatile.Read(ref _loadedAtTicks) > ReloadAfter.Ticks)
         {
-            var match = signers.FirstOrDefault(s => s.Issuer.Match(certId) == OcspIssuerMatch.Ours);
-            if (match is null && signers.Any(s => s.Issuer.Match(certId) == OcspIssuerMatch.UnsupportedHash))
-            {
-                continue;
-            }
-
-            if (match is null || (signer is not null && match.CaId != signer.CaId))
-            {
-                // Note: one response has one signer; a request about another issuer's certificates
-                // (or about two of our CAs at once) is not ours to answer (RFC 6960 §2.3).
-                return new OcspAnswer(OcspResponseBuilder.Error(OcspResponseStatus.Unauthorized), null, null);
-            }
-
-            signer = match;
+            // Note: a CA made or imported on another node since the signers were loaded is not in the
+            // list yet; look again, at most once per ReloadAfter, so that foreign requests cost nothing.
+            _signers = null;
+            (signer, status) = Pick(await SignersAsync(cancellationToken), certIds);
         }
 
-        signer ??= signers.FirstOrDefault();
         if (signer is null)
         {
-            return new OcspAnswer(OcspResponseBuilder.Error(OcspResponseStatus.TryLater), null, null);
+            return new OcspAnswer(OcspResponseBuilder.Error(status), null, null);
         }
 
         var cacheable = parsed.Request.Nonce is null && certIds.Count == 1;
@@ -98,6 +91,38 @@ public sealed class OcspResponder(
         }
 
         return answer;
+    }
+
+    /// <summary>
+    /// Drops the list of signers, so that the next request loads the CAs again: called on this node
+    /// after a CA was created or imported.
+    /// </summary>
+    public void AuthoritiesChanged() => _signers = null;
+
+    /// <summary>The CA that answers for all of the request's certificates.</summary>
+    private static (Signer? Signer, OcspResponseStatus Status) Pick(IReadOnlyList<Signer> signers, IReadOnlyList<OcspCertId> certIds)
+    {
+        Signer? signer = null;
+        foreach (var certId in certIds)
+        {
+            var match = signers.FirstOrDefault(s => s.Issuer.Match(certId) == OcspIssuerMatch.Ours);
+            if (match is null && signers.Any(s => s.Issuer.Match(certId) == OcspIssuerMatch.UnsupportedHash))
+            {
+                continue;
+            }
+
+            if (match is null || (signer is not null && match.CaId != signer.CaId))
+            {
+                // Note: one response has one signer; a request about another issuer's certificates
+                // (or about two of our CAs at once) is not ours to answer (RFC 6960 §2.3).
+                return (null, OcspResponseStatus.Unauthorized);
+            }
+
+            signer = match;
+        }
+
+        signer ??= signers.FirstOrDefault();
+        return signer is null ? (null, OcspResponseStatus.TryLater) : (signer, OcspResponseStatus.Successful);
     }
 
     private async Task<List<OcspSingleResponse>> StatusesAsync(Signer signer, IReadOnlyList<OcspCertId> certIds, DateTimeOffset now, CancellationToken cancellationToken)
@@ -153,6 +178,7 @@ public sealed class OcspResponder(
             }
 
             _signers = current = await LoadSignersAsync(now, cancellationToken);
+            Volatile.Write(ref _loadedAtTicks, now.UtcTicks);
             return current;
         }
         finally
@@ -168,7 +194,7 @@ public sealed class OcspResponder(
         var settings = await scope.ServiceProvider.GetRequiredService<SettingsService>().GetAsync(cancellationToken);
         var validity = TimeSpan.FromDays(options.Value.ResponderValidityDays);
         var signers = new List<Signer>();
-        foreach (var ca in await db.CertificateAuthorities.Where(c => c.Status == CaStatus.Active).ToListAsync(cancellationToken))
+        foreach (var ca in await CertificateAuthorities.PublishingRevocation(db, now).ToListAsync(cancellationToken))
         {
             var caCertificate = X509CertificateLoader.LoadCertificate(ca.CertificateDer);
             var responder = await db.OcspResponders.Where(r => r.IssuerId == ca.Id).OrderByDescending(r => r.NotAfter).FirstOrDefaultAsync(cancellationToken);

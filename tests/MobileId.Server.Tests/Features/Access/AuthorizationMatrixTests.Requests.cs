@@ -127,8 +127,31 @@ public sealed partial class AuthorizationMatrixTests
             VerifyAsync: (r, body) => Task.FromResult(!r.Expected.Succeeds || Parse(body).GetProperty("intact").GetBoolean() ? null : $"the chain is not intact: {body}")),
 
         // Certificate Authorities.
-        ["GET /api/v1/authorities"] = new(TargetKind.None, Ok, _ => Send(HttpMethod.Get, "/api/v1/authorities"),
-            VerifyAsync: (r, body) => Task.FromResult(!r.Expected.Succeeds || Parse(body).GetArrayLength() == 2 ? null : $"expected the two CAs: {body}")),
+        ["GET /api/v1/authorities/"] = new(TargetKind.None, Ok, _ => Send(HttpMethod.Get, "/api/v1/authorities"),
+            VerifyAsync: (r, body) => Task.FromResult(!r.Expected.Succeeds || (body.Contains("\"MobileIdRootCA\"", StringComparison.Ordinal)
+                && body.Contains("\"MobileIdIssuingCA\"", StringComparison.Ordinal)) ? null : $"expected the two CAs of init: {body}")),
+        ["GET /api/v1/authorities/{name}"] = new(TargetKind.None, Ok, _ => Send(HttpMethod.Get, "/api/v1/authorities/MobileIdIssuingCA")),
+        ["POST /api/v1/authorities/"] = new(TargetKind.None, Created,
+            r => Json(HttpMethod.Post, "/api/v1/authorities", new { name = "mx-ca-" + r.Unique, parent = "MobileIdRootCA", validityDays = 60 }),
+            VerifyAsync: async (r, _) => CreatedWhenAllowed(r, await ExistsAsync(r, db => db.CertificateAuthorities.AnyAsync(x => x.Name == "mx-ca-" + r.Unique)))),
+        ["POST /api/v1/authorities/import"] = new(TargetKind.None, Created, r =>
+            {
+                var root = MobileId.Server.Tests.Features.Authorities.TestCas.Root("mx-" + r.Unique);
+                using var key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+                using var ca = MobileId.Server.Tests.Features.Authorities.TestCas.Issuing("mx-" + r.Unique, key, root);
+                var pfx = MobileId.Server.Tests.Features.Authorities.TestCas.Pfx("pw", key, ca, root.Root);
+                return Json(HttpMethod.Post, "/api/v1/authorities/import", new { name = "mx-import-" + r.Unique, pfx, password = "pw" });
+            },
+            VerifyAsync: async (r, _) => CreatedWhenAllowed(r, await ExistsAsync(r, db => db.CertificateAuthorities.AnyAsync(x => x.Name == "mx-import-" + r.Unique)))),
+        ["POST /api/v1/authorities/{name}/retire"] = new(TargetKind.None, Ok, async r =>
+            {
+                var created = await r.App.WithServicesAsync(s => s.GetRequiredService<MobileId.Server.Features.Authorities.IssuingCas>().CreateAsync(
+                    Caller.System("test"), new MobileId.Server.Features.Authorities.CreateIssuingCaRequest("mx-fresh-" + r.Unique, "MobileIdRootCA", null, 60, null),
+                    CancellationToken.None));
+                Assert.True(created.IsSuccess, created.Error?.Detail);
+                return await Send(HttpMethod.Post, $"/api/v1/authorities/mx-fresh-{r.Unique}/retire");
+            },
+            VerifyAsync: async (r, _) => ChangedWhenAllowed(r, await ExistsAsync(r, db => db.CertificateAuthorities.AnyAsync(x => x.Name == "mx-fresh-" + r.Unique && x.Status == CaStatus.Retired)))),
         ["GET /api/v1/policies/"] = new(TargetKind.None, Ok, _ => Send(HttpMethod.Get, "/api/v1/policies")),
         ["POST /api/v1/policies/"] = new(TargetKind.None, Created, r => Json(HttpMethod.Post, "/api/v1/policies", PolicyBody("mx-policy-" + r.Unique)),
             VerifyAsync: async (r, _) => CreatedWhenAllowed(r, await ExistsAsync(r, db => db.CertificatePolicies.AnyAsync(x => x.Name == "mx-policy-" + r.Unique)))),

@@ -88,16 +88,37 @@ public sealed class Pkcs11ServerTests : IAsyncLifetime
         Assert.Equal(2, crlCheck.Code);
         Assert.Contains("certificate revoked", crlCheck.Output, StringComparison.Ordinal);
 
-        var request = await ExternalTool.RunAsync("openssl", $"ocsp -issuer {_dir}/issuing.pem -cert {_dir}/leaf.pem -no_nonce -reqout {_dir}/req.der");
-        Assert.True(request.Code == 0, request.Output);
-        using var content = new ByteArrayContent(await File.ReadAllBytesAsync($"{_dir}/req.der"));
-        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/ocsp-request");
-        await File.WriteAllBytesAsync($"{_dir}/resp.der", await (await client.PostAsync("/pki/ocsp", content)).Content.ReadAsByteArrayAsync());
-        var answer = await ExternalTool.RunAsync("openssl",
-            $"ocsp -respin {_dir}/resp.der -issuer {_dir}/issuing.pem -cert {_dir}/leaf.pem -CAfile {_dir}/chain.pem -no_nonce");
-        Assert.True(answer.Code == 0, answer.Output);
-        Assert.Contains("leaf.pem: revoked", answer.Output, StringComparison.Ordinal);
-        Assert.Contains("Response verify OK", answer.Output, StringComparison.Ordinal);
+        var answer = await OpenSslOcsp.AskAsync(client, _dir, $"{_dir}/issuing.pem", $"{_dir}/leaf.pem", $"{_dir}/chain.pem");
+        Assert.Contains("leaf.pem: revoked", answer, StringComparison.Ordinal);
+        Assert.Contains("Response verify OK", answer, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Import_WithPkcs11KeyStore_PutsTheCaKeyIntoTheTokenAndIssuesFromIt()
+    {
+        // Arrange
+        using var external = await OpenSslCa.CreateAsync();
+        using var admin = await _app.AdminClientAsync();
+        var name = "hsm-import-" + external.Id;
+
+        // Act
+        var response = await admin.PostAsJsonAsync("/api/v1/authorities/import", new { name, pfx = await external.PfxAsync("pw-2"), password = "pw-2" });
+        var (_, leaf) = await Issuance.LeafAsync(_app, admin, name);
+        var (listCode, objects) = await ExternalTool.RunAsync("pkcs11-tool",
+            $"--module {Module} --token-label {Token} --login --pin {Pin} --list-objects --type privkey");
+
+        // Assert
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.Created, body);
+        Assert.Equal("pkcs11", JsonDocument.Parse(body).RootElement.GetProperty("keyStore").GetString());
+        Assert.True(listCode == 0, objects);
+        var key = objects.Split("Private Key Object").Single(o => o.Contains($"label:      {name}\n", StringComparison.Ordinal));
+        Assert.Contains("Access:     sensitive", key, StringComparison.Ordinal);
+        Assert.DoesNotContain("local", key, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(_database.Directory, "data", "keys")), "the software key store must not be used");
+        await File.WriteAllTextAsync($"{external.Directory}/leaf.pem", leaf);
+        var verify = await ExternalTool.RunAsync("openssl", $"verify -x509_strict -CAfile {external.RootPem} -untrusted {external.CaPem} {external.Directory}/leaf.pem");
+        Assert.True(verify.Code == 0, verify.Output);
     }
 
     [Fact]

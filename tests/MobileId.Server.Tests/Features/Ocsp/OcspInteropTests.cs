@@ -1,8 +1,6 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using MobileId.Pki.Authority;
 using MobileId.Server.Features.Certificates;
 
@@ -20,9 +18,7 @@ public sealed class OcspInteropTests : IAsyncLifetime
     {
         _database = await TestDatabase.CreateAsync(DatabaseProvider.Sqlite);
         _app = new MobileIdApp(_database);
-        _app.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        _app.StartServer();
-        _base = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
+        _base = _app.StartOnLoopback();
         _dir = Directory.CreateTempSubdirectory("mid-ocsp-").FullName;
         using var client = new HttpClient();
         await File.WriteAllTextAsync(Path.Combine(_dir, "chain.pem"), await client.GetStringAsync($"{_base}/pki/ca/MobileIdIssuingCA.pem"));
