@@ -48,6 +48,12 @@ public static class ErrorCodes
     /// <summary>The change conflicts with the current state (duplicate name, stale version).</summary>
     public const string Conflict = "conflict";
 
+    /// <summary>The person may not receive a mobile ID as asked (PRODUCT.md §5.1 checks); the detail is the product's message.</summary>
+    public const string NotEligible = "not_eligible";
+
+    /// <summary>A one-time code was wrong, expired or locked.</summary>
+    public const string CodeRejected = "code_rejected";
+
     /// <summary>An unexpected server error; details are in the server log, not the response.</summary>
     public const string InternalError = "internal_error";
 

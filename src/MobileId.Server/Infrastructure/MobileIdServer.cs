@@ -12,6 +12,7 @@ using MobileId.Server.Features.Crl;
 using MobileId.Server.Features.Health;
 using MobileId.Server.Features.Ocsp;
 using MobileId.Server.Features.People;
+using MobileId.Server.Features.MobileIds;
 using MobileId.Server.Features.Profiles;
 using MobileId.Server.Features.Settings;
 using MobileId.Server.Features.Setup;
@@ -118,6 +119,7 @@ public static class MobileIdServer
         services.AddMobileIdCrl();
         services.AddMobileIdCertificates();
         services.AddMobileIdProfiles();
+        services.AddMobileIdRequests();
         return services;
     }
 
@@ -146,6 +148,7 @@ public static class MobileIdServer
         app.MapCrl();
         app.MapCertificatesApi();
         app.MapProfilesApi();
+        app.MapMobileIdsApi();
 
         AccessRules.EnsureEveryApiEndpointHasARule(((IEndpointRouteBuilder)app).DataSources.SelectMany(d => d.Endpoints));
         return app;

@@ -175,6 +175,17 @@ public sealed partial class AuthorizationMatrixTests
         ["GET /api/v1/card-data-models/"] = new(TargetKind.None, Ok, _ => Send(HttpMethod.Get, "/api/v1/card-data-models")),
         ["POST /api/v1/card-data-models/reload"] = new(TargetKind.None, Ok, _ => Send(HttpMethod.Post, "/api/v1/card-data-models/reload")),
 
+        // Mobile IDs.
+        ["POST /api/v1/people/{id:guid}/mobile-ids"] = new(TargetKind.Person, Created,
+            async r => await Json(HttpMethod.Post, $"/api/v1/people/{r.Target.Id}/mobile-ids", new { profile = await MatrixProfileAsync(r) })),
+        ["GET /api/v1/people/{id:guid}/mobile-ids"] = new(TargetKind.Person, Ok, r => Send(HttpMethod.Get, $"/api/v1/people/{r.Target.Id}/mobile-ids")),
+        ["POST /api/v1/me/mobile-ids"] = new(TargetKind.None, Created,
+            async r => await Json(HttpMethod.Post, "/api/v1/me/mobile-ids", new { profile = await MatrixProfileAsync(r) })),
+        ["GET /api/v1/mobile-ids/{id:guid}"] = new(TargetKind.Person, Ok,
+            async r => await Send(HttpMethod.Get, $"/api/v1/mobile-ids/{await FreshMobileIdAsync(r)}")),
+        ["POST /api/v1/mobile-ids/{id:guid}/validate"] = new(TargetKind.Person, Ok,
+            async r => await Send(HttpMethod.Post, $"/api/v1/mobile-ids/{await FreshMobileIdAsync(r)}/validate"), NeverForOneself: true),
+
         // Certificates.
         ["GET /api/v1/people/{id:guid}/certificates"] = new(TargetKind.Person, Ok, r => Send(HttpMethod.Get, $"/api/v1/people/{r.Target.Id}/certificates")),
         ["POST /api/v1/people/{id:guid}/certificates"] = new(TargetKind.Person, Created, async r =>
@@ -219,6 +230,47 @@ public sealed partial class AuthorizationMatrixTests
         name, cardEncoding = "IdentityAgent", cardFormat = "Mobile", requireValidation,
         roles = new[] { new { role = "Cardholder", canReceive = true, canRequest = false, canValidate = false, canCollect = true, canUnlock = false } },
     };
+
+    private const string MatrixProfile = "mx-mobile-profile";
+
+    /// <summary>A profile that requires validation, where every built-in role may do everything.</summary>
+    private static async Task<string> MatrixProfileAsync(MatrixRequest r)
+    {
+        await r.App.WithServicesAsync(async s =>
+        {
+            if (!await s.GetRequiredService<MobileIdDbContext>().CredentialProfiles.AnyAsync(p => p.Name == MatrixProfile))
+            {
+                var roles = MobileId.Server.Features.Setup.InitService.BuiltInRoles
+                    .Select(role => new MobileId.Server.Features.Profiles.ProfileRoleInput(role.Name, true, true, true, true, true)).ToList();
+                var created = await s.GetRequiredService<MobileId.Server.Features.Profiles.ProfilesService>().SaveAsync(Caller.System("test"), null,
+                    new MobileId.Server.Features.Profiles.ProfileInput(MatrixProfile, null, null, null, true, null, null, null, null, null, null, null, null, roles),
+                    CancellationToken.None);
+                Assert.True(created.IsSuccess || created.Error!.Code == ErrorCodes.Conflict, created.Error?.Detail);
+            }
+
+            return true;
+        });
+        return MatrixProfile;
+    }
+
+    /// <summary>A mobile ID request of the target person awaiting validation, requested by nobody in the matrix.</summary>
+    private static async Task<Guid> FreshMobileIdAsync(MatrixRequest r)
+    {
+        await MatrixProfileAsync(r);
+        return await r.App.WithServicesAsync(async s =>
+        {
+            var db = s.GetRequiredService<MobileIdDbContext>();
+            var mobileId = new MobileIdentity
+            {
+                Id = Guid.CreateVersion7(), PersonId = r.Target.Id, ProfileId = await db.CredentialProfiles.Where(p => p.Name == MatrixProfile).Select(p => p.Id).SingleAsync(),
+                Status = MobileIdStatus.AwaitingValidation, Channel = DeliveryChannel.QrCode, RequestedByName = "matrix", RequestedAt = DateTime.UtcNow,
+                LinkToken = Guid.NewGuid().ToString("N"), UpdatedAt = DateTime.UtcNow,
+            };
+            db.MobileIdentities.Add(mobileId);
+            await db.SaveChangesAsync();
+            return mobileId.Id;
+        });
+    }
 
     /// <summary>A profile made directly through the service, named for this request.</summary>
     private static async Task<Guid> FreshProfileAsync(MatrixRequest r)

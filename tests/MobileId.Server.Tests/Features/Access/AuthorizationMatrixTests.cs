@@ -185,6 +185,8 @@ public sealed partial class AuthorizationMatrixTests(SqliteAppFixture fixture) :
         {
             TargetKind.Person when !_world.Covers(scope, target) =>
                 Denied(ErrorCodes.OutOfScope, $"{target.Name} is outside scope {scope}"),
+            TargetKind.Person when row.NeverForOneself && target == _world.Self =>
+                Denied(ErrorCodes.WorkflowNotGranted, "nobody may do this for themself"),
             TargetKind.Person when row.TargetRolesMustBeHeld && target.Roles.FirstOrDefault(r => !MayHandOut(role, scope, r)) is { } held =>
                 Denied(ErrorCodes.PrivilegeEscalation, $"{target.Name} holds {held.Name}, which {role.Name} with scope {scope} does not cover"),
             TargetKind.NewInGroup when !_world.CoversGroup(scope, target.GroupId) =>
@@ -275,4 +277,5 @@ public sealed record MatrixRow(
     Expectation Success,
     Func<MatrixRequest, Task<HttpRequestMessage>> BuildAsync,
     bool TargetRolesMustBeHeld = false,
-    Func<MatrixRequest, string, Task<string?>>? VerifyAsync = null);
+    Func<MatrixRequest, string, Task<string?>>? VerifyAsync = null,
+    bool NeverForOneself = false);

@@ -1,0 +1,367 @@
+using System.Security.Cryptography;
+using Microsoft.Extensions.Options;
+using MobileId.Server.Features.Access;
+using MobileId.Server.Features.Audit;
+using MobileId.Server.Features.Settings;
+
+namespace MobileId.Server.Features.MobileIds;
+
+public sealed record MobileIdRequestInput(string? Profile, DeliveryChannel? Channel);
+
+/// <summary>A mobile ID as the API shows it; <see cref="Code"/> is present only in the answer that released it.</summary>
+public sealed record MobileIdView(Guid Id, Guid PersonId, string Profile, MobileIdStatus Status, DeliveryChannel Channel, bool SelfService,
+    string RequestedBy, DateTime RequestedAt, string? ValidatedBy, DateTime? ValidatedAt, DateTime? CodeExpiresAt, string Link, string QrCodeUrl,
+    Guid? DeviceId, DateTime? IssuedAt, string? Code);
+
+/// <summary>
+/// <b>Request ID</b> (an operator for a person found with Find Person), <b>Request My ID</b>
+/// (self-service) and <b>Validate Request</b> (PRODUCT.md §5.1–§5.2), with the three checks and
+/// their messages, the profile rights, and the one-time code.
+/// </summary>
+public sealed class MobileIdRequests(
+    MobileIdDbContext db, AccessPolicy access, ProfileRights rights, SettingsService settings, AuditTrail audit,
+    IOptions<OneTimeCodeOptions> codeOptions, TimeProvider time)
+{
+    public const string NotAllowedOnMobile = "None of the selected user's certificates are configured to be allowed to be put on a mobile phone.";
+
+    public const string NoProfiles =
+        "The selected user has no certificates suitable for mobile devices and there are no credential profiles available for issuance.";
+
+    public const string NoPhoneOrEmail =
+        "The selected user has neither phone number nor email address registered and so is not suitable for mobile device activation.";
+
+    /// <summary>Request ID: an operator requests a mobile ID for another person.</summary>
+    public async Task<Result<MobileIdView>> RequestAsync(Caller caller, Guid personId, MobileIdRequestInput input, CancellationToken cancellationToken)
+    {
+        var person = await db.People.AsNoTracking().SingleOrDefaultAsync(p => p.Id == personId, cancellationToken);
+        if (person is null)
+        {
+            return AppError.NotFound("That person");
+        }
+
+        return await access.CheckAsync(caller, Workflow.RequestId, person, cancellationToken) is { } denied
+            ? denied
+            : await CreateAsync(caller, person, input, selfService: false, cancellationToken);
+    }
+
+    /// <summary>Request My ID: a person requests a mobile ID for themself.</summary>
+    public async Task<Result<MobileIdView>> RequestMineAsync(Caller caller, MobileIdRequestInput input, CancellationToken cancellationToken)
+    {
+        var person = caller.PersonId is { } id ? await db.People.AsNoTracking().SingleOrDefaultAsync(p => p.Id == id, cancellationToken) : null;
+        if (person is null)
+        {
+            return AppError.BadRequest("Request My ID is for a signed-in person or a person's own API client; this caller is nobody's.");
+        }
+
+        return await access.CheckAsync(caller, Workflow.RequestMyId, person, cancellationToken) is { } denied
+            ? denied
+            : await CreateAsync(caller, person, input, selfService: true, cancellationToken);
+    }
+
+    private async Task<Result<MobileIdView>> CreateAsync(Caller caller, Person person, MobileIdRequestInput input, bool selfService,
+        CancellationToken cancellationToken)
+    {
+        var receivable = await rights.ReceivableByAsync(person.Id, cancellationToken);
+        var requestable = await rights.ProfilesWhereAsync(caller, r => r.CanRequest, cancellationToken);
+        var available = receivable.Intersect(requestable).ToHashSet();
+        if (available.Count == 0)
+        {
+            return await RefusedAsync(caller, person, NoProfiles, cancellationToken);
+        }
+
+        var profile = await db.CredentialProfiles.AsNoTracking().SingleOrDefaultAsync(p => p.Name == (input.Profile ?? ""), cancellationToken);
+        if (profile is null)
+        {
+            var names = await db.CredentialProfiles.AsNoTracking().Where(p => available.Contains(p.Id)).OrderBy(p => p.Name).Select(p => p.Name).ToListAsync(cancellationToken);
+            return AppError.Validation("profile", $"'{input.Profile}' is not a credential profile; profiles available for this person: {string.Join(", ", names)}.");
+        }
+
+        if (!receivable.Contains(profile.Id))
+        {
+            return await RefusedAsync(caller, person, NotAllowedOnMobile, cancellationToken);
+        }
+
+        if (!requestable.Contains(profile.Id))
+        {
+            return AppError.Forbidden(ErrorCodes.WorkflowNotGranted, $"None of your roles has Can Request for the credential profile '{profile.Name}'.");
+        }
+
+        var now = time.GetUtcNow().UtcDateTime;
+        var operation = await settings.GetAsync(cancellationToken);
+        var channel = Channel(operation, person, input.Channel, selfService, out var channelError);
+        if (channel is null)
+        {
+            return channelError == NoPhoneOrEmail ? await RefusedAsync(caller, person, NoPhoneOrEmail, cancellationToken) : AppError.Validation("channel", channelError!);
+        }
+
+        if (await db.MobileIdentities.AnyAsync(m => m.PersonId == person.Id && m.ProfileId == profile.Id
+                && (m.Status == MobileIdStatus.AwaitingValidation || m.Status == MobileIdStatus.Collecting
+                    || (m.Status == MobileIdStatus.ReadyToCollect && m.CodeExpiresAt > now)), cancellationToken))
+        {
+            return AppError.Conflict($"'{person.LogonName}' already has an open request for '{profile.Name}'; it must be collected, or cancelled, first.");
+        }
+
+        var mobileId = new MobileIdentity
+        {
+            Id = Guid.CreateVersion7(), PersonId = person.Id, ProfileId = profile.Id, Channel = channel.Value, SelfService = selfService,
+            RequestedById = caller.Kind == CallerKind.System ? null : caller.Id, RequestedByName = caller.Name, RequestedAt = now,
+            Status = profile.RequireValidation ? MobileIdStatus.AwaitingValidation : MobileIdStatus.ReadyToCollect,
+            LinkToken = Base64Url(RandomNumberGenerator.GetBytes(24)), UpdatedAt = now,
+        };
+        var code = profile.RequireValidation ? null : ReleaseCode(mobileId, operation, now);
+        db.MobileIdentities.Add(mobileId);
+        audit.Record(caller, "mobile-id.requested", selfService ? Workflow.RequestMyId : Workflow.RequestId, AuditTarget.For(person), AuditOutcome.Success,
+            new { id = mobileId.Id, profile = profile.Name, channel = channel.Value.ToString(), status = mobileId.Status.ToString() });
+        await db.SaveChangesAsync(cancellationToken);
+        return View(mobileId, profile.Name, operation, code);
+    }
+
+    /// <summary>Validate Request: a second operator with Can Validate releases the code of a request that needs validation.</summary>
+    public async Task<Result<MobileIdView>> ValidateAsync(Caller caller, Guid id, CancellationToken cancellationToken)
+    {
+        var mobileId = await db.MobileIdentities.SingleOrDefaultAsync(m => m.Id == id, cancellationToken);
+        if (mobileId is null)
+        {
+            return AppError.NotFound("That mobile ID request");
+        }
+
+        var person = await db.People.AsNoTracking().SingleAsync(p => p.Id == mobileId.PersonId, cancellationToken);
+        if (await access.CheckAsync(caller, Workflow.ValidateRequest, person, cancellationToken) is { } denied)
+        {
+            return denied;
+        }
+
+        var profile = await db.CredentialProfiles.AsNoTracking().SingleAsync(p => p.Id == mobileId.ProfileId, cancellationToken);
+        if (!(await rights.ProfilesWhereAsync(caller, r => r.CanValidate, cancellationToken)).Contains(profile.Id))
+        {
+            return AppError.Forbidden(ErrorCodes.WorkflowNotGranted, $"None of your roles has Can Validate for the credential profile '{profile.Name}'.");
+        }
+
+        if (mobileId.RequestedById == caller.Id && caller.Kind != CallerKind.System)
+        {
+            return AppError.Forbidden(ErrorCodes.WorkflowNotGranted, "A request must be validated by someone other than the operator who requested it.");
+        }
+
+        if (caller.PersonId is { } self && self == mobileId.PersonId)
+        {
+            return AppError.Forbidden(ErrorCodes.WorkflowNotGranted, "Nobody may validate a request for their own mobile ID.");
+        }
+
+        if (mobileId.Status != MobileIdStatus.AwaitingValidation)
+        {
+            return AppError.Conflict($"This request is {mobileId.Status}, not awaiting validation.");
+        }
+
+        var now = time.GetUtcNow().UtcDateTime;
+        var operation = await settings.GetAsync(cancellationToken);
+        var code = ReleaseCode(mobileId, operation, now);
+        mobileId.Status = MobileIdStatus.ReadyToCollect;
+        mobileId.ValidatedById = caller.Id;
+        mobileId.ValidatedByName = caller.Name;
+        mobileId.ValidatedAt = now;
+        mobileId.UpdatedAt = now;
+        mobileId.Version++;
+        audit.Record(caller, "mobile-id.validated", Workflow.ValidateRequest, AuditTarget.For(person), AuditOutcome.Success,
+            new { id = mobileId.Id, profile = profile.Name });
+        await db.SaveChangesAsync(cancellationToken);
+        return View(mobileId, profile.Name, operation, code);
+    }
+
+    /// <summary>A person's mobile IDs, newest first (Find Person scope is checked by the caller).</summary>
+    public async Task<IReadOnlyList<MobileIdView>> ListAsync(Guid personId, CancellationToken cancellationToken)
+    {
+        var operation = await settings.GetAsync(cancellationToken);
+        var profiles = await db.CredentialProfiles.AsNoTracking().ToDictionaryAsync(p => p.Id, p => p.Name, cancellationToken);
+        var list = await db.MobileIdentities.AsNoTracking().Where(m => m.PersonId == personId).OrderByDescending(m => m.RequestedAt).ToListAsync(cancellationToken);
+        return list.Select(m => View(m, profiles.GetValueOrDefault(m.ProfileId) ?? "", operation, null)).ToList();
+    }
+
+    public async Task<Result<MobileIdView>> GetAsync(Caller caller, Guid id, CancellationToken cancellationToken)
+    {
+        var mobileId = await db.MobileIdentities.AsNoTracking().SingleOrDefaultAsync(m => m.Id == id, cancellationToken);
+        if (mobileId is null)
+        {
+            return AppError.NotFound("That mobile ID");
+        }
+
+        var person = await db.People.AsNoTracking().SingleAsync(p => p.Id == mobileId.PersonId, cancellationToken);
+        if (await access.CheckAsync(caller, Workflow.FindPerson, person, cancellationToken) is { } denied)
+        {
+            return denied;
+        }
+
+        var profile = await db.CredentialProfiles.AsNoTracking().Where(p => p.Id == mobileId.ProfileId).Select(p => p.Name).SingleAsync(cancellationToken);
+        return View(mobileId, profile, await settings.GetAsync(cancellationToken), null);
+    }
+
+    private string ReleaseCode(MobileIdentity mobileId, OperationSettings operation, DateTime now)
+    {
+        var code = OneTimeCodes.Generate(operation.OneTimeCodeLength.Max);
+        (mobileId.CodeHash, mobileId.CodeSalt) = OneTimeCodes.Hash(code);
+        mobileId.CodeExpiresAt = now.AddHours(codeOptions.Value.LifetimeHours);
+        mobileId.CodeFailures = 0;
+        return code;
+    }
+
+    /// <summary>
+    /// The delivery channel: the operator's choice among those the settings allow and the person's
+    /// record supports; Send Mobile OTP via SMS makes it email + SMS; self-service without email
+    /// and phone gets the QR code.
+    /// </summary>
+    private static DeliveryChannel? Channel(OperationSettings operation, Person person, DeliveryChannel? wanted, bool selfService, out string? error)
+    {
+        error = null;
+        var hasEmail = !string.IsNullOrWhiteSpace(person.Email);
+        var hasPhone = !string.IsNullOrWhiteSpace(person.Mobile);
+        if (!hasEmail && !hasPhone)
+        {
+            // Note: self-service without email and phone gets the QR code; an operator's request
+            // for such a person is refused with the product's message (PRODUCT.md §5.1).
+            if (selfService)
+            {
+                return DeliveryChannel.QrCode;
+            }
+
+            error = NoPhoneOrEmail;
+            return null;
+        }
+
+        if (wanted == DeliveryChannel.QrCode)
+        {
+            return DeliveryChannel.QrCode;
+        }
+
+        if (operation.SendMobileOtpViaSms)
+        {
+            if (wanted is DeliveryChannel.Email or DeliveryChannel.Sms)
+            {
+                error = "With Send Mobile OTP via SMS on, the code goes by SMS and the link by email; choose EmailAndSms or QrCode.";
+                return null;
+            }
+
+            if (!hasEmail || !hasPhone)
+            {
+                error = $"Send Mobile OTP via SMS sends the code by SMS and the link by email, but the person has no {(hasEmail ? "mobile number" : "email address")}; use QrCode.";
+                return null;
+            }
+
+            return DeliveryChannel.EmailAndSms;
+        }
+
+        var email = operation.MobileProvisionViaEmail && hasEmail;
+        var sms = operation.MobileProvisionViaSms && hasPhone;
+        switch (wanted)
+        {
+            case DeliveryChannel.Email when email:
+                return DeliveryChannel.Email;
+            case DeliveryChannel.Sms when sms:
+                return DeliveryChannel.Sms;
+            case DeliveryChannel.Email or DeliveryChannel.Sms or DeliveryChannel.EmailAndSms:
+                error = $"'{wanted}' is not possible: {(operation.MobileProvisionViaEmail ? "" : "Mobile Provision Via Email is off; ")}{(operation.MobileProvisionViaSms ? "" : "Mobile Provision Via SMS is off; ")}"
+                    + $"the person has {(hasEmail ? "an email address" : "no email address")} and {(hasPhone ? "a mobile number" : "no mobile number")}.";
+                return null;
+        }
+
+        if (email || sms)
+        {
+            return email ? DeliveryChannel.Email : DeliveryChannel.Sms;
+        }
+
+        error = "Neither Mobile Provision Via Email nor Mobile Provision Via SMS can reach this person (check the Devices settings and the person's email and mobile number); use QrCode.";
+        return null;
+    }
+
+    private async Task<AppError> RefusedAsync(Caller caller, Person person, string message, CancellationToken cancellationToken)
+    {
+        await audit.RecordNowAsync(caller, "mobile-id.request-refused", null, AuditTarget.For(person), AuditOutcome.Denied, new { reason = message }, cancellationToken);
+        return new AppError(StatusCodes.Status422UnprocessableEntity, ErrorCodes.NotEligible, "Not eligible for a mobile ID", message);
+    }
+
+    private static MobileIdView View(MobileIdentity m, string profile, OperationSettings operation, string? code)
+    {
+        var link = $"{operation.DeviceProtocolAddress}/enrol/{m.LinkToken}";
+        return new MobileIdView(m.Id, m.PersonId, profile, m.Status, m.Channel, m.SelfService, m.RequestedByName, m.RequestedAt, m.ValidatedByName,
+            m.ValidatedAt, m.CodeExpiresAt, link, $"/api/v1/mobile-ids/{m.Id}/qr.png", m.DeviceId, m.IssuedAt, code is null ? null : OneTimeCodes.Grouped(code));
+    }
+
+    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+}
+
+/// <summary>
+/// Checks a one-time code typed on a device against its request: expired codes expire the
+/// request, wrong codes are counted and audited one by one, and the request locks at the limit.
+/// A right code moves the request to <i>Collecting</i>; while collecting, the same code resumes.
+/// </summary>
+public sealed class CodeRedemption(MobileIdDbContext db, AuditTrail audit, IOptions<OneTimeCodeOptions> options, TimeProvider time)
+{
+    public async Task<Result<MobileIdentity>> RedeemAsync(string linkToken, string? typedCode, string device, CancellationToken cancellationToken)
+    {
+        var mobileId = await db.MobileIdentities.SingleOrDefaultAsync(m => m.LinkToken == linkToken, cancellationToken);
+        if (mobileId is null)
+        {
+            return AppError.NotFound("That provisioning link");
+        }
+
+        var person = await db.People.AsNoTracking().SingleAsync(p => p.Id == mobileId.PersonId, cancellationToken);
+        var now = time.GetUtcNow().UtcDateTime;
+        switch (mobileId.Status)
+        {
+            case MobileIdStatus.AwaitingValidation:
+                return Rejected(StatusCodes.Status409Conflict, "This request is waiting for Validate Request; its one-time code has not been released yet.");
+            case MobileIdStatus.Locked:
+                return Rejected(StatusCodes.Status403Forbidden, "Too many wrong codes were typed, so this request is locked. Ask for a new mobile ID request.");
+            case MobileIdStatus.Expired:
+                return Rejected(StatusCodes.Status410Gone, "The one-time code has expired. Ask for a new mobile ID request.");
+            case not (MobileIdStatus.ReadyToCollect or MobileIdStatus.Collecting):
+                return Rejected(StatusCodes.Status410Gone, $"This provisioning link can no longer be used: the mobile ID is {mobileId.Status}.");
+        }
+
+        if (mobileId.CodeExpiresAt <= now)
+        {
+            mobileId.Status = MobileIdStatus.Expired;
+            mobileId.EndedAt = now;
+            mobileId.UpdatedAt = now;
+            mobileId.Version++;
+            audit.Record(null, "mobile-id.expired", null, AuditTarget.For(person), AuditOutcome.Success, new { id = mobileId.Id, device });
+            await db.SaveChangesAsync(cancellationToken);
+            return Rejected(StatusCodes.Status410Gone, "The one-time code has expired. Ask for a new mobile ID request.");
+        }
+
+        var code = OneTimeCodes.Normalize(typedCode);
+        if (code is null || !OneTimeCodes.Matches(code, mobileId.CodeHash!, mobileId.CodeSalt!))
+        {
+            mobileId.CodeFailures++;
+            mobileId.UpdatedAt = now;
+            mobileId.Version++;
+            var locked = mobileId.CodeFailures >= options.Value.MaxFailedAttempts;
+            if (locked)
+            {
+                mobileId.Status = MobileIdStatus.Locked;
+                mobileId.EndedAt = now;
+            }
+
+            audit.Record(null, locked ? "mobile-id.locked" : "mobile-id.code-failed", null, AuditTarget.For(person), AuditOutcome.Denied,
+                new { id = mobileId.Id, device, failures = mobileId.CodeFailures });
+            await db.SaveChangesAsync(cancellationToken);
+            var left = options.Value.MaxFailedAttempts - mobileId.CodeFailures;
+            return locked
+                ? Rejected(StatusCodes.Status403Forbidden, "Too many wrong codes were typed, so this request is locked. Ask for a new mobile ID request.")
+                : Rejected(StatusCodes.Status403Forbidden, $"The one-time code is wrong. {left} {(left == 1 ? "try is" : "tries are")} left before the request locks.");
+        }
+
+        if (mobileId.Status == MobileIdStatus.ReadyToCollect)
+        {
+            mobileId.Status = MobileIdStatus.Collecting;
+            mobileId.CodeRedeemedAt = now;
+            mobileId.CodeFailures = 0;
+            mobileId.UpdatedAt = now;
+            mobileId.Version++;
+            audit.Record(null, "mobile-id.code-redeemed", null, AuditTarget.For(person), AuditOutcome.Success, new { id = mobileId.Id, device });
+            await db.SaveChangesAsync(cancellationToken);
+        }
+
+        return mobileId;
+    }
+
+    private static AppError Rejected(int status, string message) => new(status, ErrorCodes.CodeRejected, "One-time code rejected", message);
+}
