@@ -1,6 +1,4 @@
 using System.Net;
-using System.Security.Cryptography;
-using Microsoft.Extensions.Options;
 using MobileId.Pki.Revocation;
 
 namespace MobileId.Server.Features.Ocsp;
@@ -25,36 +23,69 @@ public static class OcspApi
 
     public static IEndpointRouteBuilder MapOcsp(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/pki/ocsp", PostAsync).WithTags("PKI").WithName("OcspPost").ExcludeFromDescription();
+        // Note: OCSP is public and answers every relying party of every certificate, so it is the
+        // busiest endpoint. ShortCircuit runs it straight after routing: no authentication, no caller
+        // resolution (which opens a database context per request) and no JSON body limit, none of which
+        // it uses; the middleware before routing (security headers, errors, metrics) still applies, and
+        // the handlers cap the body themselves (OcspRequestParser.MaxRequestLength).
+        app.MapPost("/pki/ocsp", PostAsync).WithTags("PKI").WithName("OcspPost").ExcludeFromDescription().ShortCircuit();
         // Note: base64 contains '/' and '+'; a catch-all takes the raw path so '+' is never read as a space.
-        app.MapGet("/pki/ocsp/{**request}", GetAsync).WithTags("PKI").WithName("OcspGet").ExcludeFromDescription();
+        app.MapGet("/pki/ocsp/{**request}", GetAsync).WithTags("PKI").WithName("OcspGet").ExcludeFromDescription().ShortCircuit();
         return app;
     }
 
     private static async Task PostAsync(HttpContext context, OcspResponder responder)
     {
-        var contentType = context.Request.ContentType?.Split(';')[0].Trim();
-        if (!string.Equals(contentType, RequestType, StringComparison.OrdinalIgnoreCase))
+        var contentType = context.Request.ContentType.AsSpan();
+        if (contentType.IndexOf(';') is var parameters and >= 0)
+        {
+            contentType = contentType[..parameters];
+        }
+
+        if (!contentType.Trim().Equals(RequestType, StringComparison.OrdinalIgnoreCase))
         {
             context.Response.StatusCode = StatusCodes.Status415UnsupportedMediaType;
             await context.Response.WriteAsync($"OCSP requests are POSTed as {RequestType}.");
             return;
         }
 
-        using var body = new MemoryStream();
-        var buffer = new byte[8192];
-        int read;
-        while ((read = await context.Request.Body.ReadAsync(buffer, context.RequestAborted)) > 0)
+        byte[] der;
+        var length = context.Request.ContentLength;
+        if (length > OcspRequestParser.MaxRequestLength)
         {
-            body.Write(buffer, 0, read);
-            if (body.Length > OcspRequestParser.MaxRequestLength)
+            await WriteAsync(context, OcspAnswer.Malformed, cacheControl: null);
+            return;
+        }
+
+        if (length is { } known)
+        {
+            // Note: the usual case (every client sends Content-Length): one array of the right size, no copies.
+            der = new byte[known];
+            if (await context.Request.Body.ReadAtLeastAsync(der, der.Length, throwOnEndOfStream: false, context.RequestAborted) != der.Length)
             {
-                await WriteAsync(context, new OcspAnswer(OcspResponseBuilder.Error(OcspResponseStatus.MalformedRequest), null, null), cacheable: false);
+                await WriteAsync(context, OcspAnswer.Malformed, cacheControl: null);
                 return;
             }
         }
+        else
+        {
+            using var body = new MemoryStream();
+            var buffer = new byte[8192];
+            int read;
+            while ((read = await context.Request.Body.ReadAsync(buffer, context.RequestAborted)) > 0)
+            {
+                body.Write(buffer, 0, read);
+                if (body.Length > OcspRequestParser.MaxRequestLength)
+                {
+                    await WriteAsync(context, OcspAnswer.Malformed, cacheControl: null);
+                    return;
+                }
+            }
 
-        await WriteAsync(context, await responder.RespondAsync(body.ToArray(), context.RequestAborted), cacheable: false);
+            der = body.ToArray();
+        }
+
+        await WriteAsync(context, await responder.RespondAsync(der, context.RequestAborted), cacheControl: null);
     }
 
     private static async Task GetAsync(HttpContext context, OcspResponder responder)
@@ -72,24 +103,23 @@ public static class OcspApi
             der = [];
         }
 
-        var answer = der.Length == 0
-            ? new OcspAnswer(OcspResponseBuilder.Error(OcspResponseStatus.MalformedRequest), null, null)
-            : await responder.RespondAsync(der, context.RequestAborted);
-        await WriteAsync(context, answer, cacheable: true);
+        var answer = der.Length == 0 ? OcspAnswer.Malformed : await responder.RespondAsync(der, context.RequestAborted);
+        await WriteAsync(context, answer, responder.CacheControl);
     }
 
-    private static async Task WriteAsync(HttpContext context, OcspAnswer answer, bool cacheable)
+    /// <param name="cacheControl">Cache-Control of a cacheable answer (GET); null for POST, whose answers HTTP caches do not keep.</param>
+    private static async Task WriteAsync(HttpContext context, OcspAnswer answer, string? cacheControl)
     {
         var response = context.Response;
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = ResponseType;
-        if (cacheable && answer.ThisUpdate is { } thisUpdate && answer.NextUpdate is { } nextUpdate)
+        if (cacheControl is not null && answer.HttpCache is { } cache)
         {
-            var maxAge = context.RequestServices.GetRequiredService<IOptions<OcspOptions>>().Value.MaxAgeSeconds;
-            response.Headers.LastModified = thisUpdate.ToString("R", CultureInfo.InvariantCulture);
-            response.Headers.Expires = nextUpdate.ToString("R", CultureInfo.InvariantCulture);
-            response.Headers.ETag = "\"" + Convert.ToHexStringLower(SHA256.HashData(answer.Der)) + "\"";
-            response.Headers.CacheControl = $"max-age={maxAge}, public, no-transform, must-revalidate";
+            var headers = response.Headers;
+            headers.LastModified = cache.LastModified;
+            headers.Expires = cache.Expires;
+            headers.ETag = cache.ETag;
+            headers.CacheControl = cacheControl;
         }
         else
         {

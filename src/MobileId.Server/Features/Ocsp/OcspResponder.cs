@@ -28,7 +28,27 @@ public sealed class OcspOptions
 }
 
 /// <summary>A signed answer and the times an HTTP cache needs.</summary>
-public sealed record OcspAnswer(byte[] Der, DateTimeOffset? ThisUpdate, DateTimeOffset? NextUpdate);
+public sealed record OcspAnswer(byte[] Der, DateTimeOffset? ThisUpdate, DateTimeOffset? NextUpdate)
+{
+    /// <summary>The malformedRequest error (RFC 6960 §2.3): unsigned, the same bytes every time.</summary>
+    public static readonly OcspAnswer Malformed = new(OcspResponseBuilder.Error(OcspResponseStatus.MalformedRequest), null, null);
+
+    private OcspHttpCache? _httpCache;
+
+    /// <summary>
+    /// Last-Modified, Expires and ETag of a signed answer (RFC 5019 §6.2), null for an error. Made on
+    /// first use and kept: a cached answer is served many times and its headers do not change.
+    /// </summary>
+    public OcspHttpCache? HttpCache => ThisUpdate is not { } thisUpdate || NextUpdate is not { } nextUpdate
+        ? null
+        : _httpCache ??= new OcspHttpCache(
+            thisUpdate.ToString("R", CultureInfo.InvariantCulture),
+            nextUpdate.ToString("R", CultureInfo.InvariantCulture),
+            "\"" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Der)) + "\"");
+}
+
+/// <summary>HTTP cache headers of a signed OCSP answer.</summary>
+public sealed record OcspHttpCache(string LastModified, string Expires, string ETag);
 
 /// <summary>
 /// The OCSP responder (RFC 6960, RFC 5019 profile): answers for every CA of this server with a
@@ -39,12 +59,18 @@ public sealed class OcspResponder(
     IServiceScopeFactory scopes, IKeyStore keys, RevocationEpochWatcher epoch, TimeProvider time, IOptions<OcspOptions> options)
 {
     private readonly ConcurrentDictionary<string, (long Epoch, OcspAnswer Answer)> _cache = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(Guid CaId, string SerialHex), (long Epoch, CertificateState State)> _states = new();
     private readonly SemaphoreSlim _setup = new(1, 1);
     private volatile IReadOnlyList<Signer>? _signers;
     private long _loadedAtTicks;
 
     /// <summary>How long a request about an unknown issuer waits before it makes the signers load again.</summary>
     private static readonly TimeSpan ReloadAfter = TimeSpan.FromSeconds(5);
+
+    /// <summary>Cache-Control of GET answers (RFC 5019 §6.2).</summary>
+    public string CacheControl { get; } = $"max-age={options.Value.MaxAgeSeconds}, public, no-transform, must-revalidate";
+
+    private sealed record CertificateState(CertificateStatus Status, DateTime? RevokedAt, int? RevocationReason);
 
     private sealed record Signer(Guid CaId, OcspIssuerId Issuer, OcspResponseBuilder Builder, DateTimeOffset RenewAfter);
 
@@ -82,7 +108,7 @@ public sealed class OcspResponder(
             return cached.Answer;
         }
 
-        var singles = await StatusesAsync(signer, certIds, now, cancellationToken);
+        var singles = await StatusesAsync(signer, certIds, currentEpoch, now, cancellationToken);
         var der = signer.Builder.Build(singles, now, parsed.Request.Nonce);
         var answer = new OcspAnswer(der, now, now.AddMinutes(options.Value.ResponseValidityMinutes));
         if (key is not null && currentEpoch >= 0)
@@ -125,15 +151,47 @@ public sealed class OcspResponder(
         return signer is null ? (null, OcspResponseStatus.TryLater) : (signer, OcspResponseStatus.Successful);
     }
 
-    private async Task<List<OcspSingleResponse>> StatusesAsync(Signer signer, IReadOnlyList<OcspCertId> certIds, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task<List<OcspSingleResponse>> StatusesAsync(
+        Signer signer, IReadOnlyList<OcspCertId> certIds, long currentEpoch, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var serials = certIds.Select(c => c.SerialNumberHex).Distinct().ToList();
-        await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<MobileIdDbContext>();
-        var found = await db.IssuedCertificates.AsNoTracking()
-            .Where(c => c.IssuerId == signer.CaId && serials.Contains(c.SerialHex))
-            .Select(c => new { c.SerialHex, c.Status, c.RevokedAt, c.RevocationReason })
-            .ToDictionaryAsync(c => c.SerialHex, StringComparer.Ordinal, cancellationToken);
+        // Note: the states of our certificates are kept per revocation epoch like the answers, so a
+        // request with a nonce (signed for every request) costs a signature but no database query.
+        // Serials that are not ours are not kept: the database is asked about them every time, and
+        // the memory this takes stays bounded by the certificates this server issued.
+        var found = new Dictionary<string, CertificateState>(certIds.Count, StringComparer.Ordinal);
+        HashSet<string>? misses = null;
+        foreach (var certId in certIds)
+        {
+            var serial = certId.SerialNumberHex;
+            if (currentEpoch >= 0 && _states.TryGetValue((signer.CaId, serial), out var known) && known.Epoch == currentEpoch)
+            {
+                found[serial] = known.State;
+            }
+            else
+            {
+                (misses ??= new HashSet<string>(StringComparer.Ordinal)).Add(serial);
+            }
+        }
+
+        if (misses is not null)
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<MobileIdDbContext>();
+            var rows = await db.IssuedCertificates.AsNoTracking()
+                .Where(c => c.IssuerId == signer.CaId && misses.Contains(c.SerialHex))
+                .Select(c => new { c.SerialHex, c.Status, c.RevokedAt, c.RevocationReason })
+                .ToListAsync(cancellationToken);
+            foreach (var row in rows)
+            {
+                var state = new CertificateState(row.Status, row.RevokedAt, row.RevocationReason);
+                found[row.SerialHex] = state;
+                if (currentEpoch >= 0)
+                {
+                    _states[(signer.CaId, row.SerialHex)] = (currentEpoch, state);
+                }
+            }
+        }
+
         var next = now.AddMinutes(options.Value.ResponseValidityMinutes);
         var singles = new List<OcspSingleResponse>(certIds.Count);
         foreach (var certId in certIds)

@@ -144,6 +144,38 @@ public sealed class OcspInteropTests : IAsyncLifetime
         Assert.Equal([0x30, 0x03, 0x0A, 0x01, 0x01], await tooBig.Content.ReadAsByteArrayAsync());
     }
 
+    [Fact]
+    public async Task Post_RunsStraightAfterRouting_IgnoresCredentialsButKeepsSecurityHeadersAndMetrics()
+    {
+        // Arrange
+        await IssueAsync("leaf4");
+        var (code, output) = await RunAsync("openssl", $"ocsp -issuer {_dir}/issuing.pem -cert {_dir}/leaf4.pem -no_nonce -reqout {_dir}/req4.der");
+        Assert.True(code == 0, output);
+        using var client = new HttpClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"{_base}/pki/ocsp")
+        {
+            Content = new ByteArrayContent(await File.ReadAllBytesAsync($"{_dir}/req4.der")),
+        };
+        request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/ocsp-request");
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "mid_not-a-secret");
+        request.Headers.Add("Cookie", "MobileId.Session=forged");
+
+        // Act
+        var response = await client.SendAsync(request);
+        var metrics = await client.GetStringAsync($"{_base}/metrics");
+
+        // Assert
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("application/ocsp-response", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("nosniff", response.Headers.GetValues("X-Content-Type-Options").Single());
+        Assert.Equal("no-cache", response.Headers.CacheControl?.ToString());
+        await File.WriteAllBytesAsync($"{_dir}/resp4.der", await response.Content.ReadAsByteArrayAsync());
+        (code, output) = await RunAsync("openssl", $"ocsp -respin {_dir}/resp4.der -issuer {_dir}/issuing.pem -cert {_dir}/leaf4.pem -CAfile {_dir}/chain.pem -no_nonce");
+        Assert.True(code == 0, output);
+        Assert.Contains("leaf4.pem: good", output, StringComparison.Ordinal);
+        Assert.Contains("endpoint=\"/pki/ocsp\"", metrics, StringComparison.Ordinal);
+    }
+
     private async Task<IssuedCertificate> IssueAsync(string name)
     {
         var issued = await _app.IssueLeafAsync(name);
