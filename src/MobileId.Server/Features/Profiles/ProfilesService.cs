@@ -42,13 +42,16 @@ public sealed class ProfilesService(MobileIdDbContext db, CardDataModels models,
     {
         var profiles = await Query().OrderBy(p => p.Name).ToListAsync(cancellationToken);
         var policies = await PolicyNamesAsync(cancellationToken);
-        return profiles.Select(p => View(p, policies)).ToList();
+        var roles = await RoleNamesAsync(cancellationToken);
+        return profiles.Select(p => View(p, policies, roles)).ToList();
     }
 
     public async Task<Result<ProfileView>> GetAsync(Guid id, CancellationToken cancellationToken)
     {
         var profile = await Query().SingleOrDefaultAsync(p => p.Id == id, cancellationToken);
-        return profile is null ? AppError.NotFound("That credential profile") : View(profile, await PolicyNamesAsync(cancellationToken));
+        return profile is null
+            ? AppError.NotFound("That credential profile")
+            : View(profile, await PolicyNamesAsync(cancellationToken), await RoleNamesAsync(cancellationToken));
     }
 
     public async Task<Result<ProfileView>> SaveAsync(Caller caller, Guid? id, ProfileInput input, CancellationToken cancellationToken)
@@ -240,7 +243,7 @@ public sealed class ProfilesService(MobileIdDbContext db, CardDataModels models,
         }
 
         var now = time.GetUtcNow().UtcDateTime;
-        var before = profile is null ? null : View(profile, policies.ToDictionary(p => p.Id, p => p.Name));
+        var before = profile is null ? null : View(profile, policies.ToDictionary(p => p.Id, p => p.Name), roles.ToDictionary(r => r.Id, r => r.Name));
         if (profile is null)
         {
             profile = new CredentialProfile { Id = Guid.CreateVersion7(), Name = name!, CreatedAt = now };
@@ -278,13 +281,8 @@ public sealed class ProfilesService(MobileIdDbContext db, CardDataModels models,
 
         profile.Certificates = certificates;
         profile.Roles = profileRoles;
-        foreach (var role in profileRoles)
-        {
-            role.Role = roles.Single(r => r.Id == role.RoleId);
-        }
-
         profile.UpdatedAt = now;
-        var view = View(profile, policies.ToDictionary(p => p.Id, p => p.Name));
+        var view = View(profile, policies.ToDictionary(p => p.Id, p => p.Name), roles.ToDictionary(r => r.Id, r => r.Name));
         audit.Record(caller, before is null ? "profile.created" : "profile.updated", Workflow.CredentialProfiles,
             new AuditTarget("profile", profile.Id.ToString("D"), profile.Name), AuditOutcome.Success, before is null ? view : new { before, after = view });
         await db.SaveChangesAsync(cancellationToken);
@@ -307,12 +305,15 @@ public sealed class ProfilesService(MobileIdDbContext db, CardDataModels models,
     }
 
     private IQueryable<CredentialProfile> Query() =>
-        db.CredentialProfiles.AsNoTracking().Include(p => p.Certificates).Include(p => p.Roles).ThenInclude(r => r.Role).AsSplitQuery();
+        db.CredentialProfiles.AsNoTracking().Include(p => p.Certificates).Include(p => p.Roles).AsSplitQuery();
+
+    private Task<Dictionary<Guid, string>> RoleNamesAsync(CancellationToken cancellationToken) =>
+        db.Roles.AsNoTracking().ToDictionaryAsync(r => r.Id, r => r.Name, cancellationToken);
 
     private Task<Dictionary<Guid, string>> PolicyNamesAsync(CancellationToken cancellationToken) =>
         db.CertificatePolicies.AsNoTracking().ToDictionaryAsync(p => p.Id, p => p.Name, cancellationToken);
 
-    private ProfileView View(CredentialProfile p, IReadOnlyDictionary<Guid, string> policies)
+    private ProfileView View(CredentialProfile p, IReadOnlyDictionary<Guid, string> policies, IReadOnlyDictionary<Guid, string> roles)
     {
         var containers = p.CardFormat == CardFormat.Custom
             ? models.Current.Find(p.CardDataModel ?? "")?.Containers.Select(c => c.Name).ToList() ?? []
@@ -331,8 +332,8 @@ public sealed class ProfilesService(MobileIdDbContext db, CardDataModels models,
         return new ProfileView(p.Id, p.Name, p.Description, p.CardEncoding, p.DeviceRestriction, p.RequireValidation, authentication,
             p.RequireFingerprintsAtIssuance, p.RequireFacialBiometrics, p.CardFormat, p.CardDataModel, p.RequireChallenge, containers,
             p.Certificates.OrderBy(c => c.Order).Select(c => new ProfileCertificateView(c.PolicyId is { } pid ? policies.GetValueOrDefault(pid) : null, c.Container, c.Mode)).ToList(),
-            p.Roles.OrderBy(r => r.Role?.Name, StringComparer.Ordinal)
-                .Select(r => new ProfileRoleView(r.Role?.Name ?? "", r.CanReceive, r.CanRequest, r.CanValidate, r.CanCollect, r.CanUnlock)).ToList(),
+            p.Roles.Select(r => new ProfileRoleView(roles.GetValueOrDefault(r.RoleId) ?? "", r.CanReceive, r.CanRequest, r.CanValidate, r.CanCollect, r.CanUnlock))
+                .OrderBy(r => r.Role, StringComparer.Ordinal).ToList(),
             p.UpdatedAt);
     }
 
