@@ -30,7 +30,9 @@ internal sealed class BearerAuthenticationHandler(
             return AuthenticateResult.Fail("The bearer secret is not a MobileId API client secret.");
         }
 
-        var client = await db.ApiClients.SingleOrDefaultAsync(c => c.Id == clientId, Context.RequestAborted);
+        // Note: loaded with its role and left tracked in the request's context, so that the caller
+        // resolver that runs next finds it there instead of reading it again.
+        var client = await db.ApiClients.Include(c => c.Role).SingleOrDefaultAsync(c => c.Id == clientId, Context.RequestAborted);
         if (client is null || client.Disabled || !CryptographicOperations.FixedTimeEquals(client.SecretHash, hash))
         {
             return AuthenticateResult.Fail("The API client secret is not valid.");

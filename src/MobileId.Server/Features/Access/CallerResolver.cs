@@ -51,8 +51,8 @@ public sealed class CallerResolver(MobileIdDbContext db)
 
     private async Task<Caller?> ForApiClientAsync(Guid clientId, CancellationToken cancellationToken)
     {
-        var client = await db.ApiClients.AsNoTracking().Include(c => c.Role)
-            .SingleOrDefaultAsync(c => c.Id == clientId, cancellationToken);
+        var client = db.ApiClients.Local.FirstOrDefault(c => c.Id == clientId && c.Role is not null)
+            ?? await db.ApiClients.AsNoTracking().Include(c => c.Role).SingleOrDefaultAsync(c => c.Id == clientId, cancellationToken);
         if (client is null || client.Disabled || client.Role is null)
         {
             return null;
