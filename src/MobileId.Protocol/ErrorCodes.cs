@@ -54,6 +54,12 @@ public static class ErrorCodes
     /// <summary>A one-time code was wrong, expired or locked.</summary>
     public const string CodeRejected = "code_rejected";
 
+    /// <summary>The device may not collect under the profile's Mobile Device Restrictions, or it was cancelled.</summary>
+    public const string DeviceNotAllowed = "device_not_allowed";
+
+    /// <summary>Maximum session count reached (or 0: no mobile issuance); retry after the Retry-After header.</summary>
+    public const string SessionLimit = "session_limit";
+
     /// <summary>An unexpected server error; details are in the server log, not the response.</summary>
     public const string InternalError = "internal_error";
 

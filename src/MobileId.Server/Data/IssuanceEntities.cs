@@ -68,6 +68,12 @@ public sealed class MobileIdentity
     /// <summary>The random part of the provisioning link (<c>…/device/v1/enrol/{token}</c>); a lookup key, not a secret on its own.</summary>
     public required string LinkToken { get; set; }
     public Guid? DeviceId { get; set; }
+
+    /// <summary>SHA-256 of the collection session's bearer token, handed to the device when it redeemed the code.</summary>
+    public byte[]? SessionTokenHash { get; set; }
+
+    /// <summary>The device's ephemeral key for this session (SubjectPublicKeyInfo): server-made and recovered keys are encrypted to it.</summary>
+    public byte[]? SessionKey { get; set; }
     public DateTime? IssuedAt { get; set; }
     public DateTime? EndedAt { get; set; }
     public string? EndReason { get; set; }

@@ -12,6 +12,7 @@ using MobileId.Server.Features.Crl;
 using MobileId.Server.Features.Health;
 using MobileId.Server.Features.Ocsp;
 using MobileId.Server.Features.People;
+using MobileId.Server.Features.Device;
 using MobileId.Server.Features.MobileIds;
 using MobileId.Server.Features.Profiles;
 using MobileId.Server.Features.Settings;
@@ -120,6 +121,7 @@ public static class MobileIdServer
         services.AddMobileIdCertificates();
         services.AddMobileIdProfiles();
         services.AddMobileIdRequests();
+        services.AddMobileIdDeviceProtocol();
         return services;
     }
 
@@ -149,6 +151,7 @@ public static class MobileIdServer
         app.MapCertificatesApi();
         app.MapProfilesApi();
         app.MapMobileIdsApi();
+        app.MapDeviceProtocol();
 
         AccessRules.EnsureEveryApiEndpointHasARule(((IEndpointRouteBuilder)app).DataSources.SelectMany(d => d.Endpoints));
         return app;

@@ -60,7 +60,7 @@ public static class ApiClientSecrets
 
     public static (string Token, byte[] Hash) Create(Guid clientId)
     {
-        var secret = Base64Url(RandomNumberGenerator.GetBytes(32));
+        var secret = Tokens.NewUrlSafe(32);
         return ($"{Prefix}{clientId:N}_{secret}", SHA256.HashData(System.Text.Encoding.ASCII.GetBytes(secret)));
     }
 
@@ -81,7 +81,4 @@ public static class ApiClientSecrets
         secretHash = SHA256.HashData(System.Text.Encoding.ASCII.GetBytes(token[(Prefix.Length + 33)..]));
         return true;
     }
-
-    private static string Base64Url(byte[] bytes) =>
-        Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }

@@ -106,7 +106,7 @@ public sealed class MobileIdRequests(
             Id = Guid.CreateVersion7(), PersonId = person.Id, ProfileId = profile.Id, Channel = channel.Value, SelfService = selfService,
             RequestedById = caller.Kind == CallerKind.System ? null : caller.Id, RequestedByName = caller.Name, RequestedAt = now,
             Status = profile.RequireValidation ? MobileIdStatus.AwaitingValidation : MobileIdStatus.ReadyToCollect,
-            LinkToken = Base64Url(RandomNumberGenerator.GetBytes(24)), UpdatedAt = now,
+            LinkToken = Tokens.NewUrlSafe(24), UpdatedAt = now,
         };
         var code = profile.RequireValidation ? null : ReleaseCode(mobileId, operation, now);
         db.MobileIdentities.Add(mobileId);
@@ -284,7 +284,6 @@ public sealed class MobileIdRequests(
             m.ValidatedAt, m.CodeExpiresAt, link, $"/api/v1/mobile-ids/{m.Id}/qr.png", m.DeviceId, m.IssuedAt, code is null ? null : OneTimeCodes.Grouped(code));
     }
 
-    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }
 
 /// <summary>
@@ -294,7 +293,15 @@ public sealed class MobileIdRequests(
 /// </summary>
 public sealed class CodeRedemption(MobileIdDbContext db, AuditTrail audit, IOptions<OneTimeCodeOptions> options, TimeProvider time)
 {
-    public async Task<Result<MobileIdentity>> RedeemAsync(string linkToken, string? typedCode, string device, CancellationToken cancellationToken)
+    public Task<Result<MobileIdentity>> RedeemAsync(string linkToken, string? typedCode, string device, CancellationToken cancellationToken) =>
+        RedeemAsync(linkToken, typedCode, device, (_, _) => Task.FromResult<AppError?>(null), cancellationToken);
+
+    /// <summary>
+    /// Checks the code; when it is right, <paramref name="accept"/> decides (device checks) before
+    /// anything changes, and may change the request itself (bind the device), saved with the redemption.
+    /// </summary>
+    public async Task<Result<MobileIdentity>> RedeemAsync(string linkToken, string? typedCode, string device,
+        Func<MobileIdentity, Person, Task<AppError?>> accept, CancellationToken cancellationToken)
     {
         var mobileId = await db.MobileIdentities.SingleOrDefaultAsync(m => m.LinkToken == linkToken, cancellationToken);
         if (mobileId is null)
@@ -349,17 +356,22 @@ public sealed class CodeRedemption(MobileIdDbContext db, AuditTrail audit, IOpti
                 : Rejected(StatusCodes.Status403Forbidden, $"The one-time code is wrong. {left} {(left == 1 ? "try is" : "tries are")} left before the request locks.");
         }
 
+        if (await accept(mobileId, person) is { } refused)
+        {
+            return refused;
+        }
+
         if (mobileId.Status == MobileIdStatus.ReadyToCollect)
         {
             mobileId.Status = MobileIdStatus.Collecting;
             mobileId.CodeRedeemedAt = now;
             mobileId.CodeFailures = 0;
-            mobileId.UpdatedAt = now;
-            mobileId.Version++;
             audit.Record(null, "mobile-id.code-redeemed", null, AuditTarget.For(person), AuditOutcome.Success, new { id = mobileId.Id, device });
-            await db.SaveChangesAsync(cancellationToken);
         }
 
+        mobileId.UpdatedAt = now;
+        mobileId.Version++;
+        await db.SaveChangesAsync(cancellationToken);
         return mobileId;
     }
 

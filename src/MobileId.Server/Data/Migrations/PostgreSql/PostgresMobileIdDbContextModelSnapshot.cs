@@ -732,6 +732,12 @@ namespace MobileId.Server.Data.Migrations.PostgreSql
                     b.Property<bool>("SelfService")
                         .HasColumnType("boolean");
 
+                    b.Property<byte[]>("SessionKey")
+                        .HasColumnType("bytea");
+
+                    b.Property<byte[]>("SessionTokenHash")
+                        .HasColumnType("bytea");
+
                     b.Property<string>("Status")
                         .IsRequired()
                         .HasMaxLength(24)

@@ -725,6 +725,12 @@ namespace MobileId.Server.Data.Migrations.Sqlite
                     b.Property<bool>("SelfService")
                         .HasColumnType("INTEGER");
 
+                    b.Property<byte[]>("SessionKey")
+                        .HasColumnType("BLOB");
+
+                    b.Property<byte[]>("SessionTokenHash")
+                        .HasColumnType("BLOB");
+
                     b.Property<string>("Status")
                         .IsRequired()
                         .HasMaxLength(24)

@@ -1,0 +1,99 @@
+using System.Globalization;
+using MobileId.Server.Features.Audit;
+using MobileId.Server.Features.Settings;
+
+namespace MobileId.Server.Features.Device;
+
+/// <summary>
+/// The device protocol under <c>/device/v1</c> (docs/protocol.md): JSON over HTTPS, for the agent
+/// and phone apps. No console or API authentication: a device proves itself with the link and
+/// one-time code, then with its session token.
+/// </summary>
+public static class DeviceProtocolApi
+{
+    public static IServiceCollection AddMobileIdDeviceProtocol(this IServiceCollection services)
+    {
+        services.AddSingleton<DeviceSessionGate>();
+        services.AddScoped<Enrolment>();
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapDeviceProtocol(this IEndpointRouteBuilder app)
+    {
+        var device = app.MapGroup("/device/v1").WithTags("Device protocol").AddEndpointFilter<DeviceSessionFilter>();
+        device.MapPost("/enrol/{token}", EnrolAsync).WithName("DeviceEnrol")
+            .WithSummary("The device redeems a provisioning link with its one-time code and opens a collection session.");
+        return app;
+    }
+
+    private static async Task<IResult> EnrolAsync(string token, EnrolRequest request, Enrolment enrolment, CancellationToken cancellationToken)
+    {
+        var result = await enrolment.EnrolAsync(token, request, cancellationToken);
+        return result.IsSuccess ? TypedResults.Ok(result.Value) : result.Error!.ToResult();
+    }
+}
+
+/// <summary>
+/// <b>Maximum session count</b> (PRODUCT.md §8) for this node: -1 no limit, 0 no mobile issuance or
+/// update, N concurrent device requests. Beyond it, device endpoints alone answer 503 with
+/// Retry-After (the <b>Minimum retry delay</b>), and the event is logged and audited.
+/// </summary>
+public sealed class DeviceSessionGate
+{
+    private int _active;
+
+    public int Active => Volatile.Read(ref _active);
+
+    public bool TryEnter(int limit)
+    {
+        if (limit == 0)
+        {
+            return false;
+        }
+
+        var now = Interlocked.Increment(ref _active);
+        if (limit > 0 && now > limit)
+        {
+            Interlocked.Decrement(ref _active);
+            return false;
+        }
+
+        return true;
+    }
+
+    public void Leave() => Interlocked.Decrement(ref _active);
+}
+
+internal sealed partial class DeviceSessionFilter(DeviceSessionGate gate, SettingsService settings, AuditTrail audit, ILogger<DeviceSessionFilter> logger)
+    : IEndpointFilter
+{
+    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var operation = await settings.GetAsync(context.HttpContext.RequestAborted);
+        var limit = operation.MaximumSessionCount;
+        if (!gate.TryEnter(limit))
+        {
+            var delay = Math.Max(1, operation.MinimumRetryDelay);
+            LogRefused(logger, limit, gate.Active);
+            await audit.RecordNowAsync(null, "device.session-limit", null, null, AuditOutcome.Denied,
+                new { path = context.HttpContext.Request.Path.Value, limit }, CancellationToken.None);
+            context.HttpContext.Response.Headers.RetryAfter = delay.ToString(CultureInfo.InvariantCulture);
+            var detail = limit == 0
+                ? "Mobile issuance and updates are switched off (Maximum session count is 0). Try again later."
+                : $"The server is serving its maximum of {limit} device sessions. Try again in {delay} seconds.";
+            return new AppError(StatusCodes.Status503ServiceUnavailable, ErrorCodes.SessionLimit, "Too many device sessions", detail).ToResult();
+        }
+
+        try
+        {
+            return await next(context);
+        }
+        finally
+        {
+            gate.Leave();
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Device request refused: Maximum session count {Limit} reached ({Active} active)")]
+    private static partial void LogRefused(ILogger logger, int limit, int active);
+}
