@@ -7,7 +7,18 @@ if (ServerCommands.IsCommand(args))
 }
 
 var app = MobileIdServer.CreateBuilder(args).Build().Configure();
-await app.RunAsync();
+try
+{
+    await app.RunAsync();
+}
+catch (Exception ex) when (ex is InvalidOperationException or Microsoft.Extensions.Options.OptionsValidationException or MobileId.Pki.Keys.KeyStoreException)
+{
+    // Note: what stops the start (a database of another schema history, bad options, a key store that
+    // does not open) is said in one readable line, not a stack trace.
+    await Console.Error.WriteLineAsync($"MobileId could not start: {ex.Message}");
+    return 1;
+}
+
 return 0;
 
 /// <summary>Visible to <c>WebApplicationFactory&lt;Program&gt;</c> in the tests.</summary>

@@ -46,6 +46,17 @@ public static class DatabaseSetup
             }
         }
 
+        var applied = (await db.Database.GetAppliedMigrationsAsync(cancellationToken)).ToList();
+        var known = db.Database.GetMigrations().ToHashSet(StringComparer.Ordinal);
+        if (applied.FirstOrDefault(m => !known.Contains(m)) is { } foreign)
+        {
+            // Note: a database written by another schema history (a newer MobileId, or a development
+            // build from before the migrations were consolidated) is never altered.
+            throw new InvalidOperationException(
+                $"The database has schema migration {foreign}, which this MobileId does not know: it was made by a newer version or by a development build whose migrations were later consolidated. "
+                + "Use the MobileId version that made it, or start with a new database.");
+        }
+
         await db.Database.MigrateAsync(cancellationToken);
         if (db.Database.IsSqlite())
         {

@@ -104,6 +104,34 @@ public sealed partial class ServerProcessTests
         Assert.True(File.Exists(Path.Combine(server.WorkingDirectory, "store", "mobileid.db")));
     }
 
+    [Fact]
+    public async Task Start_DatabaseFromAnotherSchemaHistory_Exits1SayingSoAndChangesNothing()
+    {
+        // Arrange: a database made by this version, then marked with a migration it does not know.
+        var data = Directory.CreateTempSubdirectory("mid-foreign-").FullName;
+        var init = await CommandLine.RunAsync("init", $"--MobileId:DataDirectory={data}");
+        Assert.True(init.ExitCode == 0, init.Output + init.Error);
+        await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(data, "mobileid.db")};Pooling=false"))
+        {
+            await connection.OpenAsync();
+            await using var insert = connection.CreateCommand();
+            insert.CommandText = "INSERT INTO __EFMigrationsHistory (MigrationId, ProductVersion) VALUES ('20990101000000_FromTheFuture', '10.0.0')";
+            await insert.ExecuteNonQueryAsync();
+        }
+
+        var port = FreePort();
+        await using var server = ServerProcess.Start(["--MobileId:DataDirectory", data, "--urls", $"http://127.0.0.1:{port}"]);
+
+        // Act
+        var exitCode = await server.WaitForExitAsync(TimeSpan.FromSeconds(60));
+
+        // Assert
+        Assert.True(exitCode == 1, $"Expected exit code 1, got {(exitCode is null ? "no exit (the server is serving)" : exitCode)}:\n{server.Output}");
+        Assert.Contains("MobileId could not start: The database has schema migration 20990101000000_FromTheFuture", server.Output, StringComparison.Ordinal);
+        Assert.True(IsPortFree(port));
+        Directory.Delete(data, recursive: true);
+    }
+
     private static bool IsPortFree(int port)
     {
         try
