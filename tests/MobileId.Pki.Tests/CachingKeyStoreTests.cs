@@ -69,6 +69,8 @@ public sealed class CachingKeyStoreTests : IDisposable
 
         public ISigningKey Generate(string label, KeyAlgorithm algorithm) => inner.Generate(label, algorithm);
 
+        public ISigningKey Import(string label, ReadOnlySpan<byte> pkcs8) => inner.Import(label, pkcs8);
+
         public ISigningKey Open(string keyId) => ++Opens == 1 ? throw new KeyStoreException("token away") : inner.Open(keyId);
 
         public byte[] Wrap(ReadOnlySpan<byte> plaintext, string context) => inner.Wrap(plaintext, context);

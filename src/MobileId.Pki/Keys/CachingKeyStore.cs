@@ -26,6 +26,9 @@ public sealed class CachingKeyStore(IKeyStore inner) : IKeyStore, IDisposable
     public ISigningKey Generate(string label, KeyAlgorithm algorithm) => inner.Generate(label, algorithm);
 
     /// <inheritdoc />
+    public ISigningKey Import(string label, ReadOnlySpan<byte> pkcs8) => inner.Import(label, pkcs8);
+
+    /// <inheritdoc />
     public ISigningKey Open(string keyId)
     {
         var lazy = _open.GetOrAdd(keyId, id => new Lazy<ISigningKey>(() => inner.Open(id), LazyThreadSafetyMode.ExecutionAndPublication));
