@@ -10,6 +10,7 @@ using MobileId.Server.Features.Authorities;
 using MobileId.Server.Features.Certificates;
 using MobileId.Server.Features.Crl;
 using MobileId.Server.Features.Health;
+using MobileId.Server.Features.Notifications;
 using MobileId.Server.Features.Ocsp;
 using MobileId.Server.Features.People;
 using MobileId.Server.Features.Profiles;
@@ -118,6 +119,7 @@ public static class MobileIdServer
         services.AddMobileIdCrl();
         services.AddMobileIdCertificates();
         services.AddMobileIdProfiles();
+        services.AddMobileIdNotifications();
         return services;
     }
 
@@ -146,6 +148,7 @@ public static class MobileIdServer
         app.MapCrl();
         app.MapCertificatesApi();
         app.MapProfilesApi();
+        app.MapNotificationsApi();
 
         AccessRules.EnsureEveryApiEndpointHasARule(((IEndpointRouteBuilder)app).DataSources.SelectMany(d => d.Endpoints));
         return app;
