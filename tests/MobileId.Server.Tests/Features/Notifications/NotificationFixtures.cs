@@ -110,7 +110,7 @@ public sealed class AioSmtpServer : IAsyncDisposable
 
     public static async Task<AioSmtpServer> StartAsync()
     {
-        var server = new AioSmtpServer { Port = FreePort() };
+        var server = new AioSmtpServer { Port = LoopbackPorts.Free() };
         var start = new ProcessStartInfo(Python, $"-u -m aiosmtpd -n -l 127.0.0.1:{server.Port}")
         {
             RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
@@ -192,15 +192,6 @@ public sealed class AioSmtpServer : IAsyncDisposable
                 _output.AppendLine(line);
             }
         }
-    }
-
-    private static int FreePort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
     }
 }
 
