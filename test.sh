@@ -20,6 +20,7 @@ PACKAGES=(
     gnutls-bin      # ocsptool: the second OCSP client in the OCSP interop tests
     softhsm2        # PKCS#11 token for Pkcs11KeyStore tests (/usr/lib/softhsm/libsofthsm2.so, softhsm2-util)
     opensc          # pkcs11-tool, to list token objects from outside the process
+    python3-aiosmtpd # a real SMTP server on loopback for the email tests (/usr/bin/python3 -m aiosmtpd)
 )
 
 cd "$(dirname "$0")"

@@ -10,6 +10,7 @@ using MobileId.Server.Features.Authorities;
 using MobileId.Server.Features.Certificates;
 using MobileId.Server.Features.Crl;
 using MobileId.Server.Features.Health;
+using MobileId.Server.Features.Notifications;
 using MobileId.Server.Features.Ocsp;
 using MobileId.Server.Features.People;
 using MobileId.Server.Features.Device;
@@ -122,6 +123,7 @@ public static class MobileIdServer
         services.AddMobileIdProfiles();
         services.AddMobileIdRequests();
         services.AddMobileIdDeviceProtocol();
+        services.AddMobileIdNotifications();
         return services;
     }
 
@@ -152,6 +154,7 @@ public static class MobileIdServer
         app.MapProfilesApi();
         app.MapMobileIdsApi();
         app.MapDeviceProtocol();
+        app.MapNotificationsApi();
 
         AccessRules.EnsureEveryApiEndpointHasARule(((IEndpointRouteBuilder)app).DataSources.SelectMany(d => d.Endpoints));
         return app;

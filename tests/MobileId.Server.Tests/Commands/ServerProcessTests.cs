@@ -55,7 +55,7 @@ public sealed partial class ServerProcessTests
     public async Task Start_UrlsArgument_ListensThereInstead()
     {
         // Arrange
-        var port = FreePort();
+        var port = LoopbackPorts.Free();
         var address = $"http://127.0.0.1:{port}";
         await using var server = ServerProcess.Start(["--urls", address]);
 
@@ -75,7 +75,7 @@ public sealed partial class ServerProcessTests
     public async Task Start_UnknownCommand_Exits2WithUsageInsteadOfServing()
     {
         // Arrange
-        var port = FreePort();
+        var port = LoopbackPorts.Free();
         await using var server = ServerProcess.Start(["frobnicate", "--urls", $"http://127.0.0.1:{port}"]);
 
         // Act
@@ -92,7 +92,7 @@ public sealed partial class ServerProcessTests
     public async Task Start_ConfigurationBeforeTheCommand_RunsTheCommand()
     {
         // Arrange
-        var port = FreePort();
+        var port = LoopbackPorts.Free();
         await using var server = ServerProcess.Start(["--MobileId:DataDirectory", "store", "--urls", $"http://127.0.0.1:{port}", "init"]);
 
         // Act
@@ -119,7 +119,7 @@ public sealed partial class ServerProcessTests
             await insert.ExecuteNonQueryAsync();
         }
 
-        var port = FreePort();
+        var port = LoopbackPorts.Free();
         await using var server = ServerProcess.Start(["--MobileId:DataDirectory", data, "--urls", $"http://127.0.0.1:{port}"]);
 
         // Act
@@ -145,15 +145,6 @@ public sealed partial class ServerProcessTests
         {
             return false;
         }
-    }
-
-    private static int FreePort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
     }
 
     [GeneratedRegex(@"^\s*password:\s+(\S+)\s*$", RegexOptions.Multiline)]

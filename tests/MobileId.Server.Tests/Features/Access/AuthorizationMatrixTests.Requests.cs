@@ -215,7 +215,39 @@ public sealed partial class AuthorizationMatrixTests
         ["POST /api/v1/certificates/{id:guid}/recover"] = new(TargetKind.Person, Ok,
             async r => await Json(HttpMethod.Post, $"/api/v1/certificates/{await FreshArchivedCertificateAsync(r)}/recover", new { pkcs12Password = "matrix-password-1" }),
             VerifyAsync: (r, body) => Task.FromResult(!r.Expected.Succeeds || Parse(body).GetProperty("pkcs12").GetString()!.Length > 100 ? null : $"no PKCS#12: {body}")),
+
+        // Email Templates.
+        ["GET /api/v1/email-templates/"] = new(TargetKind.None, Ok, _ => Send(HttpMethod.Get, "/api/v1/email-templates")),
+        ["GET /api/v1/email-templates/{key}"] = new(TargetKind.None, Ok, _ => Send(HttpMethod.Get, "/api/v1/email-templates/mobile-renewed-sms")),
+        ["PUT /api/v1/email-templates/{key}"] = new(TargetKind.None, Ok, _ =>
+            {
+                var current = MobileId.Server.Features.Notifications.TemplateCatalog.ByKey["mobile-renewed-sms"];
+                return Json(HttpMethod.Put, "/api/v1/email-templates/mobile-renewed-sms", new { subject = current.Subject, body = current.Body });
+            }),
+        ["DELETE /api/v1/email-templates/{key}"] = new(TargetKind.None, Ok, _ => Send(HttpMethod.Delete, "/api/v1/email-templates/mobile-renewed-sms")),
+        ["POST /api/v1/email-templates/{key}/preview"] = new(TargetKind.None, Ok,
+            _ => Json(HttpMethod.Post, "/api/v1/email-templates/mobile-renewed-sms/preview", new { })),
+
+        // Notifications (Request ID, scope over the notification's person).
+        ["GET /api/v1/notifications/"] = new(TargetKind.None, Ok, r => Send(HttpMethod.Get, $"/api/v1/notifications?personId={r.Target.Id}")),
+        ["POST /api/v1/notifications/{id:guid}/resend"] = new(TargetKind.Person, Ok,
+            async r => await Send(HttpMethod.Post, $"/api/v1/notifications/{await FailedNotificationAsync(r)}/resend")),
     };
+
+    /// <summary>A notification about the target person whose attempts all failed, made through the outbox.</summary>
+    private static Task<Guid> FailedNotificationAsync(MatrixRequest r) =>
+        r.App.WithServicesAsync(async s =>
+        {
+            var queued = await s.GetRequiredService<MobileId.Server.Features.Notifications.NotificationOutbox>().EnqueueEmailAsync(
+                "mx-" + r.Unique + "@example.org", MobileId.Server.Features.Notifications.TemplateCatalog.MobileRenewedEmail,
+                new Dictionary<string, string>(), new MobileId.Server.Features.Notifications.NotificationSubject(r.Target.Id), CancellationToken.None);
+            Assert.True(queued.IsSuccess, queued.Error?.Detail);
+            queued.Value!.Status = NotificationStatus.Failed;
+            queued.Value.Attempts = 6;
+            queued.Value.LastError = "test";
+            await s.GetRequiredService<MobileIdDbContext>().SaveChangesAsync();
+            return queued.Value.Id;
+        });
 
     private const string MatrixPolicy = "mx-device-policy";
 
