@@ -2,6 +2,8 @@ using System.Security.Cryptography;
 using Microsoft.Extensions.Options;
 using MobileId.Server.Features.Access;
 using MobileId.Server.Features.Audit;
+using MobileId.Server.Features.Notifications;
+using MobileId.Server.Features.People;
 using MobileId.Server.Features.Settings;
 
 namespace MobileId.Server.Features.MobileIds;
@@ -19,7 +21,7 @@ public sealed record MobileIdView(Guid Id, Guid PersonId, string Profile, Mobile
 /// their messages, the profile rights, and the one-time code.
 /// </summary>
 public sealed class MobileIdRequests(
-    MobileIdDbContext db, AccessPolicy access, ProfileRights rights, SettingsService settings, AuditTrail audit,
+    MobileIdDbContext db, AccessPolicy access, ProfileRights rights, SettingsService settings, AuditTrail audit, NotificationOutbox outbox,
     IOptions<OneTimeCodeOptions> codeOptions, TimeProvider time)
 {
     public const string NotAllowedOnMobile = "None of the selected user's certificates are configured to be allowed to be put on a mobile phone.";
@@ -110,6 +112,11 @@ public sealed class MobileIdRequests(
         };
         var code = profile.RequireValidation ? null : ReleaseCode(mobileId, operation, now);
         db.MobileIdentities.Add(mobileId);
+        if (code is not null && await NotifyAsync(person, profile.Name, mobileId, code, operation, cancellationToken) is { } notSent)
+        {
+            return notSent;
+        }
+
         audit.Record(caller, "mobile-id.requested", selfService ? Workflow.RequestMyId : Workflow.RequestId, AuditTarget.For(person), AuditOutcome.Success,
             new { id = mobileId.Id, profile = profile.Name, channel = channel.Value.ToString(), status = mobileId.Status.ToString() });
         await db.SaveChangesAsync(cancellationToken);
@@ -155,6 +162,11 @@ public sealed class MobileIdRequests(
         var now = time.GetUtcNow().UtcDateTime;
         var operation = await settings.GetAsync(cancellationToken);
         var code = ReleaseCode(mobileId, operation, now);
+        if (await NotifyAsync(person, profile.Name, mobileId, code, operation, cancellationToken) is { } notSent)
+        {
+            return notSent;
+        }
+
         mobileId.Status = MobileIdStatus.ReadyToCollect;
         mobileId.ValidatedById = caller.Id;
         mobileId.ValidatedByName = caller.Name;
@@ -192,6 +204,35 @@ public sealed class MobileIdRequests(
 
         var profile = await db.CredentialProfiles.AsNoTracking().Where(p => p.Id == mobileId.ProfileId).Select(p => p.Name).SingleAsync(cancellationToken);
         return View(mobileId, profile, await settings.GetAsync(cancellationToken), null);
+    }
+
+    /// <summary>
+    /// Queues the link and code on the request's channel, in the same transaction as the request
+    /// (PRODUCT.md §5.3): email; SMS; or, with Send Mobile OTP via SMS, the link by email and the code
+    /// by SMS. The QR code channel sends nothing. A message that cannot be queued refuses the request.
+    /// </summary>
+    private async Task<AppError?> NotifyAsync(Person person, string profile, MobileIdentity mobileId, string code, OperationSettings operation,
+        CancellationToken cancellationToken)
+    {
+        var view = View(mobileId, profile, operation, code);
+        var values = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["displayName"] = PersonRules.DisplayName(person), ["link"] = view.Link, ["code"] = code, ["qrUrl"] = view.QrCodeUrl, ["profile"] = profile,
+            ["expiresAt"] = mobileId.CodeExpiresAt!.Value.ToString("yyyy-MM-dd HH:mm 'UTC'", System.Globalization.CultureInfo.InvariantCulture),
+        };
+        var about = new NotificationSubject(person.Id, mobileId.Id);
+        var queued = mobileId.Channel switch
+        {
+            DeliveryChannel.Email => [await outbox.EnqueueEmailAsync(person.Email!, TemplateCatalog.MobileProvision, values, about, cancellationToken)],
+            DeliveryChannel.Sms => [await outbox.EnqueueSmsAsync(person.Mobile!, TemplateCatalog.MobileProvisionSms, values, about, cancellationToken)],
+            DeliveryChannel.EmailAndSms =>
+            [
+                await outbox.EnqueueEmailAsync(person.Email!, TemplateCatalog.MobileProvisionLinkOnly, values, about, cancellationToken),
+                await outbox.EnqueueSmsAsync(person.Mobile!, TemplateCatalog.MobileOtpSms, values, about, cancellationToken),
+            ],
+            _ => new List<Result<Notification>>(),
+        };
+        return queued.Where(r => !r.IsSuccess).Select(r => r.Error).FirstOrDefault();
     }
 
     private string ReleaseCode(MobileIdentity mobileId, OperationSettings operation, DateTime now)
@@ -281,7 +322,7 @@ public sealed class MobileIdRequests(
     {
         var link = $"{operation.DeviceProtocolAddress}/enrol/{m.LinkToken}";
         return new MobileIdView(m.Id, m.PersonId, profile, m.Status, m.Channel, m.SelfService, m.RequestedByName, m.RequestedAt, m.ValidatedByName,
-            m.ValidatedAt, m.CodeExpiresAt, link, $"/api/v1/mobile-ids/{m.Id}/qr.png", m.DeviceId, m.IssuedAt, code is null ? null : OneTimeCodes.Grouped(code));
+            m.ValidatedAt, m.CodeExpiresAt, link, $"{operation.WebServerExternalAddress.TrimEnd('/')}/qr/{m.LinkToken}.png", m.DeviceId, m.IssuedAt, code is null ? null : OneTimeCodes.Grouped(code));
     }
 
 }

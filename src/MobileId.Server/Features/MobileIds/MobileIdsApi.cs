@@ -1,5 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using MobileId.Server.Features.Access;
+using MobileId.Server.Features.Notifications;
+using MobileId.Server.Features.Settings;
 
 namespace MobileId.Server.Features.MobileIds;
 
@@ -29,7 +31,25 @@ public static class MobileIdsApi
         app.MapPost("/api/v1/mobile-ids/{id:guid}/validate", Validate).WithTags("Mobile IDs").WithName("ValidateRequest")
             .WithSummary("Validate Request: a second operator with Can Validate releases the one-time code.")
             .RequiresWorkflow(Workflow.ValidateRequest);
+        app.MapGet("/qr/{file}", QrCodeAsync).WithTags("Mobile IDs").WithName("ProvisioningQrCode")
+            .WithSummary("The QR code (PNG) of a provisioning link, while the mobile ID can be collected; the link alone is useless without the one-time code.");
         return app;
+    }
+
+    private static async Task<IResult> QrCodeAsync(string file, HttpContext context, MobileIdDbContext db, SettingsService settings, CancellationToken cancellationToken)
+    {
+        var token = file.EndsWith(".png", StringComparison.OrdinalIgnoreCase) ? file[..^4] : "";
+        var mobileId = token.Length is > 0 and <= 64
+            ? await db.MobileIdentities.AsNoTracking().SingleOrDefaultAsync(m => m.LinkToken == token, cancellationToken)
+            : null;
+        if (mobileId is not { Status: MobileIdStatus.ReadyToCollect or MobileIdStatus.Collecting })
+        {
+            return new AppError(StatusCodes.Status404NotFound, ErrorCodes.NotFound, "Not found", "There is no QR code here: the request is unknown, or its mobile ID can no longer be collected.").ToResult();
+        }
+
+        var link = $"{(await settings.GetAsync(cancellationToken)).DeviceProtocolAddress}/enrol/{mobileId.LinkToken}";
+        context.Response.Headers.CacheControl = "no-store";
+        return TypedResults.File(QrCodes.Png(link), "image/png");
     }
 
     private static async Task<Results<Created<MobileIdView>, ProblemHttpResult>> Request(

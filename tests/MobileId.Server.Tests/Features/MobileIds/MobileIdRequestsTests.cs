@@ -80,6 +80,36 @@ public abstract partial class MobileIdRequestsTests<TFixture>(TFixture fixture) 
     }
 
     [Fact]
+    public async Task RequestId_EmailChannel_MailsLinkAndCodeAndServesTheQrCodeWhileCollectable()
+    {
+        // Arrange
+        var world = await ArrangeAsync();
+        var email = $"mail{Guid.NewGuid().ToString("N")[..8]}@example.org";
+        var person = await PersonAsync(email);
+        using var operatorClient = await fixture.App.ClientForAsync(world.Operator, Scope.All);
+        using var anonymous = fixture.App.CreateClient();
+
+        // Act
+        var body = await MobileIdApp.ReadJsonAsync(await operatorClient.PostAsJsonAsync($"/api/v1/people/{person.Id}/mobile-ids", new { profile = world.Profile }));
+        await fixture.App.Services.GetRequiredService<MobileId.Server.Features.Notifications.NotificationDispatcher>().DispatchDueAsync(CancellationToken.None);
+        var qr = await anonymous.GetAsync(new Uri(body.GetProperty("qrCodeUrl").GetString()!).PathAndQuery);
+        var unknownQr = await anonymous.GetAsync("/qr/not-a-token.png");
+
+        // Assert: the mail in the pickup folder carries link and grouped code; the QR code is a PNG.
+        var pickup = Path.Combine(fixture.App.Database.Directory, "data", "mail-pickup");
+        var messages = Directory.GetFiles(pickup, "*.eml").Select(f => MimeKit.MimeMessage.Load(f))
+            .Where(m => m.To.Mailboxes.Any(a => a.Address == email)).ToList();
+        var message = Assert.Single(messages);
+        Assert.Contains(body.GetProperty("link").GetString()!, message.HtmlBody, StringComparison.Ordinal);
+        Assert.Contains(body.GetProperty("code").GetString()!, message.HtmlBody, StringComparison.Ordinal);
+        Assert.DoesNotContain(body.GetProperty("code").GetString()!, message.Subject, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, qr.StatusCode);
+        Assert.Equal("image/png", qr.Content.Headers.ContentType?.MediaType);
+        Assert.Equal([0x89, 0x50, 0x4E, 0x47], (await qr.Content.ReadAsByteArrayAsync())[..4]);
+        await MobileIdApp.AssertProblemAsync(unknownQr, 404, ErrorCodes.NotFound);
+    }
+
+    [Fact]
     public async Task RequestId_TheThreeChecks_AnswerWithTheProductMessagesAndAreAudited()
     {
         // Arrange: no Issue Device role; a profile the person may not receive; no email or phone.
