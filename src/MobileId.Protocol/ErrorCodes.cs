@@ -60,6 +60,9 @@ public static class ErrorCodes
     /// <summary>Maximum session count reached (or 0: no mobile issuance); retry after the Retry-After header.</summary>
     public const string SessionLimit = "session_limit";
 
+    /// <summary>The device's collection session token is missing or wrong.</summary>
+    public const string SessionInvalid = "session_invalid";
+
     /// <summary>An unexpected server error; details are in the server log, not the response.</summary>
     public const string InternalError = "internal_error";
 

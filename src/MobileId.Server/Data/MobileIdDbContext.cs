@@ -32,6 +32,7 @@ public abstract class MobileIdDbContext(DbContextOptions options) : DbContext(op
     public DbSet<CertificatePolicyRecord> CertificatePolicies => Set<CertificatePolicyRecord>();
     public DbSet<UnmanagedCertificate> UnmanagedCertificates => Set<UnmanagedCertificate>();
     public DbSet<ArchivedKey> ArchivedKeys => Set<ArchivedKey>();
+    public DbSet<ContentSignerRecord> ContentSigners => Set<ContentSignerRecord>();
     public DbSet<CredentialProfile> CredentialProfiles => Set<CredentialProfile>();
     public DbSet<ProfileCertificate> ProfileCertificates => Set<ProfileCertificate>();
     public DbSet<ProfileRole> ProfileRoles => Set<ProfileRole>();
@@ -243,6 +244,7 @@ public abstract class MobileIdDbContext(DbContextOptions options) : DbContext(op
             e.HasIndex(x => new { x.IssuerId, x.SerialHex }).IsUnique();
             e.HasIndex(x => new { x.IssuerId, x.Status });
             e.HasIndex(x => new { x.PersonId, x.PolicyId });
+            e.HasIndex(x => new { x.MobileIdentityId, x.Slot }).IsUnique();
             e.Property(x => x.Subject).HasMaxLength(500);
             e.Property(x => x.Status).HasConversion<string>().HasMaxLength(16);
             e.HasOne<CertificateAuthorityRecord>().WithMany().HasForeignKey(x => x.IssuerId).OnDelete(DeleteBehavior.Restrict);
@@ -334,6 +336,14 @@ public abstract class MobileIdDbContext(DbContextOptions options) : DbContext(op
             e.Property(x => x.Key).HasMaxLength(64);
             e.Property(x => x.Subject).HasMaxLength(500);
             e.Property(x => x.UpdatedBy).HasMaxLength(200);
+        });
+
+        modelBuilder.Entity<ContentSignerRecord>(e =>
+        {
+            e.ToTable("content_signers");
+            e.Property(x => x.KeyId).HasMaxLength(128);
+            e.HasIndex(x => x.IssuerId);
+            e.HasOne<CertificateAuthorityRecord>().WithMany().HasForeignKey(x => x.IssuerId).OnDelete(DeleteBehavior.Restrict);
         });
 
         modelBuilder.Entity<ArchivedKey>(e =>

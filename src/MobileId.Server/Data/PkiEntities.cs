@@ -74,6 +74,10 @@ public sealed class IssuedCertificate
 
     /// <summary>The certificate policy it was issued under (null for CA-internal certificates).</summary>
     public Guid? PolicyId { get; set; }
+
+    /// <summary>The mobile ID it was collected for, and its slot there: a retried collection gets the same certificate.</summary>
+    public Guid? MobileIdentityId { get; set; }
+    public int? Slot { get; set; }
     public required byte[] Der { get; set; }
     public DateTime NotBefore { get; set; }
     public DateTime NotAfter { get; set; }
@@ -105,6 +109,20 @@ public sealed class ArchivedKey
 
     /// <summary>How often the key was recovered (each recovery is also audited).</summary>
     public int Recoveries { get; set; }
+}
+
+/// <summary>
+/// The content signing certificate of an issuing CA (PRODUCT.md §5.4): it signs the packages
+/// that devices collect (id-kp-documentSigning, RFC 9336), and is renewed before it expires.
+/// </summary>
+public sealed class ContentSignerRecord
+{
+    public Guid Id { get; set; }
+    public Guid IssuerId { get; set; }
+    public required string KeyId { get; set; }
+    public required byte[] CertificateDer { get; set; }
+    public DateTime NotAfter { get; set; }
+    public DateTime CreatedAt { get; set; }
 }
 
 /// <summary>The delegated OCSP responder of a CA: its certificate and key (RFC 6960 §4.2.2.2).</summary>

@@ -69,7 +69,7 @@ public sealed class CertificateIssuance(MobileIdDbContext db, AccessPolicy acces
             return AppError.Validation("csr", error!);
         }
 
-        var issued = await IssueForAsync(caller, person, policy, key, null, cancellationToken);
+        var issued = await IssueForAsync(caller, person, policy, key, new IssueFor(person.Id, policy.Id), cancellationToken);
         return issued.IsSuccess ? (issued.Value!.View, null) : issued.Error!;
     }
 
@@ -90,7 +90,7 @@ public sealed class CertificateIssuance(MobileIdDbContext db, AccessPolicy acces
         var pkcs8 = policy.Archive ? key.ExportPkcs8PrivateKey() : null;
         try
         {
-            var issued = await IssueForAsync(caller, person, policy, new PublicKey(key), pkcs8, cancellationToken);
+            var issued = await IssueForAsync(caller, person, policy, new PublicKey(key), new IssueFor(person.Id, policy.Id, pkcs8), cancellationToken);
             if (!issued.IsSuccess)
             {
                 return issued.Error!;
@@ -129,8 +129,9 @@ public sealed class CertificateIssuance(MobileIdDbContext db, AccessPolicy acces
         return chain;
     }
 
-    private async Task<Result<(IssuedCertificate Certificate, CertificateView View)>> IssueForAsync(Caller caller, Person person,
-        CertificatePolicyRecord policy, PublicKey key, byte[]? archivePkcs8, CancellationToken cancellationToken)
+    /// <summary>Issues to a person under a policy for a key (subject and SAN from the person record), recorded as <paramref name="target"/> says.</summary>
+    public async Task<Result<(IssuedCertificate Certificate, CertificateView View)>> IssueForAsync(Caller caller, Person person,
+        CertificatePolicyRecord policy, PublicKey key, IssueFor target, CancellationToken cancellationToken)
     {
         var definition = PoliciesService.Definition(policy);
         var group = person.GroupId is { } g ? await db.Groups.AsNoTracking().Where(x => x.Id == g).Select(x => x.Name).SingleOrDefaultAsync(cancellationToken) : null;
@@ -160,7 +161,7 @@ public sealed class CertificateIssuance(MobileIdDbContext db, AccessPolicy acces
         var ca = await db.CertificateAuthorities.AsNoTracking().SingleAsync(c => c.Id == policy.IssuerId, cancellationToken);
         var profile = new LeafProfile(SubjectTemplate.Render(definition.SubjectTemplate!, fields), definition.KeyUsage, definition.ExtendedKeyUsages,
             san, definition.PolicyOids, TimeSpan.FromDays(definition.ValidityDays));
-        var issued = await certificates.IssueAsync(caller, ca.Name, key, profile, new IssueFor(person.Id, policy.Id, archivePkcs8), cancellationToken);
+        var issued = await certificates.IssueAsync(caller, ca.Name, key, profile, target, cancellationToken);
         return issued.IsSuccess ? (issued.Value!, View(issued.Value!, ca.Name)) : issued.Error!;
     }
 

@@ -11,7 +11,7 @@ using MobileId.Server.Features.Settings;
 namespace MobileId.Server.Features.Certificates;
 
 /// <summary>Who a certificate is for, under which policy, and the server-made private key to archive (PKCS#8), if any.</summary>
-public sealed record IssueFor(Guid? PersonId, Guid? PolicyId = null, byte[]? ArchivePkcs8 = null);
+public sealed record IssueFor(Guid? PersonId, Guid? PolicyId = null, byte[]? ArchivePkcs8 = null, Guid? MobileIdentityId = null, int? Slot = null);
 
 /// <summary>
 /// Issues certificates from this server's CAs and changes their revocation status. Every change
@@ -57,7 +57,7 @@ public sealed class CertificateService(
         var record = new IssuedCertificate
         {
             Id = Guid.CreateVersion7(), IssuerId = ca.Id, SerialHex = SerialNumbers.ToHex(serial), Subject = profile.Subject.Name, PersonId = personId,
-            PolicyId = target.PolicyId,
+            PolicyId = target.PolicyId, MobileIdentityId = target.MobileIdentityId, Slot = target.Slot,
             Der = der, NotBefore = Seconds(notBefore.UtcDateTime), NotAfter = Seconds(notAfter.UtcDateTime),
             Status = CertificateStatus.Valid, CreatedAt = now.UtcDateTime, UpdatedAt = now.UtcDateTime,
         };

@@ -15,6 +15,8 @@ public static class DeviceProtocolApi
     {
         services.AddSingleton<DeviceSessionGate>();
         services.AddScoped<Enrolment>();
+        services.AddScoped<Collection>();
+        services.AddSingleton<ContentSigner>();
         return services;
     }
 
@@ -23,8 +25,29 @@ public static class DeviceProtocolApi
         var device = app.MapGroup("/device/v1").WithTags("Device protocol").AddEndpointFilter<DeviceSessionFilter>();
         device.MapPost("/enrol/{token}", EnrolAsync).WithName("DeviceEnrol")
             .WithSummary("The device redeems a provisioning link with its one-time code and opens a collection session.");
+        device.MapPost("/collect/{id:guid}", CollectAsync).WithName("DeviceCollect")
+            .WithSummary("With the session token: CSRs for the device-made keys in, the signed package out. Retrying returns the same certificates.");
+        device.MapPost("/confirm/{id:guid}", ConfirmAsync).WithName("DeviceConfirm")
+            .WithSummary("With the session token: the device installed the package; the mobile ID is Issued.");
         return app;
     }
+
+    private static async Task<IResult> CollectAsync(Guid id, CollectRequest request, HttpContext context, Collection collection, CancellationToken cancellationToken)
+    {
+        var result = await collection.CollectAsync(id, SessionToken(context), request, cancellationToken);
+        return result.IsSuccess ? TypedResults.Ok(result.Value) : result.Error!.ToResult();
+    }
+
+    private static async Task<IResult> ConfirmAsync(Guid id, HttpContext context, Collection collection, CancellationToken cancellationToken)
+    {
+        var result = await collection.ConfirmAsync(id, SessionToken(context), cancellationToken);
+        return result.IsSuccess ? TypedResults.Ok(result.Value) : result.Error!.ToResult();
+    }
+
+    private static string? SessionToken(HttpContext context) =>
+        context.Request.Headers.Authorization.ToString() is { } header && header.StartsWith("Session ", StringComparison.OrdinalIgnoreCase)
+            ? header["Session ".Length..].Trim()
+            : null;
 
     private static async Task<IResult> EnrolAsync(string token, EnrolRequest request, Enrolment enrolment, CancellationToken cancellationToken)
     {

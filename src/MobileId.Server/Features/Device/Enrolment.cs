@@ -122,7 +122,7 @@ public sealed class Enrolment(MobileIdDbContext db, CodeRedemption codes, CardDa
 
         var holder = await db.People.AsNoTracking().Where(p => p.Id == redeemed.Value!.PersonId).Select(p => p.LogonName).SingleAsync(cancellationToken);
         var policies = await db.CertificatePolicies.AsNoTracking().ToDictionaryAsync(p => p.Id, cancellationToken);
-        var slots = Slots(profile!, policies, reported);
+        var slots = SlotsFor(profile!, policies, reported, models);
         return new EnrolResponse(redeemed.Value!.Id, sessionToken, profile!.Name, holder, profile.CardFormat, slots, PolicyOf(operation));
     }
 
@@ -150,7 +150,8 @@ public sealed class Enrolment(MobileIdDbContext db, CodeRedemption codes, CardDa
     }
 
     /// <summary>The profile's certificates as slots; a container whose key store the device lacks is skipped, with the reason.</summary>
-    private List<CertificateSlot> Slots(CredentialProfile profile, IReadOnlyDictionary<Guid, CertificatePolicyRecord> policies, IReadOnlyList<string> reported)
+    internal static List<CertificateSlot> SlotsFor(CredentialProfile profile, IReadOnlyDictionary<Guid, CertificatePolicyRecord> policies,
+        IReadOnlyList<string> reported, CardDataModels models)
     {
         var slots = new List<CertificateSlot>();
         var custom = profile.CardFormat == CardFormat.Custom ? models.Current.Find(profile.CardDataModel ?? "") : null;
@@ -173,7 +174,7 @@ public sealed class Enrolment(MobileIdDbContext db, CodeRedemption codes, CardDa
         return slots;
     }
 
-    private static AgentPolicy PolicyOf(OperationSettings s) => new(s.LogLevel, s.MaximumLogStorageSpace, s.MaximumNumberOfLogFiles, s.MaximumRetryAttempts,
+    internal static AgentPolicy PolicyOf(OperationSettings s) => new(s.LogLevel, s.MaximumLogStorageSpace, s.MaximumNumberOfLogFiles, s.MaximumRetryAttempts,
         s.MinimumRetryDelay, s.AdministratorEmailAddress);
 
     private static string? Trim(string? value, int max) => string.IsNullOrWhiteSpace(value) ? null : value.Trim()[..Math.Min(value.Trim().Length, max)];

@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Security.Cryptography;
 using MobileId.Server.Features.MobileIds;
 using MobileId.Server.Features.Profiles;
@@ -86,6 +87,76 @@ public abstract class EnrolmentTests<TFixture>(TFixture fixture) where TFixture 
         Assert.Equal(MobileIdStatus.Collecting, mobile.Status);
         Assert.Equal(device.Id, mobile.DeviceId);
         Assert.Equal(32, mobile.SessionTokenHash!.Length);
+    }
+
+    [Fact]
+    public async Task Collect_CsrForTheSlot_GivesASignedPackageThatOpenSslVerifiesOnceAndConfirmIssues()
+    {
+        // Arrange: enrolled, with a device key for slot 0.
+        var (personId, token, code, mobileId) = await RequestAsync();
+        using var client = fixture.App.CreateClient();
+        var serial = "SN-" + Guid.NewGuid().ToString("N")[..8];
+        var session = (await MobileIdApp.ReadJsonAsync(await client.PostAsJsonAsync($"/device/v1/enrol/{token}", Body(code, serial))))
+            .GetProperty("sessionToken").GetString()!;
+        using var deviceKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var csr = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=device", deviceKey, HashAlgorithmName.SHA256).CreateSigningRequestPem();
+        HttpRequestMessage Call(string path, object? body, string? sessionToken) => new(HttpMethod.Post, path)
+        {
+            Content = body is null ? null : JsonContent.Create(body),
+            Headers = { Authorization = sessionToken is null ? null : new System.Net.Http.Headers.AuthenticationHeaderValue("Session", sessionToken) },
+        };
+        var request = new { certificateRequests = new[] { new { slot = 0, csr } } };
+
+        // Act
+        var first = await client.SendAsync(Call($"/device/v1/collect/{mobileId}", request, session));
+        var retried = await client.SendAsync(Call($"/device/v1/collect/{mobileId}", request, session));
+        var wrongToken = await client.SendAsync(Call($"/device/v1/collect/{mobileId}", request, "not-the-token"));
+        var confirmed = await client.SendAsync(Call($"/device/v1/confirm/{mobileId}", null, session));
+        var confirmedAgain = await client.SendAsync(Call($"/device/v1/confirm/{mobileId}", null, session));
+        var afterIssued = await client.SendAsync(Call($"/device/v1/collect/{mobileId}", request, session));
+
+        // Assert: the package signature verifies with openssl against the content signing certificate.
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        var signed = await MobileIdApp.ReadJsonAsync(first);
+        var dir = Directory.CreateTempSubdirectory("mid-pkg-").FullName;
+        var package = Convert.FromBase64String(signed.GetProperty("package").GetString()!);
+        await File.WriteAllBytesAsync($"{dir}/package.json", package);
+        await File.WriteAllBytesAsync($"{dir}/package.sig", Convert.FromBase64String(signed.GetProperty("signature").GetString()!));
+        var signerChain = signed.GetProperty("signer").EnumerateArray().Select(c => System.Security.Cryptography.X509Certificates.X509CertificateLoader
+            .LoadCertificate(Convert.FromBase64String(c.GetString()!))).ToList();
+        await File.WriteAllTextAsync($"{dir}/signer.pem", signerChain[0].ExportCertificatePem());
+        await File.WriteAllTextAsync($"{dir}/cas.pem", string.Concat(signerChain.Skip(1).Select(c => c.ExportCertificatePem() + "\n")));
+        var pub = await ExternalTool.RunAsync("openssl", $"x509 -in {dir}/signer.pem -noout -pubkey -out {dir}/signer.pub");
+        Assert.True(pub.Code == 0, pub.Output);
+        var verify = await ExternalTool.RunAsync("openssl", $"dgst -sha256 -verify {dir}/signer.pub -signature {dir}/package.sig {dir}/package.json");
+        Assert.True(verify.Code == 0 && verify.Output.Contains("Verified OK", StringComparison.Ordinal), verify.Output);
+        var chainOk = await ExternalTool.RunAsync("openssl", $"verify -CAfile {dir}/cas.pem {dir}/signer.pem");
+        Assert.True(chainOk.Code == 0, chainOk.Output);
+        Assert.Contains("1.3.6.1.5.5.7.3.36", signerChain[0].Extensions.OfType<System.Security.Cryptography.X509Certificates.X509EnhancedKeyUsageExtension>()
+            .Single().EnhancedKeyUsages.Cast<Oid>().Select(o => o.Value));
+
+        // The certificate is for the device's key, chains to the CA, and a retry returns the same one.
+        var content = JsonDocument.Parse(package).RootElement;
+        var issued = content.GetProperty("certificates")[0];
+        using var leaf = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificate(Convert.FromBase64String(issued.GetProperty("certificate").GetString()!));
+        Assert.Equal(deviceKey.ExportSubjectPublicKeyInfo(), leaf.PublicKey.ExportSubjectPublicKeyInfo());
+        await File.WriteAllTextAsync($"{dir}/leaf.pem", leaf.ExportCertificatePem());
+        var leafOk = await ExternalTool.RunAsync("openssl", $"verify -CAfile {dir}/cas.pem {dir}/leaf.pem");
+        Assert.True(leafOk.Code == 0, leafOk.Output);
+        var again = JsonDocument.Parse(Convert.FromBase64String((await MobileIdApp.ReadJsonAsync(retried)).GetProperty("package").GetString()!)).RootElement;
+        Assert.Equal(issued.GetProperty("serialNumber").GetString(), again.GetProperty("certificates")[0].GetProperty("serialNumber").GetString());
+        Assert.Equal(1, await fixture.App.WithServicesAsync(s => s.GetRequiredService<MobileIdDbContext>().IssuedCertificates.CountAsync(c => c.MobileIdentityId == mobileId)));
+        await MobileIdApp.AssertProblemAsync(wrongToken, 401, ErrorCodes.SessionInvalid);
+        Assert.Equal("Issued", (await MobileIdApp.ReadJsonAsync(confirmed)).GetProperty("status").GetString());
+        Assert.Equal(HttpStatusCode.OK, confirmedAgain.StatusCode);
+        await MobileIdApp.AssertProblemAsync(afterIssued, 409, ErrorCodes.Conflict);
+        var actions = await fixture.App.WithServicesAsync(s => s.GetRequiredService<MobileIdDbContext>().AuditRecords
+            .Where(a => a.TargetPersonId == personId).Select(a => a.Action).ToListAsync());
+        Assert.Contains("mobile-id.code-redeemed", actions);
+        Assert.Contains("device.enrolled", actions);
+        Assert.Contains("mobile-id.collected", actions);
+        Assert.Single(actions, a => a == "mobile-id.issued");
+        Directory.Delete(dir, recursive: true);
     }
 
     [Fact]

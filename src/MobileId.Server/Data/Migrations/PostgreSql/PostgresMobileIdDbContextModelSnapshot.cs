@@ -378,6 +378,37 @@ namespace MobileId.Server.Data.Migrations.PostgreSql
                     b.ToTable("certificate_policies", (string)null);
                 });
 
+            modelBuilder.Entity("MobileId.Server.Data.ContentSignerRecord", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<byte[]>("CertificateDer")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid>("IssuerId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("KeyId")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)");
+
+                    b.Property<DateTime>("NotAfter")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("IssuerId");
+
+                    b.ToTable("content_signers", (string)null);
+                });
+
             modelBuilder.Entity("MobileId.Server.Data.CredentialProfile", b =>
                 {
                     b.Property<Guid>("Id")
@@ -588,6 +619,9 @@ namespace MobileId.Server.Data.Migrations.PostgreSql
                     b.Property<Guid>("IssuerId")
                         .HasColumnType("uuid");
 
+                    b.Property<Guid?>("MobileIdentityId")
+                        .HasColumnType("uuid");
+
                     b.Property<DateTime>("NotAfter")
                         .HasColumnType("timestamp with time zone");
 
@@ -611,6 +645,9 @@ namespace MobileId.Server.Data.Migrations.PostgreSql
                         .HasMaxLength(40)
                         .HasColumnType("character varying(40)");
 
+                    b.Property<int?>("Slot")
+                        .HasColumnType("integer");
+
                     b.Property<string>("Status")
                         .IsRequired()
                         .HasMaxLength(16)
@@ -632,6 +669,9 @@ namespace MobileId.Server.Data.Migrations.PostgreSql
                         .IsUnique();
 
                     b.HasIndex("IssuerId", "Status");
+
+                    b.HasIndex("MobileIdentityId", "Slot")
+                        .IsUnique();
 
                     b.HasIndex("PersonId", "PolicyId");
 
@@ -1250,6 +1290,15 @@ namespace MobileId.Server.Data.Migrations.PostgreSql
                 });
 
             modelBuilder.Entity("MobileId.Server.Data.CertificatePolicyRecord", b =>
+                {
+                    b.HasOne("MobileId.Server.Data.CertificateAuthorityRecord", null)
+                        .WithMany()
+                        .HasForeignKey("IssuerId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("MobileId.Server.Data.ContentSignerRecord", b =>
                 {
                     b.HasOne("MobileId.Server.Data.CertificateAuthorityRecord", null)
                         .WithMany()

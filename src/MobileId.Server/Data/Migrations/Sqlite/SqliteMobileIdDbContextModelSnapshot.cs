@@ -371,6 +371,37 @@ namespace MobileId.Server.Data.Migrations.Sqlite
                     b.ToTable("certificate_policies", (string)null);
                 });
 
+            modelBuilder.Entity("MobileId.Server.Data.ContentSignerRecord", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<byte[]>("CertificateDer")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("IssuerId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("KeyId")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("NotAfter")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("IssuerId");
+
+                    b.ToTable("content_signers", (string)null);
+                });
+
             modelBuilder.Entity("MobileId.Server.Data.CredentialProfile", b =>
                 {
                     b.Property<Guid>("Id")
@@ -581,6 +612,9 @@ namespace MobileId.Server.Data.Migrations.Sqlite
                     b.Property<Guid>("IssuerId")
                         .HasColumnType("TEXT");
 
+                    b.Property<Guid?>("MobileIdentityId")
+                        .HasColumnType("TEXT");
+
                     b.Property<DateTime>("NotAfter")
                         .HasColumnType("TEXT");
 
@@ -604,6 +638,9 @@ namespace MobileId.Server.Data.Migrations.Sqlite
                         .HasMaxLength(40)
                         .HasColumnType("TEXT");
 
+                    b.Property<int?>("Slot")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Status")
                         .IsRequired()
                         .HasMaxLength(16)
@@ -625,6 +662,9 @@ namespace MobileId.Server.Data.Migrations.Sqlite
                         .IsUnique();
 
                     b.HasIndex("IssuerId", "Status");
+
+                    b.HasIndex("MobileIdentityId", "Slot")
+                        .IsUnique();
 
                     b.HasIndex("PersonId", "PolicyId");
 
@@ -1243,6 +1283,15 @@ namespace MobileId.Server.Data.Migrations.Sqlite
                 });
 
             modelBuilder.Entity("MobileId.Server.Data.CertificatePolicyRecord", b =>
+                {
+                    b.HasOne("MobileId.Server.Data.CertificateAuthorityRecord", null)
+                        .WithMany()
+                        .HasForeignKey("IssuerId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("MobileId.Server.Data.ContentSignerRecord", b =>
                 {
                     b.HasOne("MobileId.Server.Data.CertificateAuthorityRecord", null)
                         .WithMany()
