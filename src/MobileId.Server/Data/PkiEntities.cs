@@ -78,6 +78,12 @@ public sealed class IssuedCertificate
     /// <summary>The mobile ID it was collected for, and its slot there: a retried collection gets the same certificate.</summary>
     public Guid? MobileIdentityId { get; set; }
     public int? Slot { get; set; }
+
+    /// <summary>
+    /// A server-made key waiting to reach its device: PKCS#8 wrapped under the KEK, so a retried
+    /// collection can send it again; erased when the device confirms the mobile ID.
+    /// </summary>
+    public byte[]? PendingKey { get; set; }
     public required byte[] Der { get; set; }
     public DateTime NotBefore { get; set; }
     public DateTime NotAfter { get; set; }

@@ -11,7 +11,14 @@ using MobileId.Server.Features.Settings;
 namespace MobileId.Server.Features.Certificates;
 
 /// <summary>Who a certificate is for, under which policy, and the server-made private key to archive (PKCS#8), if any.</summary>
-public sealed record IssueFor(Guid? PersonId, Guid? PolicyId = null, byte[]? ArchivePkcs8 = null, Guid? MobileIdentityId = null, int? Slot = null);
+/// <param name="PersonId">The holder, or null.</param>
+/// <param name="PolicyId">The certificate policy, or null.</param>
+/// <param name="ArchivePkcs8">A server-made key to archive for recovery.</param>
+/// <param name="MobileIdentityId">The mobile ID it is collected for.</param>
+/// <param name="Slot">The slot of that mobile ID.</param>
+/// <param name="PendingPkcs8">A server-made key to keep, wrapped, until the device confirms.</param>
+public sealed record IssueFor(Guid? PersonId, Guid? PolicyId = null, byte[]? ArchivePkcs8 = null, Guid? MobileIdentityId = null, int? Slot = null,
+    byte[]? PendingPkcs8 = null);
 
 /// <summary>
 /// Issues certificates from this server's CAs and changes their revocation status. Every change
@@ -61,6 +68,11 @@ public sealed class CertificateService(
             Der = der, NotBefore = Seconds(notBefore.UtcDateTime), NotAfter = Seconds(notAfter.UtcDateTime),
             Status = CertificateStatus.Valid, CreatedAt = now.UtcDateTime, UpdatedAt = now.UtcDateTime,
         };
+        if (target.PendingPkcs8 is { } pending)
+        {
+            record.PendingKey = keys.Wrap(pending, PendingKeyContext(record.Id));
+        }
+
         db.IssuedCertificates.Add(record);
         if (target.ArchivePkcs8 is { } archive)
         {
@@ -143,6 +155,9 @@ public sealed class CertificateService(
         await transaction.CommitAsync(cancellationToken);
         epoch.Advance(value);
     }
+
+    /// <summary>Binds a pending key to its certificate.</summary>
+    public static string PendingKeyContext(Guid certificateId) => "pending:" + certificateId.ToString("D");
 
     private static DateTime Seconds(DateTime utc) => new(utc.Ticks - (utc.Ticks % TimeSpan.TicksPerSecond), DateTimeKind.Utc);
 

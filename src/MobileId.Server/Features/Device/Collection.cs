@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json;
+using MobileId.Pki.Keys;
 using MobileId.Server.Features.Access;
 using MobileId.Server.Features.Audit;
 using MobileId.Server.Features.Certificates;
@@ -13,7 +14,8 @@ public sealed record SlotRequest(int Slot, string? Csr);
 public sealed record CollectRequest(List<SlotRequest>? CertificateRequests);
 
 /// <summary>A certificate in a package: DER, base64.</summary>
-public sealed record PackageCertificate(int Slot, string Container, CertificateMode Mode, string SerialNumber, string Certificate);
+/// <param name="Key">The private key for server-made and recovered keys, encrypted to the session key (context <c>{mobileId}|{slot}|{serialNumber}</c>).</param>
+public sealed record PackageCertificate(int Slot, string Container, CertificateMode Mode, string SerialNumber, string Certificate, EncryptedKey? Key);
 
 public sealed record PackageSlotNote(int Slot, string Reason);
 
@@ -32,8 +34,8 @@ public sealed record ConfirmResponse(Guid MobileId, MobileIdStatus Status, DateT
 /// Every call is authenticated by the session token. A retried collection returns the
 /// certificates already issued for the same slots: nothing is issued twice.
 /// </summary>
-public sealed class Collection(MobileIdDbContext db, CertificateIssuance issuance, ContentSigner signer, CardDataModels models, SettingsService settings,
-    AuditTrail audit, TimeProvider time)
+public sealed class Collection(MobileIdDbContext db, CertificateIssuance issuance, KeyArchive archive, IKeyStore keys, ContentSigner signer,
+    CardDataModels models, SettingsService settings, AuditTrail audit, TimeProvider time)
 {
     private static readonly JsonSerializerOptions PackageJson = new(JsonSerializerDefaults.Web);
 
@@ -62,39 +64,37 @@ public sealed class Collection(MobileIdDbContext db, CertificateIssuance issuanc
         }
 
         var issued = await db.IssuedCertificates.AsNoTracking().Where(c => c.MobileIdentityId == mobileId.Id).ToDictionaryAsync(c => c.Slot ?? -1, cancellationToken);
+        if (mobileId.SessionKey is null)
+        {
+            return AppError.Conflict("This collection session has no session key; enrol again.");
+        }
+
         var caller = Caller.System($"device {device.SerialNumber}");
         var certificates = new List<PackageCertificate>();
         var pending = new List<PackageSlotNote>();
         foreach (var slot in slots.Where(s => s.Skipped is null))
         {
             var entry = profile.Certificates.OrderBy(c => c.Order).ElementAt(slot.Slot);
-            if (slot.KeyGeneration != "device")
+            var policy = entry.PolicyId is { } policyId ? policies[policyId] : null;
+            var delivered = slot.KeyGeneration switch
             {
-                // Note: server-made and recovered keys travel encrypted to the session key; that step is not built yet.
-                pending.Add(new PackageSlotNote(slot.Slot, "Server-made and recovered keys are not delivered by this server version yet."));
-                continue;
+                "device" => await DeviceKeyAsync(caller, person, mobileId, slot, policy!, requests, issued, cancellationToken),
+                "server" => await ServerKeyAsync(caller, person, mobileId, slot, policy!, issued, cancellationToken),
+                _ => await RecoveredAsync(caller, person, mobileId, slot, entry, cancellationToken),
+            };
+            if (!delivered.IsSuccess)
+            {
+                return delivered.Error!;
             }
 
-            if (!issued.TryGetValue(slot.Slot, out var certificate))
+            if (delivered.Value!.Count == 0)
             {
-                var policy = policies[entry.PolicyId!.Value];
-                var csr = requests.FirstOrDefault(r => r.Slot == slot.Slot)?.Csr;
-                var key = CertificateIssuance.ReadCsr(csr, policy.KeyAlgorithm, out var error);
-                if (key is null)
-                {
-                    return AppError.Validation($"certificateRequests[slot {slot.Slot}].csr", error!);
-                }
-
-                var made = await issuance.IssueForAsync(caller, person, policy, key, new IssueFor(person.Id, policy.Id, null, mobileId.Id, slot.Slot), cancellationToken);
-                if (!made.IsSuccess)
-                {
-                    return made.Error!;
-                }
-
-                certificate = made.Value.Certificate;
+                pending.Add(new PackageSlotNote(slot.Slot, slot.Mode == CertificateMode.UseExisting
+                    ? "There is no valid archived certificate of this policy to recover."
+                    : "There is nothing of this kind to deliver."));
             }
 
-            certificates.Add(new PackageCertificate(slot.Slot, slot.Container, slot.Mode, certificate.SerialHex, Convert.ToBase64String(certificate.Der)));
+            certificates.AddRange(delivered.Value);
         }
 
         var issuer = profile.Certificates.Select(c => c.PolicyId).OfType<Guid>().Select(id => policies[id].IssuerId).FirstOrDefault();
@@ -117,6 +117,127 @@ public sealed class Collection(MobileIdDbContext db, CertificateIssuance issuanc
             signing.Chain.Select(Convert.ToBase64String).ToList());
     }
 
+    private async Task<Result<List<PackageCertificate>>> DeviceKeyAsync(Caller caller, Person person, MobileIdentity mobileId, CertificateSlot slot,
+        CertificatePolicyRecord policy, List<SlotRequest> requests, Dictionary<int, IssuedCertificate> issued, CancellationToken cancellationToken)
+    {
+        if (!issued.TryGetValue(slot.Slot, out var certificate))
+        {
+            var key = CertificateIssuance.ReadCsr(requests.FirstOrDefault(r => r.Slot == slot.Slot)?.Csr, policy.KeyAlgorithm, out var error);
+            if (key is null)
+            {
+                return AppError.Validation($"certificateRequests[slot {slot.Slot}].csr", error!);
+            }
+
+            var made = await issuance.IssueForAsync(caller, person, policy, key, new IssueFor(person.Id, policy.Id, null, mobileId.Id, slot.Slot), cancellationToken);
+            if (!made.IsSuccess)
+            {
+                return made.Error!;
+            }
+
+            certificate = made.Value.Certificate;
+        }
+
+        return new List<PackageCertificate> { Entry(slot, certificate, null) };
+    }
+
+    /// <summary>A key made here for the slot: kept wrapped until confirmation, so a retry sends the same key and certificate.</summary>
+    private async Task<Result<List<PackageCertificate>>> ServerKeyAsync(Caller caller, Person person, MobileIdentity mobileId, CertificateSlot slot,
+        CertificatePolicyRecord policy, Dictionary<int, IssuedCertificate> issued, CancellationToken cancellationToken)
+    {
+        byte[] pkcs8;
+        IssuedCertificate certificate;
+        if (issued.TryGetValue(slot.Slot, out var existing))
+        {
+            if (existing.PendingKey is null)
+            {
+                return AppError.Conflict($"The key of slot {slot.Slot} was already delivered and confirmed; it cannot be sent again.");
+            }
+
+            certificate = existing;
+            pkcs8 = keys.Unwrap(existing.PendingKey, CertificateService.PendingKeyContext(existing.Id));
+        }
+        else
+        {
+            using var key = KeyPackages.Generate(policy.KeyAlgorithm);
+            pkcs8 = key.ExportPkcs8PrivateKey();
+            var made = await issuance.IssueForAsync(caller, person, policy, new System.Security.Cryptography.X509Certificates.PublicKey(key),
+                new IssueFor(person.Id, policy.Id, policy.Archive ? pkcs8 : null, mobileId.Id, slot.Slot, pkcs8), cancellationToken);
+            if (!made.IsSuccess)
+            {
+                CryptographicOperations.ZeroMemory(pkcs8);
+                return made.Error!;
+            }
+
+            certificate = made.Value.Certificate;
+        }
+
+        try
+        {
+            return new List<PackageCertificate> { Entry(slot, certificate, Encrypt(mobileId, slot.Slot, certificate.SerialHex, pkcs8)) };
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(pkcs8);
+        }
+    }
+
+    /// <summary>Use existing and Historic Only recover archived keys; Unmanaged sends the person's PFX uploads.</summary>
+    private async Task<Result<List<PackageCertificate>>> RecoveredAsync(Caller caller, Person person, MobileIdentity mobileId, CertificateSlot slot,
+        ProfileCertificate entry, CancellationToken cancellationToken)
+    {
+        var list = new List<PackageCertificate>();
+        if (entry.Mode == CertificateMode.Unmanaged)
+        {
+            foreach (var pfx in await db.UnmanagedCertificates.AsNoTracking().Where(u => u.PersonId == person.Id).OrderBy(u => u.CreatedAt).ToListAsync(cancellationToken))
+            {
+                if (pfx.WrappedKey is null)
+                {
+                    list.Add(new PackageCertificate(slot.Slot, slot.Container, slot.Mode, pfx.SerialHex, Convert.ToBase64String(pfx.Der), null));
+                    continue;
+                }
+
+                var pkcs8 = keys.Unwrap(pfx.WrappedKey, "pfx:" + pfx.Id.ToString("D"));
+                try
+                {
+                    list.Add(new PackageCertificate(slot.Slot, slot.Container, slot.Mode, pfx.SerialHex, Convert.ToBase64String(pfx.Der),
+                        Encrypt(mobileId, slot.Slot, pfx.SerialHex, pkcs8)));
+                }
+                finally
+                {
+                    CryptographicOperations.ZeroMemory(pkcs8);
+                }
+            }
+
+            return list;
+        }
+
+        var mode = entry.Mode == CertificateMode.UseExisting ? RecoveryMode.UseExisting : RecoveryMode.HistoricOnly;
+        var recovered = await archive.ForDeliveryAsync(caller, person.Id, entry.PolicyId!.Value, mode, cancellationToken);
+        if (!recovered.IsSuccess)
+        {
+            return recovered.Error!;
+        }
+
+        foreach (var key in recovered.Value!)
+        {
+            using (key)
+            {
+                list.Add(Entry(slot, key.Certificate, Encrypt(mobileId, slot.Slot, key.Certificate.SerialHex, key.Pkcs8)));
+            }
+        }
+
+        return list;
+    }
+
+    private static PackageCertificate Entry(CertificateSlot slot, IssuedCertificate certificate, EncryptedKey? key) =>
+        new(slot.Slot, slot.Container, slot.Mode, certificate.SerialHex, Convert.ToBase64String(certificate.Der), key);
+
+    private static EncryptedKey Encrypt(MobileIdentity mobileId, int slot, string serial, byte[] pkcs8) =>
+        KeyDelivery.Encrypt(mobileId.SessionKey, pkcs8, KeyContext(mobileId.Id, slot, serial));
+
+    /// <summary>The context an encrypted key is bound to: <c>{mobileId}|{slot}|{serialNumber}</c>.</summary>
+    public static string KeyContext(Guid mobileId, int slot, string serial) => $"{mobileId:D}|{slot}|{serial}";
+
     /// <summary>The device installed the package: the mobile ID is Issued. Confirming again changes nothing.</summary>
     public async Task<Result<ConfirmResponse>> ConfirmAsync(Guid mobileIdId, string? sessionToken, CancellationToken cancellationToken)
     {
@@ -134,12 +255,18 @@ public sealed class Collection(MobileIdDbContext db, CertificateIssuance issuanc
 
         var (mobileId, person, device) = session.Value;
         if (!await db.IssuedCertificates.AnyAsync(c => c.MobileIdentityId == mobileId.Id, cancellationToken)
-            && await db.ProfileCertificates.AnyAsync(c => c.ProfileId == mobileId.ProfileId, cancellationToken))
+            && await db.ProfileCertificates.AnyAsync(c => c.ProfileId == mobileId.ProfileId && c.Mode == CertificateMode.IssueNew, cancellationToken))
         {
             return AppError.Conflict("Collect the package before confirming: no certificate of this mobile ID has been issued yet.");
         }
 
         var now = time.GetUtcNow().UtcDateTime;
+        foreach (var delivered in await db.IssuedCertificates.Where(c => c.MobileIdentityId == mobileId.Id && c.PendingKey != null).ToListAsync(cancellationToken))
+        {
+            // Note: once the device has the key, the server keeps no copy but the archive (when the policy archives).
+            delivered.PendingKey = null;
+        }
+
         mobileId.Status = MobileIdStatus.Issued;
         mobileId.IssuedAt = now;
         mobileId.UpdatedAt = now;

@@ -160,6 +160,83 @@ public abstract class EnrolmentTests<TFixture>(TFixture fixture) where TFixture 
     }
 
     [Fact]
+    public async Task Collect_ServerMadeRecoveredAndPfxKeys_ComeEncryptedToTheSessionKeyAndAgainOnRetry()
+    {
+        // Arrange: a profile with a server-made archived key, Use existing of the same policy, and the person's PFX uploads.
+        var tag = Guid.NewGuid().ToString("N")[..8];
+        using var admin = await fixture.App.AdminClientAsync();
+        Assert.Equal(HttpStatusCode.Created, (await admin.PostAsJsonAsync("/api/v1/policies", new
+        {
+            name = "mail-" + tag, ca = "MobileIdIssuingCA", keyAlgorithm = "EcdsaP256", keyUsage = new[] { "KeyAgreement" },
+            extendedKeyUsages = new[] { "1.3.6.1.5.5.7.3.4" }, subjectTemplate = "CN={displayName}", validityDays = 365, keyGeneration = "Server", archive = true,
+        })).StatusCode);
+        var profile = await fixture.App.WithServicesAsync(s => s.GetRequiredService<ProfilesService>().SaveAsync(Caller.System("test"), null,
+            new ProfileInput("mail-phone-" + tag, null, null, null, null, null, null, null, null, CardFormat.None, null, null,
+                [new ProfileCertificateInput("mail-" + tag, null, CertificateMode.IssueNew), new ProfileCertificateInput("mail-" + tag, null, CertificateMode.UseExisting),
+                 new ProfileCertificateInput(null, null, CertificateMode.Unmanaged)],
+                [new ProfileRoleInput("Cardholder", true, false, false, true, false)]), CancellationToken.None));
+        Assert.True(profile.IsSuccess, profile.Error?.Detail);
+        var person = await fixture.App.CreatePersonAsync("srv" + tag, null, $"srv{tag}@example.org", "Cardholder");
+        using (var pfxKey = RSA.Create(2048))
+        {
+            using var external = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=External", pfxKey, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1)
+                .CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
+            var pfx = external.Export(System.Security.Cryptography.X509Certificates.X509ContentType.Pkcs12, "pw");
+            Assert.Equal(HttpStatusCode.Created, (await admin.PostAsJsonAsync($"/api/v1/people/{person.Id}/pfx", new { pfx = Convert.ToBase64String(pfx), password = "pw" })).StatusCode);
+        }
+
+        var requested = await fixture.App.WithServicesAsync(s => s.GetRequiredService<MobileIdRequests>().RequestAsync(
+            Caller.System("test"), person.Id, new MobileIdRequestInput("mail-phone-" + tag, null), CancellationToken.None));
+        Assert.True(requested.IsSuccess, requested.Error?.Detail);
+        using var sessionKey = ECDiffieHellman.Create(ECCurve.NamedCurves.nistP256);
+        using var client = fixture.App.CreateClient();
+        var enrolled = await MobileIdApp.ReadJsonAsync(await client.PostAsJsonAsync($"/device/v1/enrol/{requested.Value!.Link.Split('/')[^1]}",
+            Body(requested.Value.Code!, "SN-" + tag, "cli", [], Convert.ToBase64String(sessionKey.ExportSubjectPublicKeyInfo()))));
+        var session = enrolled.GetProperty("sessionToken").GetString()!;
+        async Task<JsonElement> CollectAsync()
+        {
+            using var message = new HttpRequestMessage(HttpMethod.Post, $"/device/v1/collect/{requested.Value.Id}")
+            {
+                Content = JsonContent.Create(new { certificateRequests = Array.Empty<object>() }),
+                Headers = { Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Session", session) },
+            };
+            var response = await client.SendAsync(message);
+            Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+            return JsonDocument.Parse(Convert.FromBase64String((await MobileIdApp.ReadJsonAsync(response)).GetProperty("package").GetString()!)).RootElement.Clone();
+        }
+
+        // Act
+        var first = await CollectAsync();
+        var retried = await CollectAsync();
+
+        // Assert: every key decrypts with the session key and belongs to its certificate.
+        var entries = first.GetProperty("certificates").EnumerateArray().ToList();
+        Assert.Equal([0, 1, 2], entries.Select(e => e.GetProperty("slot").GetInt32()));
+        foreach (var entry in entries)
+        {
+            var serial = entry.GetProperty("serialNumber").GetString()!;
+            var encrypted = entry.GetProperty("key").Deserialize<MobileId.Pki.Keys.EncryptedKey>(MobileIdApp.Json)!;
+            var pkcs8 = MobileId.Pki.Keys.KeyDelivery.Decrypt(sessionKey, encrypted,
+                MobileId.Server.Features.Device.Collection.KeyContext(requested.Value.Id, entry.GetProperty("slot").GetInt32(), serial));
+            using var key = MobileId.Pki.Keys.KeyPackages.FromPkcs8(pkcs8);
+            using var certificate = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificate(Convert.FromBase64String(entry.GetProperty("certificate").GetString()!));
+            Assert.Equal(certificate.PublicKey.ExportSubjectPublicKeyInfo(), key.ExportSubjectPublicKeyInfo());
+            Assert.Throws<AuthenticationTagMismatchException>(() => MobileId.Pki.Keys.KeyDelivery.Decrypt(sessionKey, encrypted,
+                MobileId.Server.Features.Device.Collection.KeyContext(requested.Value.Id, 9, serial)));
+        }
+
+        Assert.Equal(entries[0].GetProperty("serialNumber").GetString(), entries[1].GetProperty("serialNumber").GetString());
+        Assert.Equal(entries.Select(e => e.GetProperty("serialNumber").GetString()), retried.GetProperty("certificates").EnumerateArray().Select(e => e.GetProperty("serialNumber").GetString()));
+        using var confirm = new HttpRequestMessage(HttpMethod.Post, $"/device/v1/confirm/{requested.Value.Id}")
+        {
+            Headers = { Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Session", session) },
+        };
+        Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(confirm)).StatusCode);
+        Assert.False(await fixture.App.WithServicesAsync(s => s.GetRequiredService<MobileIdDbContext>().IssuedCertificates
+            .AnyAsync(c => c.MobileIdentityId == requested.Value.Id && c.PendingKey != null)));
+    }
+
+    [Fact]
     public async Task Enrol_DeviceWithoutTheContainer_SkipsThatCertificateAndSaysWhy()
     {
         var (_, token, code, _) = await RequestAsync();

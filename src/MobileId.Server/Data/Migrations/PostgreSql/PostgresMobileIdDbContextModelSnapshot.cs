@@ -628,6 +628,9 @@ namespace MobileId.Server.Data.Migrations.PostgreSql
                     b.Property<DateTime>("NotBefore")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<byte[]>("PendingKey")
+                        .HasColumnType("bytea");
+
                     b.Property<Guid?>("PersonId")
                         .HasColumnType("uuid");
 

@@ -621,6 +621,9 @@ namespace MobileId.Server.Data.Migrations.Sqlite
                     b.Property<DateTime>("NotBefore")
                         .HasColumnType("TEXT");
 
+                    b.Property<byte[]>("PendingKey")
+                        .HasColumnType("BLOB");
+
                     b.Property<Guid?>("PersonId")
                         .HasColumnType("TEXT");
 
