@@ -30,11 +30,25 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
         });
     }
 
+    private static bool IsUniqueViolation(Exception? inner) => inner switch
+    {
+        Microsoft.Data.Sqlite.SqliteException sqlite => sqlite.SqliteErrorCode == 19 && sqlite.Message.Contains("UNIQUE", StringComparison.Ordinal),
+        Npgsql.PostgresException postgres => postgres.SqlState == "23505",
+        _ => false,
+    };
+
     internal static AppError? Describe(Exception exception)
     {
         if (exception is DbUpdateConcurrencyException)
         {
             return AppError.Conflict("The record was changed by someone else since you read it. Reload it and try again.");
+        }
+
+        if (exception is DbUpdateException { InnerException: var inner } && IsUniqueViolation(inner))
+        {
+            // Note: two requests that create the same thing at the same moment both pass the checks;
+            // the database's unique index lets one win, and the other is told to look again.
+            return AppError.Conflict("Another request created the same record at the same moment. Reload and try again; nothing was saved twice.");
         }
 
         if (exception is not BadHttpRequestException bad)
