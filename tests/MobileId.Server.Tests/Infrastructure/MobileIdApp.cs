@@ -48,7 +48,6 @@ public class MobileIdApp : WebApplicationFactory<Program>
             .Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
     }
 
-    /// <summary>Runs code with the server's own services, in a scope of its own.</summary>
     /// <summary>
     /// Issues an EC P-256 client-authentication leaf straight from a CA through the certificate
     /// service, for tests about what happens to a certificate after issuance.
@@ -65,6 +64,7 @@ public class MobileIdApp : WebApplicationFactory<Program>
         return result.Value!;
     }
 
+    /// <summary>Runs code with the server's own services, in a scope of its own.</summary>
     public async Task<T> WithServicesAsync<T>(Func<IServiceProvider, Task<T>> action)
     {
         await using var scope = Services.CreateAsyncScope();
