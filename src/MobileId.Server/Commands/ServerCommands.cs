@@ -209,7 +209,7 @@ public static class ServerCommands
         }
 
         await using var stream = File.OpenRead(file);
-        var result = await services.GetRequiredService<PeopleImport>().ImportAsync(Caller.System("cli"), stream, CancellationToken.None);
+        var result = await services.GetRequiredService<PeopleImport>().ImportAsync(Caller.System("cli"), stream, CancellationToken.None, new SynchronousProgress(output));
         if (result.IsSuccess)
         {
             var report = result.Value!;
@@ -236,4 +236,10 @@ public static class ServerCommands
 
         return 1;
     }
+}
+
+/// <summary>Progress lines written at once, in order, to the command's output (Progress&lt;T&gt; would post them to the thread pool).</summary>
+internal sealed class SynchronousProgress(TextWriter output) : IProgress<string>
+{
+    public void Report(string value) => output.WriteLine(value);
 }

@@ -192,7 +192,10 @@ public sealed partial class ServerCommandsTests : IAsyncLifetime
 
         // Assert
         Assert.True(result.ExitCode == 0, result.Error);
-        Assert.Contains("3 rows, 3 created", result.Output, StringComparison.Ordinal);
+        var read = result.Output.IndexOf("Read 3 rows; checking them", StringComparison.Ordinal);
+        var writing = result.Output.IndexOf("All 3 rows are valid; writing them in one transaction.", StringComparison.Ordinal);
+        var done = result.Output.IndexOf("3 rows, 3 created", StringComparison.Ordinal);
+        Assert.True(read >= 0 && writing > read && done > writing, "progress, then the summary, in order:\n" + result.Output);
         Assert.Equal(["alice.import", "bob.import", "carol.import"], await LogonsAsync(".import"));
         Assert.Equal("alice@example.com", await ScalarTextAsync("SELECT \"Email\" FROM people WHERE \"LogonName\" = 'alice.import'"));
         Assert.Equal("Sales", await ScalarTextAsync(

@@ -32,7 +32,7 @@ public sealed class PeopleImport(MobileIdDbContext db, AccessPolicy access, Audi
         ["status"] = "status", ["roles"] = "roles",
     };
 
-    public async Task<Result<ImportReport>> ImportAsync(Caller caller, Stream csv, CancellationToken cancellationToken)
+    public async Task<Result<ImportReport>> ImportAsync(Caller caller, Stream csv, CancellationToken cancellationToken, IProgress<string>? progress = null)
     {
         var text = await ReadTextAsync(csv, cancellationToken);
         var parsed = Parse(text);
@@ -42,6 +42,7 @@ public sealed class PeopleImport(MobileIdDbContext db, AccessPolicy access, Audi
         }
 
         var (header, rows) = parsed.Value;
+        progress?.Report($"Read {rows.Count} rows; checking them against the people, groups and roles in the database.");
         var now = time.GetUtcNow().UtcDateTime;
         var groups = await db.Groups.ToListAsync(cancellationToken);
         var knownGroupIds = groups.Select(g => g.Id).ToHashSet();
@@ -177,6 +178,7 @@ public sealed class PeopleImport(MobileIdDbContext db, AccessPolicy access, Audi
                 Extensions: new Dictionary<string, object?> { ["rejectedRows"] = rejected, ["report"] = report });
         }
 
+        progress?.Report($"All {rows.Count} rows are valid; writing them in one transaction.");
         return await WriteAsync(caller, plan, groups, knownGroupIds, now, rows.Count, cancellationToken);
     }
 
