@@ -37,7 +37,7 @@ public sealed record ConfirmResponse(Guid MobileId, MobileIdStatus Status, DateT
 public sealed class Collection(MobileIdDbContext db, CertificateIssuance issuance, KeyArchive archive, IKeyStore keys, ContentSigner signer,
     CardDataModels models, SettingsService settings, AuditTrail audit, TimeProvider time)
 {
-    private static readonly JsonSerializerOptions PackageJson = new(JsonSerializerDefaults.Web);
+    private static readonly JsonSerializerOptions PackageJson = new(JsonSerializerDefaults.Web) { Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } };
 
     public async Task<Result<SignedPackage>> CollectAsync(Guid mobileIdId, string? sessionToken, CollectRequest request, CancellationToken cancellationToken)
     {
