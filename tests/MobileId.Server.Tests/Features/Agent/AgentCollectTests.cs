@@ -6,27 +6,21 @@ using MobileId.Server.Features.Profiles;
 namespace MobileId.Server.Tests.Features.Agent;
 
 /// <summary><c>mobileid-agent collect</c> against the server on Kestrel (loopback), checked with <c>openssl verify</c> and <c>openssl ocsp</c>.</summary>
-public sealed class AgentCollectTests : IAsyncLifetime
+public sealed class AgentCollectTests : LoopbackServerTest
 {
-    private TestDatabase _database = null!;
-    private MobileIdApp _app = null!;
-    private string _base = "";
     private string _dir = "";
 
-    public async Task InitializeAsync()
+    public override async Task InitializeAsync()
     {
-        _database = await TestDatabase.CreateAsync(DatabaseProvider.Sqlite);
-        _app = new MobileIdApp(_database);
-        _base = _app.StartOnLoopback();
+        await base.InitializeAsync();
         _dir = Directory.CreateTempSubdirectory("mid-agent-").FullName;
-        using var admin = await _app.AdminClientAsync();
-        Assert.Equal(HttpStatusCode.OK, (await admin.PutAsJsonAsync("/api/v1/settings", new { values = new Dictionary<string, object> { ["webServerExternalAddress"] = _base } })).StatusCode);
+        using var admin = await App.AdminClientAsync();
+        Assert.Equal(HttpStatusCode.OK, (await admin.PutAsJsonAsync("/api/v1/settings", new { values = new Dictionary<string, object> { ["webServerExternalAddress"] = Base } })).StatusCode);
     }
 
-    public async Task DisposeAsync()
+    public override async Task DisposeAsync()
     {
-        await _app.DisposeAsync();
-        await _database.DisposeAsync();
+        await base.DisposeAsync();
         Directory.Delete(_dir, recursive: true);
     }
 
@@ -40,19 +34,19 @@ public sealed class AgentCollectTests : IAsyncLifetime
 
     private async Task<MobileIdView> RequestAsync(string tag)
     {
-        using var admin = await _app.AdminClientAsync();
+        using var admin = await App.AdminClientAsync();
         Assert.Equal(HttpStatusCode.Created, (await admin.PostAsJsonAsync("/api/v1/policies", new
         {
             name = "auth-" + tag, ca = "MobileIdIssuingCA", keyAlgorithm = "EcdsaP256", keyUsage = new[] { "DigitalSignature" },
             extendedKeyUsages = new[] { "1.3.6.1.5.5.7.3.2" }, subjectTemplate = "CN={displayName}", validityDays = 365,
         })).StatusCode);
-        var profile = await _app.WithServicesAsync(s => s.GetRequiredService<ProfilesService>().SaveAsync(Caller.System("test"), null,
+        var profile = await App.WithServicesAsync(s => s.GetRequiredService<ProfilesService>().SaveAsync(Caller.System("test"), null,
             new ProfileInput("phone-" + tag, null, null, null, null, null, null, null, null, null, null, null,
                 [new ProfileCertificateInput("auth-" + tag, "System Store", CertificateMode.IssueNew)],
                 [new ProfileRoleInput("Cardholder", true, false, false, true, false)]), CancellationToken.None));
         Assert.True(profile.IsSuccess, profile.Error?.Detail);
-        var person = await _app.CreatePersonAsync("agent" + tag, null, $"agent{tag}@example.org", "Cardholder");
-        var requested = await _app.WithServicesAsync(s => s.GetRequiredService<MobileIdRequests>().RequestAsync(
+        var person = await App.CreatePersonAsync("agent" + tag, null, $"agent{tag}@example.org", "Cardholder");
+        var requested = await App.WithServicesAsync(s => s.GetRequiredService<MobileIdRequests>().RequestAsync(
             Caller.System("test"), person.Id, new MobileIdRequestInput("phone-" + tag, null), CancellationToken.None));
         Assert.True(requested.IsSuccess, requested.Error?.Detail);
         return requested.Value!;
@@ -80,14 +74,14 @@ public sealed class AgentCollectTests : IAsyncLifetime
         var pem = await AgentAsync("export", serial, "--pem", "--store", store);
         await File.WriteAllTextAsync($"{_dir}/leaf.pem", pem.Output);
         using var http = new HttpClient();
-        await File.WriteAllTextAsync($"{_dir}/chain.pem", await http.GetStringAsync($"{_base}/pki/ca/MobileIdIssuingCA.pem"));
-        using var issuing = X509CertificateLoader.LoadCertificate(await http.GetByteArrayAsync($"{_base}/pki/ca/MobileIdIssuingCA.crt"));
+        await File.WriteAllTextAsync($"{_dir}/chain.pem", await http.GetStringAsync($"{Base}/pki/ca/MobileIdIssuingCA.pem"));
+        using var issuing = X509CertificateLoader.LoadCertificate(await http.GetByteArrayAsync($"{Base}/pki/ca/MobileIdIssuingCA.crt"));
         await File.WriteAllTextAsync($"{_dir}/issuing.pem", issuing.ExportCertificatePem());
         var verify = await ExternalTool.RunAsync("openssl", $"verify -CAfile {_dir}/chain.pem {_dir}/leaf.pem");
         Assert.True(verify.Code == 0, verify.Output);
-        var ocsp = await ExternalTool.RunAsync("openssl", $"ocsp -issuer {_dir}/issuing.pem -cert {_dir}/leaf.pem -url {_base}/pki/ocsp -CAfile {_dir}/chain.pem");
+        var ocsp = await ExternalTool.RunAsync("openssl", $"ocsp -issuer {_dir}/issuing.pem -cert {_dir}/leaf.pem -url {Base}/pki/ocsp -CAfile {_dir}/chain.pem");
         Assert.True(ocsp.Code == 0 && ocsp.Output.Contains(": good", StringComparison.Ordinal), ocsp.Output);
-        var status2 = await _app.WithServicesAsync(s => s.GetRequiredService<MobileIdDbContext>().MobileIdentities.Where(m => m.Id == request.Id).Select(m => m.Status).SingleAsync());
+        var status2 = await App.WithServicesAsync(s => s.GetRequiredService<MobileIdDbContext>().MobileIdentities.Where(m => m.Id == request.Id).Select(m => m.Status).SingleAsync());
         Assert.Equal(MobileIdStatus.Issued, status2);
     }
 

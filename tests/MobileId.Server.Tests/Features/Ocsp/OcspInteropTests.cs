@@ -7,29 +7,23 @@ using MobileId.Server.Features.Certificates;
 namespace MobileId.Server.Tests.Features.Ocsp;
 
 /// <summary>The OCSP responder on Kestrel (loopback), asked by the real <c>openssl ocsp</c> client.</summary>
-public sealed class OcspInteropTests : IAsyncLifetime
+public sealed class OcspInteropTests : LoopbackServerTest
 {
-    private TestDatabase _database = null!;
-    private MobileIdApp _app = null!;
-    private string _base = "";
     private string _dir = "";
 
-    public async Task InitializeAsync()
+    public override async Task InitializeAsync()
     {
-        _database = await TestDatabase.CreateAsync(DatabaseProvider.Sqlite);
-        _app = new MobileIdApp(_database);
-        _base = _app.StartOnLoopback();
+        await base.InitializeAsync();
         _dir = Directory.CreateTempSubdirectory("mid-ocsp-").FullName;
         using var client = new HttpClient();
-        await File.WriteAllTextAsync(Path.Combine(_dir, "chain.pem"), await client.GetStringAsync($"{_base}/pki/ca/MobileIdIssuingCA.pem"));
-        var issuing = X509CertificateLoader.LoadCertificate(await client.GetByteArrayAsync($"{_base}/pki/ca/MobileIdIssuingCA.crt"));
+        await File.WriteAllTextAsync(Path.Combine(_dir, "chain.pem"), await client.GetStringAsync($"{Base}/pki/ca/MobileIdIssuingCA.pem"));
+        var issuing = X509CertificateLoader.LoadCertificate(await client.GetByteArrayAsync($"{Base}/pki/ca/MobileIdIssuingCA.crt"));
         await File.WriteAllTextAsync(Path.Combine(_dir, "issuing.pem"), issuing.ExportCertificatePem());
     }
 
-    public async Task DisposeAsync()
+    public override async Task DisposeAsync()
     {
-        await _app.DisposeAsync();
-        await _database.DisposeAsync();
+        await base.DisposeAsync();
         Directory.Delete(_dir, recursive: true);
     }
 
@@ -41,7 +35,7 @@ public sealed class OcspInteropTests : IAsyncLifetime
 
         // Act
         var good = await AskAsync("leaf1");
-        await _app.WithServicesAsync(s => s.GetRequiredService<CertificateService>()
+        await App.WithServicesAsync(s => s.GetRequiredService<CertificateService>()
             .RevokeAsync(Caller.System("test"), certificate.Id, X509RevocationReason.KeyCompromise, CancellationToken.None));
         var revoked = await AskAsync("leaf1");
 
@@ -61,9 +55,9 @@ public sealed class OcspInteropTests : IAsyncLifetime
         var certificate = await IssueAsync("leaf2");
         var service = (Func<IServiceProvider, CertificateService>)(s => s.GetRequiredService<CertificateService>());
 
-        await _app.WithServicesAsync(s => service(s).RevokeAsync(Caller.System("test"), certificate.Id, X509RevocationReason.CertificateHold, CancellationToken.None));
+        await App.WithServicesAsync(s => service(s).RevokeAsync(Caller.System("test"), certificate.Id, X509RevocationReason.CertificateHold, CancellationToken.None));
         var held = await AskAsync("leaf2");
-        await _app.WithServicesAsync(s => service(s).ReleaseAsync(Caller.System("test"), certificate.Id, CancellationToken.None));
+        await App.WithServicesAsync(s => service(s).ReleaseAsync(Caller.System("test"), certificate.Id, CancellationToken.None));
         var released = await AskAsync("leaf2");
 
         Assert.Contains("leaf2.pem: revoked", held, StringComparison.Ordinal);
@@ -82,11 +76,11 @@ public sealed class OcspInteropTests : IAsyncLifetime
         using var client = new HttpClient();
 
         // Act
-        var first = await client.GetAsync($"{_base}/pki/ocsp/{escaped}");
-        var second = await client.GetAsync($"{_base}/pki/ocsp/{escaped}");
-        await _app.WithServicesAsync(s => s.GetRequiredService<CertificateService>()
+        var first = await client.GetAsync($"{Base}/pki/ocsp/{escaped}");
+        var second = await client.GetAsync($"{Base}/pki/ocsp/{escaped}");
+        await App.WithServicesAsync(s => s.GetRequiredService<CertificateService>()
             .RevokeAsync(Caller.System("test"), certificate.Id, X509RevocationReason.Superseded, CancellationToken.None));
-        var afterRevocation = await client.GetAsync($"{_base}/pki/ocsp/{escaped}");
+        var afterRevocation = await client.GetAsync($"{Base}/pki/ocsp/{escaped}");
 
         // Assert
         Assert.Equal("application/ocsp-response", first.Content.Headers.ContentType?.MediaType);
@@ -106,7 +100,7 @@ public sealed class OcspInteropTests : IAsyncLifetime
     public async Task OpenSslOcsp_SerialNeverIssued_IsUnknown()
     {
         var (code, output) = await RunAsync("openssl",
-            $"ocsp -issuer {_dir}/issuing.pem -serial 0x1234567890 -url {_base}/pki/ocsp -CAfile {_dir}/chain.pem");
+            $"ocsp -issuer {_dir}/issuing.pem -serial 0x1234567890 -url {Base}/pki/ocsp -CAfile {_dir}/chain.pem");
 
         Assert.True(code == 0, output);
         Assert.Contains("0x1234567890: unknown", output, StringComparison.Ordinal);
@@ -121,7 +115,7 @@ public sealed class OcspInteropTests : IAsyncLifetime
         using var content = new ByteArrayContent(System.Text.Encoding.ASCII.GetBytes(body));
         content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue(contentType);
 
-        var response = await client.PostAsync($"{_base}/pki/ocsp", content);
+        var response = await client.PostAsync($"{Base}/pki/ocsp", content);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         await File.WriteAllBytesAsync($"{_dir}/bad.der", await response.Content.ReadAsByteArrayAsync());
@@ -134,10 +128,10 @@ public sealed class OcspInteropTests : IAsyncLifetime
     {
         using var client = new HttpClient();
         using var text = new StringContent("hello");
-        var wrongType = await client.PostAsync($"{_base}/pki/ocsp", text);
+        var wrongType = await client.PostAsync($"{Base}/pki/ocsp", text);
         using var huge = new ByteArrayContent(new byte[200_000]);
         huge.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/ocsp-request");
-        var tooBig = await client.PostAsync($"{_base}/pki/ocsp", huge);
+        var tooBig = await client.PostAsync($"{Base}/pki/ocsp", huge);
 
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, wrongType.StatusCode);
         Assert.Equal(HttpStatusCode.OK, tooBig.StatusCode);
@@ -152,7 +146,7 @@ public sealed class OcspInteropTests : IAsyncLifetime
         var (code, output) = await RunAsync("openssl", $"ocsp -issuer {_dir}/issuing.pem -cert {_dir}/leaf4.pem -no_nonce -reqout {_dir}/req4.der");
         Assert.True(code == 0, output);
         using var client = new HttpClient();
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"{_base}/pki/ocsp")
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"{Base}/pki/ocsp")
         {
             Content = new ByteArrayContent(await File.ReadAllBytesAsync($"{_dir}/req4.der")),
         };
@@ -162,7 +156,7 @@ public sealed class OcspInteropTests : IAsyncLifetime
 
         // Act
         var response = await client.SendAsync(request);
-        var metrics = await client.GetStringAsync($"{_base}/metrics");
+        var metrics = await client.GetStringAsync($"{Base}/metrics");
 
         // Assert
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -178,7 +172,7 @@ public sealed class OcspInteropTests : IAsyncLifetime
 
     private async Task<IssuedCertificate> IssueAsync(string name)
     {
-        var issued = await _app.IssueLeafAsync(name);
+        var issued = await App.IssueLeafAsync(name);
         await File.WriteAllTextAsync(Path.Combine(_dir, name + ".pem"), PemEncoding.WriteString("CERTIFICATE", issued.Der));
         return issued;
     }
@@ -186,7 +180,7 @@ public sealed class OcspInteropTests : IAsyncLifetime
     private async Task<string> AskAsync(string name)
     {
         var (code, output) = await RunAsync("openssl",
-            $"ocsp -issuer {_dir}/issuing.pem -cert {_dir}/{name}.pem -url {_base}/pki/ocsp -CAfile {_dir}/chain.pem -resp_text");
+            $"ocsp -issuer {_dir}/issuing.pem -cert {_dir}/{name}.pem -url {Base}/pki/ocsp -CAfile {_dir}/chain.pem -resp_text");
         Assert.True(code == 0, output);
         return output;
     }
