@@ -260,6 +260,28 @@ namespace MobileId.Server.Data.Migrations.Sqlite
                 });
 
             migrationBuilder.CreateTable(
+                name: "content_signers",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    IssuerId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    KeyId = table.Column<string>(type: "TEXT", maxLength: 128, nullable: false),
+                    CertificateDer = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    NotAfter = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    CreatedAt = table.Column<DateTime>(type: "TEXT", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_content_signers", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_content_signers_certificate_authorities_IssuerId",
+                        column: x => x.IssuerId,
+                        principalTable: "certificate_authorities",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Restrict);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "crls",
                 columns: table => new
                 {
@@ -468,6 +490,9 @@ namespace MobileId.Server.Data.Migrations.Sqlite
                     Subject = table.Column<string>(type: "TEXT", maxLength: 500, nullable: false),
                     PersonId = table.Column<Guid>(type: "TEXT", nullable: true),
                     PolicyId = table.Column<Guid>(type: "TEXT", nullable: true),
+                    MobileIdentityId = table.Column<Guid>(type: "TEXT", nullable: true),
+                    Slot = table.Column<int>(type: "INTEGER", nullable: true),
+                    PendingKey = table.Column<byte[]>(type: "BLOB", nullable: true),
                     Der = table.Column<byte[]>(type: "BLOB", nullable: false),
                     NotBefore = table.Column<DateTime>(type: "TEXT", nullable: false),
                     NotAfter = table.Column<DateTime>(type: "TEXT", nullable: false),
@@ -713,6 +738,11 @@ namespace MobileId.Server.Data.Migrations.Sqlite
                 unique: true);
 
             migrationBuilder.CreateIndex(
+                name: "IX_content_signers_IssuerId",
+                table: "content_signers",
+                column: "IssuerId");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_credential_profiles_Name",
                 table: "credential_profiles",
                 column: "Name",
@@ -756,6 +786,12 @@ namespace MobileId.Server.Data.Migrations.Sqlite
                 name: "IX_issued_certificates_IssuerId_Status",
                 table: "issued_certificates",
                 columns: new[] { "IssuerId", "Status" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_issued_certificates_MobileIdentityId_Slot",
+                table: "issued_certificates",
+                columns: new[] { "MobileIdentityId", "Slot" },
+                unique: true);
 
             migrationBuilder.CreateIndex(
                 name: "IX_issued_certificates_PersonId_PolicyId",
@@ -875,6 +911,9 @@ namespace MobileId.Server.Data.Migrations.Sqlite
 
             migrationBuilder.DropTable(
                 name: "audit_records");
+
+            migrationBuilder.DropTable(
+                name: "content_signers");
 
             migrationBuilder.DropTable(
                 name: "crls");

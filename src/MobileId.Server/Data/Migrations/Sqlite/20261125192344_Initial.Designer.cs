@@ -11,8 +11,8 @@ using MobileId.Server.Data;
 namespace MobileId.Server.Data.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteMobileIdDbContext))]
-    [Migration("20261125184856_PendingKeys")]
-    partial class PendingKeys
+    [Migration("20261125192344_Initial")]
+    partial class Initial
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)

@@ -261,6 +261,28 @@ namespace MobileId.Server.Data.Migrations.PostgreSql
                 });
 
             migrationBuilder.CreateTable(
+                name: "content_signers",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "uuid", nullable: false),
+                    IssuerId = table.Column<Guid>(type: "uuid", nullable: false),
+                    KeyId = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: false),
+                    CertificateDer = table.Column<byte[]>(type: "bytea", nullable: false),
+                    NotAfter = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    CreatedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_content_signers", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_content_signers_certificate_authorities_IssuerId",
+                        column: x => x.IssuerId,
+                        principalTable: "certificate_authorities",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Restrict);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "crls",
                 columns: table => new
                 {
@@ -469,6 +491,9 @@ namespace MobileId.Server.Data.Migrations.PostgreSql
                     Subject = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: false),
                     PersonId = table.Column<Guid>(type: "uuid", nullable: true),
                     PolicyId = table.Column<Guid>(type: "uuid", nullable: true),
+                    MobileIdentityId = table.Column<Guid>(type: "uuid", nullable: true),
+                    Slot = table.Column<int>(type: "integer", nullable: true),
+                    PendingKey = table.Column<byte[]>(type: "bytea", nullable: true),
                     Der = table.Column<byte[]>(type: "bytea", nullable: false),
                     NotBefore = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
                     NotAfter = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
@@ -714,6 +739,11 @@ namespace MobileId.Server.Data.Migrations.PostgreSql
                 unique: true);
 
             migrationBuilder.CreateIndex(
+                name: "IX_content_signers_IssuerId",
+                table: "content_signers",
+                column: "IssuerId");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_credential_profiles_Name",
                 table: "credential_profiles",
                 column: "Name",
@@ -757,6 +787,12 @@ namespace MobileId.Server.Data.Migrations.PostgreSql
                 name: "IX_issued_certificates_IssuerId_Status",
                 table: "issued_certificates",
                 columns: new[] { "IssuerId", "Status" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_issued_certificates_MobileIdentityId_Slot",
+                table: "issued_certificates",
+                columns: new[] { "MobileIdentityId", "Slot" },
+                unique: true);
 
             migrationBuilder.CreateIndex(
                 name: "IX_issued_certificates_PersonId_PolicyId",
@@ -881,6 +917,9 @@ namespace MobileId.Server.Data.Migrations.PostgreSql
 
             migrationBuilder.DropTable(
                 name: "audit_records");
+
+            migrationBuilder.DropTable(
+                name: "content_signers");
 
             migrationBuilder.DropTable(
                 name: "crls");
