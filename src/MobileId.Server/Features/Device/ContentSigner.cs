@@ -3,6 +3,7 @@ using MobileId.Pki;
 using MobileId.Pki.Authority;
 using MobileId.Pki.Keys;
 using MobileId.Server.Features.Authorities;
+using MobileId.Server.Features.Certificates;
 using MobileId.Server.Features.Settings;
 
 namespace MobileId.Server.Features.Device;
@@ -58,13 +59,7 @@ public sealed class ContentSigner(IServiceScopeFactory scopes, IKeyStore keys, T
                 await db.SaveChangesAsync(cancellationToken);
             }
 
-            var chain = new List<byte[]> { record.CertificateDer };
-            var all = await db.CertificateAuthorities.AsNoTracking().ToListAsync(cancellationToken);
-            for (var ca = all.FirstOrDefault(c => c.Id == issuerId); ca is not null && chain.Count <= all.Count; ca = all.FirstOrDefault(c => c.Id == ca.ParentId && c.Id != ca.Id))
-            {
-                chain.Add(ca.CertificateDer);
-            }
-
+            List<byte[]> chain = [record.CertificateDer, .. await scope.ServiceProvider.GetRequiredService<CertificateIssuance>().ChainAsync(issuerId, cancellationToken)];
             var signer = new ContentSigningKey(keys.Open(record.KeyId), chain);
             _signers[issuerId] = (signer, new DateTimeOffset(record.NotAfter, TimeSpan.Zero) - Validity / 3);
             return signer;
