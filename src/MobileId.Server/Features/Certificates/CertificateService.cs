@@ -17,8 +17,9 @@ namespace MobileId.Server.Features.Certificates;
 /// <param name="MobileIdentityId">The mobile ID it is collected for.</param>
 /// <param name="Slot">The slot of that mobile ID.</param>
 /// <param name="PendingPkcs8">A server-made key to keep, wrapped, until the device confirms.</param>
+/// <param name="NotAfter">An end of validity that overrides the profile's (still clipped to the issuer's end): certificates that must expire together.</param>
 public sealed record IssueFor(Guid? PersonId, Guid? PolicyId = null, byte[]? ArchivePkcs8 = null, Guid? MobileIdentityId = null, int? Slot = null,
-    byte[]? PendingPkcs8 = null);
+    byte[]? PendingPkcs8 = null, DateTimeOffset? NotAfter = null);
 
 /// <summary>
 /// Issues certificates from this server's CAs and changes their revocation status. Every change
@@ -58,6 +59,11 @@ public sealed class CertificateService(
         var serial = SerialNumbers.Create();
         var now = time.GetUtcNow();
         var notBefore = now.AddMinutes(-5);
+        if (target.NotAfter is { } end)
+        {
+            profile = profile with { Validity = end - notBefore };
+        }
+
         var der = CertificateFactory.EncodeLeaf(issuer, issuerKey, subjectKey, profile, notBefore, CertificateAuthorities.UrlsFor(external, ca.Name), serial);
         // Note: the record is made from what was encoded, without loading the certificate back (docs/performance.md).
         var notAfter = notBefore + profile.Validity > new DateTimeOffset(ca.NotAfter, TimeSpan.Zero) ? new DateTimeOffset(ca.NotAfter, TimeSpan.Zero) : notBefore + profile.Validity;

@@ -28,14 +28,17 @@ public sealed record SignedPackage(string Package, string Signature, string Sign
 
 public sealed record ConfirmResponse(Guid MobileId, MobileIdStatus Status, DateTime? IssuedAt);
 
+/// <summary>A cancelled collection: the request can be collected again with its code; these certificates were revoked.</summary>
+public sealed record CancelCollectionResponse(Guid MobileId, MobileIdStatus Status, IReadOnlyList<string> RevokedSerialNumbers);
+
 /// <summary>
 /// The collection steps after enrol: the device sends a CSR for each slot whose key it makes and
 /// receives the signed package; then it confirms installation and the mobile ID is <i>Issued</i>.
 /// Every call is authenticated by the session token. A retried collection returns the
 /// certificates already issued for the same slots: nothing is issued twice.
 /// </summary>
-public sealed class Collection(MobileIdDbContext db, CertificateIssuance issuance, KeyArchive archive, IKeyStore keys, ContentSigner signer,
-    CardDataModels models, SettingsService settings, AuditTrail audit, TimeProvider time)
+public sealed class Collection(MobileIdDbContext db, CertificateIssuance issuance, CertificateService certificates, KeyArchive archive, IKeyStore keys,
+    ContentSigner signer, CardDataModels models, SettingsService settings, AuditTrail audit, TimeProvider time)
 {
     private static readonly JsonSerializerOptions PackageJson = new(JsonSerializerDefaults.Web) { Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } };
 
@@ -63,13 +66,15 @@ public sealed class Collection(MobileIdDbContext db, CertificateIssuance issuanc
             return AppError.Validation(errors);
         }
 
-        var issued = await db.IssuedCertificates.AsNoTracking().Where(c => c.MobileIdentityId == mobileId.Id).ToDictionaryAsync(c => c.Slot ?? -1, cancellationToken);
+        var issued = await db.IssuedCertificates.AsNoTracking().Where(c => c.MobileIdentityId == mobileId.Id && c.Status != CertificateStatus.Revoked)
+            .ToDictionaryAsync(c => c.Slot ?? -1, cancellationToken);
         if (mobileId.SessionKey is null)
         {
             return AppError.Conflict("This collection session has no session key; enrol again.");
         }
 
         var caller = Caller.System($"device {device.SerialNumber}");
+        var sharedEnd = await SharedExpiryAsync(device, profile, slots, policies, issued, cancellationToken);
         var certificates = new List<PackageCertificate>();
         var pending = new List<PackageSlotNote>();
         foreach (var slot in slots.Where(s => s.Skipped is null))
@@ -78,8 +83,8 @@ public sealed class Collection(MobileIdDbContext db, CertificateIssuance issuanc
             var policy = entry.PolicyId is { } policyId ? policies[policyId] : null;
             var delivered = slot.KeyGeneration switch
             {
-                "device" => await DeviceKeyAsync(caller, person, mobileId, slot, policy!, requests, issued, cancellationToken),
-                "server" => await ServerKeyAsync(caller, person, mobileId, slot, policy!, issued, cancellationToken),
+                "device" => await DeviceKeyAsync(caller, person, mobileId, slot, policy!, requests, issued, Aligned(slot, sharedEnd), cancellationToken),
+                "server" => await ServerKeyAsync(caller, person, mobileId, slot, policy!, issued, Aligned(slot, sharedEnd), cancellationToken),
                 _ => await RecoveredAsync(caller, person, mobileId, slot, entry, cancellationToken),
             };
             if (!delivered.IsSuccess)
@@ -118,7 +123,8 @@ public sealed class Collection(MobileIdDbContext db, CertificateIssuance issuanc
     }
 
     private async Task<Result<List<PackageCertificate>>> DeviceKeyAsync(Caller caller, Person person, MobileIdentity mobileId, CertificateSlot slot,
-        CertificatePolicyRecord policy, List<SlotRequest> requests, Dictionary<int, IssuedCertificate> issued, CancellationToken cancellationToken)
+        CertificatePolicyRecord policy, List<SlotRequest> requests, Dictionary<int, IssuedCertificate> issued, DateTimeOffset? notAfter,
+        CancellationToken cancellationToken)
     {
         if (!issued.TryGetValue(slot.Slot, out var certificate))
         {
@@ -128,7 +134,7 @@ public sealed class Collection(MobileIdDbContext db, CertificateIssuance issuanc
                 return AppError.Validation($"certificateRequests[slot {slot.Slot}].csr", error!);
             }
 
-            var made = await issuance.IssueForAsync(caller, person, policy, key, new IssueFor(person.Id, policy.Id, null, mobileId.Id, slot.Slot), cancellationToken);
+            var made = await issuance.IssueForAsync(caller, person, policy, key, new IssueFor(person.Id, policy.Id, null, mobileId.Id, slot.Slot, NotAfter: notAfter), cancellationToken);
             if (!made.IsSuccess)
             {
                 return made.Error!;
@@ -142,7 +148,7 @@ public sealed class Collection(MobileIdDbContext db, CertificateIssuance issuanc
 
     /// <summary>A key made here for the slot: kept wrapped until confirmation, so a retry sends the same key and certificate.</summary>
     private async Task<Result<List<PackageCertificate>>> ServerKeyAsync(Caller caller, Person person, MobileIdentity mobileId, CertificateSlot slot,
-        CertificatePolicyRecord policy, Dictionary<int, IssuedCertificate> issued, CancellationToken cancellationToken)
+        CertificatePolicyRecord policy, Dictionary<int, IssuedCertificate> issued, DateTimeOffset? notAfter, CancellationToken cancellationToken)
     {
         byte[] pkcs8;
         IssuedCertificate certificate;
@@ -161,7 +167,7 @@ public sealed class Collection(MobileIdDbContext db, CertificateIssuance issuanc
             using var key = KeyPackages.Generate(policy.KeyAlgorithm);
             pkcs8 = key.ExportPkcs8PrivateKey();
             var made = await issuance.IssueForAsync(caller, person, policy, new System.Security.Cryptography.X509Certificates.PublicKey(key),
-                new IssueFor(person.Id, policy.Id, policy.Archive ? pkcs8 : null, mobileId.Id, slot.Slot, pkcs8), cancellationToken);
+                new IssueFor(person.Id, policy.Id, policy.Archive ? pkcs8 : null, mobileId.Id, slot.Slot, pkcs8, notAfter), cancellationToken);
             if (!made.IsSuccess)
             {
                 CryptographicOperations.ZeroMemory(pkcs8);
@@ -229,6 +235,43 @@ public sealed class Collection(MobileIdDbContext db, CertificateIssuance issuanc
         return list;
     }
 
+    /// <summary>
+    /// iOS keeps the system-store certificates of one profile as one identity, so they must expire
+    /// together: the earliest end any of them would have (policy validity, clipped to its CA), or the
+    /// end of one already issued in this collection when it is resumed. Null when nothing is aligned.
+    /// </summary>
+    private async Task<(HashSet<int> Slots, DateTimeOffset End)?> SharedExpiryAsync(Data.Device device, CredentialProfile profile, List<CertificateSlot> slots,
+        Dictionary<Guid, CertificatePolicyRecord> policies, Dictionary<int, IssuedCertificate> issued, CancellationToken cancellationToken)
+    {
+        var systemStore = ProfilesService.BuiltInContainers[CardFormat.Mobile];
+        var aligned = slots.Where(s => s.Skipped is null && s.KeyGeneration != "recovered" && string.Equals(s.Container, systemStore, StringComparison.OrdinalIgnoreCase))
+            .ToList();
+        if (device.Platform != "ios" || aligned.Count < 2)
+        {
+            return null;
+        }
+
+        var numbers = aligned.Select(s => s.Slot).ToHashSet();
+        if (issued.Where(i => numbers.Contains(i.Key)).Select(i => (DateTime?)i.Value.NotAfter).Min() is { } already)
+        {
+            return (numbers, new DateTimeOffset(already, TimeSpan.Zero));
+        }
+
+        var entries = profile.Certificates.OrderBy(c => c.Order).ToList();
+        var issuers = await db.CertificateAuthorities.AsNoTracking().ToDictionaryAsync(c => c.Id, c => c.NotAfter, cancellationToken);
+        var notBefore = time.GetUtcNow().AddMinutes(-5);
+        var end = aligned.Select(s => policies[entries[s.Slot].PolicyId!.Value]).Min(p =>
+        {
+            var own = notBefore.AddDays(p.ValidityDays);
+            var ca = new DateTimeOffset(issuers[p.IssuerId], TimeSpan.Zero);
+            return own < ca ? own : ca;
+        });
+        return (numbers, new DateTimeOffset(end.Ticks - (end.Ticks % TimeSpan.TicksPerSecond), TimeSpan.Zero));
+    }
+
+    private static DateTimeOffset? Aligned(CertificateSlot slot, (HashSet<int> Slots, DateTimeOffset End)? shared) =>
+        shared is { } s && s.Slots.Contains(slot.Slot) ? s.End : null;
+
     private static PackageCertificate Entry(CertificateSlot slot, IssuedCertificate certificate, EncryptedKey? key) =>
         new(slot.Slot, slot.Container, slot.Mode, certificate.SerialHex, Convert.ToBase64String(certificate.Der), key);
 
@@ -254,7 +297,7 @@ public sealed class Collection(MobileIdDbContext db, CertificateIssuance issuanc
         }
 
         var (mobileId, person, device) = session.Value;
-        if (!await db.IssuedCertificates.AnyAsync(c => c.MobileIdentityId == mobileId.Id, cancellationToken)
+        if (!await db.IssuedCertificates.AnyAsync(c => c.MobileIdentityId == mobileId.Id && c.Status != CertificateStatus.Revoked, cancellationToken)
             && await db.ProfileCertificates.AnyAsync(c => c.ProfileId == mobileId.ProfileId && c.Mode == CertificateMode.IssueNew, cancellationToken))
         {
             return AppError.Conflict("Collect the package before confirming: no certificate of this mobile ID has been issued yet.");
@@ -275,6 +318,51 @@ public sealed class Collection(MobileIdDbContext db, CertificateIssuance issuanc
             new { mobileId = mobileId.Id, device = device.SerialNumber });
         await db.SaveChangesAsync(cancellationToken);
         return new ConfirmResponse(mobileId.Id, mobileId.Status, mobileId.IssuedAt);
+    }
+
+    /// <summary>
+    /// The device gives up an interrupted collection: what was issued for it and never confirmed is
+    /// revoked (cessationOfOperation), server-made keys kept for it are dropped, and the request is
+    /// ready to collect again with the same code (until the code expires), on this or another device.
+    /// </summary>
+    public async Task<Result<CancelCollectionResponse>> CancelAsync(Guid mobileIdId, string? sessionToken, CancellationToken cancellationToken)
+    {
+        var session = await SessionAsync(mobileIdId, sessionToken, cancellationToken);
+        if (!session.IsSuccess)
+        {
+            return session.Error!;
+        }
+
+        var (mobileId, person, device) = session.Value;
+        var caller = Caller.System($"device {device.SerialNumber}");
+        var revoked = new List<string>();
+        // Note: each revocation is saved on its own; the session stays valid until all are done, so a cancel cut short can be repeated.
+        foreach (var id in await db.IssuedCertificates.Where(c => c.MobileIdentityId == mobileId.Id && c.Status != CertificateStatus.Revoked)
+                     .Select(c => c.Id).ToListAsync(cancellationToken))
+        {
+            var result = await certificates.RevokeAsync(caller, id, System.Security.Cryptography.X509Certificates.X509RevocationReason.CessationOfOperation, cancellationToken);
+            if (!result.IsSuccess)
+            {
+                return result.Error!;
+            }
+
+            // Note: the slot is freed (a slot holds one live certificate); the mobile ID link stays for its history.
+            result.Value!.PendingKey = null;
+            result.Value.Slot = null;
+            revoked.Add(result.Value.SerialHex);
+        }
+
+        var now = time.GetUtcNow().UtcDateTime;
+        mobileId.Status = MobileIdStatus.ReadyToCollect;
+        mobileId.DeviceId = null;
+        mobileId.SessionTokenHash = null;
+        mobileId.SessionKey = null;
+        mobileId.UpdatedAt = now;
+        mobileId.Version++;
+        audit.Record(caller, "mobile-id.collection-cancelled", null, AuditTarget.For(person), AuditOutcome.Success,
+            new { mobileId = mobileId.Id, device = device.SerialNumber, revoked });
+        await db.SaveChangesAsync(cancellationToken);
+        return new CancelCollectionResponse(mobileId.Id, mobileId.Status, revoked);
     }
 
     private async Task<Result<(MobileIdentity MobileId, Person Person, Data.Device Device)>> SessionAsync(Guid id, string? token, CancellationToken cancellationToken)

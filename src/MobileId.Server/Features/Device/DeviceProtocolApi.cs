@@ -29,6 +29,8 @@ public static class DeviceProtocolApi
             .WithSummary("With the session token: CSRs for the device-made keys in, the signed package out. Retrying returns the same certificates.");
         device.MapPost("/confirm/{id:guid}", ConfirmAsync).WithName("DeviceConfirm")
             .WithSummary("With the session token: the device installed the package; the mobile ID is Issued.");
+        device.MapPost("/cancel/{id:guid}", CancelAsync).WithName("DeviceCancelCollection")
+            .WithSummary("With the session token: give up an interrupted collection; what it issued is revoked and the request can be collected again.");
         return app;
     }
 
@@ -41,6 +43,12 @@ public static class DeviceProtocolApi
     private static async Task<IResult> ConfirmAsync(Guid id, HttpContext context, Collection collection, CancellationToken cancellationToken)
     {
         var result = await collection.ConfirmAsync(id, SessionToken(context), cancellationToken);
+        return result.IsSuccess ? TypedResults.Ok(result.Value) : result.Error!.ToResult();
+    }
+
+    private static async Task<IResult> CancelAsync(Guid id, HttpContext context, Collection collection, CancellationToken cancellationToken)
+    {
+        var result = await collection.CancelAsync(id, SessionToken(context), cancellationToken);
         return result.IsSuccess ? TypedResults.Ok(result.Value) : result.Error!.ToResult();
     }
 

@@ -10,19 +10,28 @@ public abstract class EnrolmentTests<TFixture>(TFixture fixture) where TFixture 
 {
     private static readonly string SessionKey = Convert.ToBase64String(ECDiffieHellman.Create(ECCurve.NamedCurves.nistP256).ExportSubjectPublicKeyInfo());
 
-    /// <summary>A person who may hold a profile with these restrictions, and a released request for it.</summary>
-    private async Task<(Guid PersonId, string Token, string Code, Guid MobileId)> RequestAsync(DeviceRestriction restriction = DeviceRestriction.Any)
+    /// <summary>
+    /// A person who may hold a profile with these restrictions, and a released request for it; the
+    /// profile has one System Store certificate per validity given (365 days when none is).
+    /// </summary>
+    private async Task<(Guid PersonId, string Token, string Code, Guid MobileId)> RequestAsync(DeviceRestriction restriction = DeviceRestriction.Any,
+        params int[] validityDays)
     {
         var tag = Guid.NewGuid().ToString("N")[..8];
-        var policy = await fixture.App.WithServicesAsync(s => s.GetRequiredService<MobileId.Server.Features.Certificates.PoliciesService>().SaveAsync(
-            Caller.System("test"), null,
-            new MobileId.Server.Features.Certificates.PolicyInput("auth-" + tag, "MobileIdIssuingCA", MobileId.Pki.Keys.KeyAlgorithm.EcdsaP256,
-                [System.Security.Cryptography.X509Certificates.X509KeyUsageFlags.DigitalSignature], ["1.3.6.1.5.5.7.3.2"], "CN={displayName}",
-                null, null, null, 365, null, null, null, null), CancellationToken.None));
-        Assert.True(policy.IsSuccess, policy.Error?.Detail);
+        var entries = new List<ProfileCertificateInput>();
+        foreach (var (days, index) in (validityDays.Length == 0 ? [365] : validityDays).Select((d, i) => (d, i)))
+        {
+            var policy = await fixture.App.WithServicesAsync(s => s.GetRequiredService<MobileId.Server.Features.Certificates.PoliciesService>().SaveAsync(
+                Caller.System("test"), null,
+                new MobileId.Server.Features.Certificates.PolicyInput($"auth-{tag}-{index}", "MobileIdIssuingCA", MobileId.Pki.Keys.KeyAlgorithm.EcdsaP256,
+                    [System.Security.Cryptography.X509Certificates.X509KeyUsageFlags.DigitalSignature], ["1.3.6.1.5.5.7.3.2"], "CN={displayName}",
+                    null, null, null, days, null, null, null, null), CancellationToken.None));
+            Assert.True(policy.IsSuccess, policy.Error?.Detail);
+            entries.Add(new ProfileCertificateInput($"auth-{tag}-{index}", "System Store", CertificateMode.IssueNew));
+        }
+
         var profile = await fixture.App.WithServicesAsync(s => s.GetRequiredService<ProfilesService>().SaveAsync(Caller.System("test"), null,
-            new ProfileInput("phone-" + tag, null, null, restriction, null, null, null, null, null, null, null, null,
-                [new ProfileCertificateInput("auth-" + tag, "System Store", CertificateMode.IssueNew)],
+            new ProfileInput("phone-" + tag, null, null, restriction, null, null, null, null, null, null, null, null, entries,
                 [new ProfileRoleInput("Cardholder", true, false, false, true, false)]), CancellationToken.None));
         Assert.True(profile.IsSuccess, profile.Error?.Detail);
         var person = await fixture.App.CreatePersonAsync("dev" + tag, null, $"dev{tag}@example.org", "Cardholder");
@@ -31,6 +40,29 @@ public abstract class EnrolmentTests<TFixture>(TFixture fixture) where TFixture 
         Assert.True(requested.IsSuccess, requested.Error?.Detail);
         return (person.Id, requested.Value!.Link.Split('/')[^1], requested.Value.Code!, requested.Value.Id);
     }
+
+    /// <summary>Enrols a device and sends a CSR for each slot: the collection's client side, without confirming.</summary>
+    private async Task<(string Session, JsonElement Package)> EnrolAndCollectAsync(HttpClient client, string token, string code, Guid mobileId, string serial,
+        string platform, int slots)
+    {
+        var session = (await MobileIdApp.ReadJsonAsync(await client.PostAsJsonAsync($"/device/v1/enrol/{token}", Body(code, serial, platform))))
+            .GetProperty("sessionToken").GetString()!;
+        var requests = Enumerable.Range(0, slots).Select(slot =>
+        {
+            using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+            return new { slot, csr = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=device", key, HashAlgorithmName.SHA256).CreateSigningRequestPem() };
+        }).ToArray();
+        var response = await client.SendAsync(SessionCall($"/device/v1/collect/{mobileId}", new { certificateRequests = requests }, session));
+        Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+        var package = JsonDocument.Parse(Convert.FromBase64String((await MobileIdApp.ReadJsonAsync(response)).GetProperty("package").GetString()!)).RootElement.Clone();
+        return (session, package);
+    }
+
+    private static HttpRequestMessage SessionCall(string path, object? body, string? sessionToken) => new(HttpMethod.Post, path)
+    {
+        Content = body is null ? null : JsonContent.Create(body),
+        Headers = { Authorization = sessionToken is null ? null : new System.Net.Http.Headers.AuthenticationHeaderValue("Session", sessionToken) },
+    };
 
     private static object Body(string code, string serial, string platform = "android", string[]? keyStores = null, string? sessionKey = null) => new
     {
@@ -100,11 +132,7 @@ public abstract class EnrolmentTests<TFixture>(TFixture fixture) where TFixture 
             .GetProperty("sessionToken").GetString()!;
         using var deviceKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var csr = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=device", deviceKey, HashAlgorithmName.SHA256).CreateSigningRequestPem();
-        HttpRequestMessage Call(string path, object? body, string? sessionToken) => new(HttpMethod.Post, path)
-        {
-            Content = body is null ? null : JsonContent.Create(body),
-            Headers = { Authorization = sessionToken is null ? null : new System.Net.Http.Headers.AuthenticationHeaderValue("Session", sessionToken) },
-        };
+        HttpRequestMessage Call(string path, object? body, string? sessionToken) => SessionCall(path, body, sessionToken);
         var request = new { certificateRequests = new[] { new { slot = 0, csr } } };
 
         // Act
@@ -234,6 +262,67 @@ public abstract class EnrolmentTests<TFixture>(TFixture fixture) where TFixture 
         Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(confirm)).StatusCode);
         Assert.False(await fixture.App.WithServicesAsync(s => s.GetRequiredService<MobileIdDbContext>().IssuedCertificates
             .AnyAsync(c => c.MobileIdentityId == requested.Value.Id && c.PendingKey != null)));
+    }
+
+    [Theory]
+    [InlineData("ios", true)]
+    [InlineData("android", false)]
+    public async Task Collect_SystemStoreCertificatesOfDifferentValidity_ShareOneExpiryOnIosOnly(string platform, bool shared)
+    {
+        // Arrange: two System Store certificates, valid 365 and 200 days.
+        var (_, token, code, mobileId) = await RequestAsync(DeviceRestriction.Any, 365, 200);
+        using var client = fixture.App.CreateClient();
+
+        // Act
+        var (session, package) = await EnrolAndCollectAsync(client, token, code, mobileId, "SN-" + Guid.NewGuid().ToString("N")[..8], platform, 2);
+        var retried = await client.SendAsync(SessionCall($"/device/v1/collect/{mobileId}", new { certificateRequests = Array.Empty<object>() }, session));
+
+        // Assert
+        var ends = package.GetProperty("certificates").EnumerateArray()
+            .Select(e => System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificate(Convert.FromBase64String(e.GetProperty("certificate").GetString()!)).NotAfter.ToUniversalTime())
+            .ToList();
+        Assert.Equal(2, ends.Count);
+        Assert.InRange(ends.Min(), DateTime.UtcNow.AddDays(200).AddMinutes(-10), DateTime.UtcNow.AddDays(200));
+        Assert.Equal(shared, ends[0] == ends[1]);
+        Assert.Equal(HttpStatusCode.OK, retried.StatusCode);
+    }
+
+    [Fact]
+    public async Task Cancel_InterruptedCollection_RevokesWhatItIssuedAndLetsTheCodeCollectAgainOnce()
+    {
+        // Arrange: a collection that got its certificate and never confirmed.
+        var (personId, token, code, mobileId) = await RequestAsync();
+        using var client = fixture.App.CreateClient();
+        var serial = "SN-" + Guid.NewGuid().ToString("N")[..8];
+        var (session, first) = await EnrolAndCollectAsync(client, token, code, mobileId, serial, "android", 1);
+
+        // Act
+        var wrongToken = await client.SendAsync(SessionCall($"/device/v1/cancel/{mobileId}", null, "not-the-token"));
+        var cancelled = await client.SendAsync(SessionCall($"/device/v1/cancel/{mobileId}", null, session));
+        var staleSession = await client.SendAsync(SessionCall($"/device/v1/collect/{mobileId}", new { certificateRequests = Array.Empty<object>() }, session));
+        var (session2, second) = await EnrolAndCollectAsync(client, token, code, mobileId, serial + "-new", "android", 1);
+        var confirmed = await client.SendAsync(SessionCall($"/device/v1/confirm/{mobileId}", null, session2));
+
+        // Assert
+        await MobileIdApp.AssertProblemAsync(wrongToken, 401, ErrorCodes.SessionInvalid);
+        Assert.Equal(HttpStatusCode.OK, cancelled.StatusCode);
+        var body = await MobileIdApp.ReadJsonAsync(cancelled);
+        var firstSerial = first.GetProperty("certificates")[0].GetProperty("serialNumber").GetString();
+        Assert.Equal("ReadyToCollect", body.GetProperty("status").GetString());
+        Assert.Equal([firstSerial], body.GetProperty("revokedSerialNumbers").EnumerateArray().Select(e => e.GetString()));
+        await MobileIdApp.AssertProblemAsync(staleSession, 401, ErrorCodes.SessionInvalid);
+        var secondSerial = second.GetProperty("certificates")[0].GetProperty("serialNumber").GetString();
+        Assert.NotEqual(firstSerial, secondSerial);
+        Assert.Equal(HttpStatusCode.OK, confirmed.StatusCode);
+        var certificates = await fixture.App.WithServicesAsync(s => s.GetRequiredService<MobileIdDbContext>().IssuedCertificates
+            .Where(c => c.MobileIdentityId == mobileId).OrderBy(c => c.CreatedAt).Select(c => new { c.SerialHex, c.Status, c.RevocationReason }).ToListAsync());
+        Assert.Equal(2, certificates.Count);
+        Assert.Equal((CertificateStatus.Revoked, 5), (certificates[0].Status, certificates[0].RevocationReason));
+        Assert.Equal(CertificateStatus.Valid, certificates[1].Status);
+        var actions = await fixture.App.WithServicesAsync(s => s.GetRequiredService<MobileIdDbContext>().AuditRecords
+            .Where(a => a.TargetPersonId == personId).Select(a => a.Action).ToListAsync());
+        Assert.Contains("mobile-id.collection-cancelled", actions);
+        Assert.Contains("certificate.revoked", actions);
     }
 
     [Fact]
