@@ -11,7 +11,28 @@ public sealed record StoredCertificate(int Slot, string Container, string Mode, 
 public sealed record StoredIdentity(Guid MobileId, string Server, string Profile, string Holder, DateTime CollectedAt, List<StoredCertificate> Certificates,
     List<string> Chain, List<string> Skipped);
 
-/// <summary>The store file: the PIN's salt and verifier, the try counter, the pinned root, and the identities.</summary>
+/// <summary>The Identity Agent Policy (PRODUCT.md §8) as the server last sent it; the defaults until then.</summary>
+public sealed record AgentPolicy(int LogLevel = 2, int MaximumLogStorageSpace = 10, int MaximumNumberOfLogFiles = -1, int MaximumRetryAttempts = 5,
+    int MinimumRetryDelay = 10, string AdministratorEmailAddress = "");
+
+/// <summary>
+/// A collection under way, kept so that an interrupted one resumes with the same keys and session
+/// (or is cancelled). The session token, the session key and the device keys are sealed under the PIN key.
+/// </summary>
+public sealed class PendingCollection
+{
+    public Guid MobileId { get; set; }
+    public string Link { get; set; } = "";
+    public string SessionToken { get; set; } = "";
+    public string SessionKey { get; set; } = "";
+    public Dictionary<int, string> DeviceKeys { get; set; } = [];
+
+    /// <summary>The package is stored; only the confirmation is left.</summary>
+    public bool Installed { get; set; }
+    public DateTime StartedAt { get; set; }
+}
+
+/// <summary>The store file: the PIN's salt and verifier, the try counter, the pinned root, the policy, the identities and any collection under way.</summary>
 public sealed class StoreFile
 {
     public int Version { get; set; } = 1;
@@ -21,7 +42,9 @@ public sealed class StoreFile
     public int FailedPins { get; set; }
     public int MaxPinTries { get; set; } = 10;
     public string? RootFingerprint { get; set; }
+    public AgentPolicy Policy { get; set; } = new();
     public List<StoredIdentity> Identities { get; set; } = [];
+    public List<PendingCollection> Pending { get; set; } = [];
 }
 
 /// <summary>A PIN rejected: how many tries are left, or the store was wiped.</summary>
@@ -136,6 +159,26 @@ public sealed class AgentStore
         aes.Decrypt(Convert.FromBase64String(certificate.KeyNonce!), ciphertext, Convert.FromBase64String(certificate.KeyTag!), plaintext,
             Encoding.ASCII.GetBytes(certificate.SerialNumber));
         return plaintext;
+    }
+
+    /// <summary>Encrypts a secret under the PIN key, bound to <paramref name="context"/>: base64 of nonce, ciphertext and tag.</summary>
+    public string Seal(byte[] secret, string context)
+    {
+        var sealedBytes = new byte[12 + secret.Length + 16];
+        RandomNumberGenerator.Fill(sealedBytes.AsSpan(0, 12));
+        using var aes = new AesGcm(_key, 16);
+        aes.Encrypt(sealedBytes.AsSpan(0, 12), secret, sealedBytes.AsSpan(12, secret.Length), sealedBytes.AsSpan(12 + secret.Length), Encoding.UTF8.GetBytes(context));
+        return Convert.ToBase64String(sealedBytes);
+    }
+
+    /// <summary>Decrypts what <see cref="Seal"/> made for the same context.</summary>
+    public byte[] Unseal(string sealedText, string context)
+    {
+        var sealedBytes = Convert.FromBase64String(sealedText);
+        var secret = new byte[sealedBytes.Length - 28];
+        using var aes = new AesGcm(_key, 16);
+        aes.Decrypt(sealedBytes.AsSpan(0, 12), sealedBytes.AsSpan(12, secret.Length), sealedBytes.AsSpan(12 + secret.Length), secret, Encoding.UTF8.GetBytes(context));
+        return secret;
     }
 
     public void Save() => WriteFile(_path, Contents);

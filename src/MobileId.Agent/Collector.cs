@@ -2,13 +2,18 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using System.Text;
 using System.Text.Json;
 using MobileId.Pki.Keys;
 
 namespace MobileId.Agent;
 
-/// <summary>The server refused (exit code 3): its problem-details message.</summary>
-public sealed class RejectedException(string message) : Exception(message);
+/// <summary>The server refused (exit code 3): its problem-details message and code.</summary>
+public sealed class RejectedException(string message, string? code = null) : Exception(message)
+{
+    /// <summary>The problem's <c>code</c> (such as <c>session_invalid</c>), when the server sent one.</summary>
+    public string? Code { get; } = code;
+}
 
 /// <summary>The server could not be reached after the retries (exit code 4).</summary>
 public sealed class UnavailableException(string message, Exception? inner = null) : Exception(message, inner);
@@ -20,54 +25,148 @@ public sealed record DeviceDescription(string SerialNumber, string Platform, str
 /// Collects a mobile ID through the device protocol (docs/protocol.md): enrol with link and code,
 /// make the device keys and their CSRs, collect the package, check its signature and signer chain
 /// (the root is pinned in the store on first use), decrypt the delivered keys with the session key,
-/// store everything under the PIN, and confirm.
+/// store everything under the PIN, and confirm. The session and the device keys are kept in the
+/// store until the confirmation, so an interrupted collection resumes where it stopped (or is
+/// cancelled) and the server never issues a second set.
 /// </summary>
-public sealed class Collector(HttpClient http, TextWriter progress, int maxAttempts = 5, TimeSpan? retryDelay = null)
+/// <param name="delay">Waits between retries (the real clock unless a test gives another).</param>
+public sealed class Collector(HttpClient http, TextWriter progress, AgentLog log, AgentPolicy policy, Func<TimeSpan, CancellationToken, Task>? delay = null)
 {
     private const string DocumentSigning = "1.3.6.1.5.5.7.3.36";
+    private const string SessionInvalid = "session_invalid";
+    private static readonly TimeSpan LongestRetryDelay = TimeSpan.FromMinutes(5);
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    public async Task<StoredIdentity> CollectAsync(string link, string code, DeviceDescription device, AgentStore store, CancellationToken cancellationToken)
+    /// <summary>The policy the retries follow: the stored one, then what the server sends.</summary>
+    public AgentPolicy Policy
     {
-        if (!Uri.TryCreate(link.Trim(), UriKind.Absolute, out var uri) || !uri.AbsolutePath.Contains("/enrol/", StringComparison.Ordinal))
+        get => policy;
+        private set => log.Policy = policy = value;
+    }
+
+    /// <param name="code">Asked only when the server has to see the code (not when resuming a session).</param>
+    public async Task<StoredIdentity> CollectAsync(string link, Func<string> code, DeviceDescription device, AgentStore store, CancellationToken cancellationToken)
+    {
+        var (uri, protocolBase) = ParseLink(link);
+        var pending = store.Contents.Pending.FirstOrDefault(p => p.Link == uri.AbsoluteUri);
+        if (pending is not null)
         {
-            throw new RejectedException($"'{link}' is not a MobileId provisioning link (…/device/v1/enrol/<token>).");
+            await Say($"Resuming the collection of mobile ID {pending.MobileId} begun {pending.StartedAt:u}…");
+            if (await ResumeAsync(pending, protocolBase, store, cancellationToken) is { } resumed)
+            {
+                return resumed;
+            }
+
+            await Say("That collection session is no longer valid; enrolling again with the code (the keys made for it are kept).");
         }
 
-        var path = uri.AbsolutePath;
-        var protocolBase = new Uri(uri, path[..path.IndexOf("/enrol/", StringComparison.Ordinal)] + "/");
         using var sessionKey = ECDiffieHellman.Create(ECCurve.NamedCurves.nistP256);
-        await progress.WriteLineAsync($"Enrolling {device.Platform} device {device.SerialNumber} with {uri.Host}…");
+        await Say($"Enrolling {device.Platform} device {device.SerialNumber} with {uri.Host}…");
         var enrolled = await PostAsync(uri, new
         {
-            code, sessionKey = Convert.ToBase64String(sessionKey.ExportSubjectPublicKeyInfo()),
+            code = code(), sessionKey = Convert.ToBase64String(sessionKey.ExportSubjectPublicKeyInfo()),
             device = new { serialNumber = device.SerialNumber, platform = device.Platform, model = device.Model, osVersion = device.OsVersion, keyStores = device.KeyStores },
         }, null, cancellationToken);
+        Policy = enrolled.GetProperty("policy").Deserialize<AgentPolicy>(Json) ?? Policy;
         var mobileId = enrolled.GetProperty("mobileId").GetGuid();
-        var session = enrolled.GetProperty("sessionToken").GetString()!;
-        var deviceKeys = new Dictionary<int, AsymmetricAlgorithm>();
-        var requests = new List<object>();
+        var token = enrolled.GetProperty("sessionToken").GetString()!;
+        if (pending is null || pending.MobileId != mobileId)
+        {
+            store.Contents.Pending.RemoveAll(p => p.Link == uri.AbsoluteUri);
+            pending = new PendingCollection { MobileId = mobileId, Link = uri.AbsoluteUri, StartedAt = DateTime.UtcNow };
+            store.Contents.Pending.Add(pending);
+        }
+
+        var made = 0;
+        foreach (var slot in enrolled.GetProperty("certificates").EnumerateArray())
+        {
+            var number = slot.GetProperty("slot").GetInt32();
+            if (slot.GetProperty("keyGeneration").GetString() != "device" || slot.GetProperty("skipped").ValueKind != JsonValueKind.Null
+                || pending.DeviceKeys.ContainsKey(number))
+            {
+                continue;
+            }
+
+            using var key = KeyPackages.Generate(Enum.Parse<KeyAlgorithm>(slot.GetProperty("keyAlgorithm").GetString()!));
+            var pkcs8 = key.ExportPkcs8PrivateKey();
+            pending.DeviceKeys[number] = store.Seal(pkcs8, KeyContext(mobileId, number));
+            CryptographicOperations.ZeroMemory(pkcs8);
+            made++;
+        }
+
+        pending.SessionToken = store.Seal(Encoding.UTF8.GetBytes(token), TokenContext(mobileId));
+        var sessionPkcs8 = sessionKey.ExportPkcs8PrivateKey();
+        pending.SessionKey = store.Seal(sessionPkcs8, SessionKeyContext(mobileId));
+        CryptographicOperations.ZeroMemory(sessionPkcs8);
+        pending.Installed = false;
+        store.Save();
+        log.Info($"enrolled for mobile ID {mobileId}; {made} new device key(s), {pending.DeviceKeys.Count} in all");
+        await Say($"Made {made} key(s) on this device; collecting the package…");
+        return await FinishAsync(pending, protocolBase, sessionKey, token, store, cancellationToken);
+    }
+
+    /// <summary>Gives up an interrupted collection of this link: the server revokes what it issued for it. Returns the revoked serials.</summary>
+    public async Task<IReadOnlyList<string>> CancelAsync(string link, AgentStore store, CancellationToken cancellationToken)
+    {
+        var (uri, protocolBase) = ParseLink(link);
+        var pending = store.Contents.Pending.FirstOrDefault(p => p.Link == uri.AbsoluteUri)
+            ?? throw new RejectedException("This store has no interrupted collection of that link, so there is nothing to cancel.");
+        var token = Encoding.UTF8.GetString(store.Unseal(pending.SessionToken, TokenContext(pending.MobileId)));
+        var answer = await PostAsync(new Uri(protocolBase, $"cancel/{pending.MobileId}"), null, token, cancellationToken);
+        store.Contents.Pending.Remove(pending);
+        store.Contents.Identities.RemoveAll(i => i.MobileId == pending.MobileId);
+        store.Save();
+        var revoked = answer.GetProperty("revokedSerialNumbers").EnumerateArray().Select(e => e.GetString()!).ToList();
+        log.Info($"cancelled the collection of mobile ID {pending.MobileId}; {revoked.Count} certificate(s) revoked");
+        return revoked;
+    }
+
+    /// <summary>Continues with the stored session: null when the server no longer knows it (then the code is needed again).</summary>
+    private async Task<StoredIdentity?> ResumeAsync(PendingCollection pending, Uri protocolBase, AgentStore store, CancellationToken cancellationToken)
+    {
+        var token = Encoding.UTF8.GetString(store.Unseal(pending.SessionToken, TokenContext(pending.MobileId)));
         try
         {
-            foreach (var slot in enrolled.GetProperty("certificates").EnumerateArray())
+            if (pending.Installed)
             {
-                if (slot.GetProperty("keyGeneration").GetString() != "device" || slot.GetProperty("skipped").ValueKind != JsonValueKind.Null)
-                {
-                    continue;
-                }
+                await ConfirmAsync(pending, protocolBase, token, store, cancellationToken);
+                return store.Contents.Identities.Single(i => i.MobileId == pending.MobileId);
+            }
 
-                var number = slot.GetProperty("slot").GetInt32();
-                var algorithm = Enum.Parse<KeyAlgorithm>(slot.GetProperty("keyAlgorithm").GetString()!);
-                var key = KeyPackages.Generate(algorithm);
-                deviceKeys[number] = key;
+            using var sessionKey = ECDiffieHellman.Create();
+            var pkcs8 = store.Unseal(pending.SessionKey, SessionKeyContext(pending.MobileId));
+            sessionKey.ImportPkcs8PrivateKey(pkcs8, out _);
+            CryptographicOperations.ZeroMemory(pkcs8);
+            return await FinishAsync(pending, protocolBase, sessionKey, token, store, cancellationToken);
+        }
+        catch (RejectedException ex) when (ex.Code == SessionInvalid)
+        {
+            log.Warning($"the stored session of mobile ID {pending.MobileId} was refused: {ex.Message}");
+            return null;
+        }
+    }
+
+    /// <summary>Collect (CSRs from the stored device keys), check, store, confirm.</summary>
+    private async Task<StoredIdentity> FinishAsync(PendingCollection pending, Uri protocolBase, ECDiffieHellman sessionKey, string token, AgentStore store,
+        CancellationToken cancellationToken)
+    {
+        var mobileId = pending.MobileId;
+        var deviceKeys = new Dictionary<int, AsymmetricAlgorithm>();
+        try
+        {
+            var requests = new List<object>();
+            foreach (var (slot, sealedKey) in pending.DeviceKeys)
+            {
+                var pkcs8 = store.Unseal(sealedKey, KeyContext(mobileId, slot));
+                var key = deviceKeys[slot] = KeyPackages.FromPkcs8(pkcs8);
+                CryptographicOperations.ZeroMemory(pkcs8);
                 var request = key is RSA rsa
                     ? new CertificateRequest("CN=mobileid-agent", rsa, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1)
                     : new CertificateRequest("CN=mobileid-agent", (ECDsa)key, HashAlgorithmName.SHA256);
-                requests.Add(new { slot = number, csr = request.CreateSigningRequestPem() });
+                requests.Add(new { slot, csr = request.CreateSigningRequestPem() });
             }
 
-            await progress.WriteLineAsync($"Made {deviceKeys.Count} key(s) on this device; collecting the package…");
-            var signed = await PostAsync(new Uri(protocolBase, $"collect/{mobileId}"), new { certificateRequests = requests }, session, cancellationToken);
+            var signed = await PostAsync(new Uri(protocolBase, $"collect/{mobileId}"), new { certificateRequests = requests }, token, cancellationToken);
             var package = Verify(signed, store);
             var content = JsonDocument.Parse(package).RootElement;
             var stored = new List<StoredCertificate>();
@@ -105,8 +204,13 @@ public sealed class Collector(HttpClient http, TextWriter progress, int maxAttem
                 content.GetProperty("skipped").EnumerateArray().Select(s => $"slot {s.GetProperty("slot").GetInt32()}: {s.GetProperty("reason").GetString()}").ToList());
             store.Contents.Identities.RemoveAll(i => i.MobileId == mobileId);
             store.Contents.Identities.Add(identity);
+            store.Contents.Policy = content.GetProperty("policy").Deserialize<AgentPolicy>(Json) ?? store.Contents.Policy;
+            Policy = store.Contents.Policy;
+            pending.Installed = true;
             store.Save();
-            await PostAsync(new Uri(protocolBase, $"confirm/{mobileId}"), null, session, cancellationToken);
+            log.Info($"stored mobile ID {mobileId}: {stored.Count} certificate(s) ({string.Join(", ", stored.Select(c => c.SerialNumber))})");
+            await Say($"Stored {stored.Count} certificate(s); confirming…");
+            await ConfirmAsync(pending, protocolBase, token, store, cancellationToken);
             return identity;
         }
         finally
@@ -116,6 +220,38 @@ public sealed class Collector(HttpClient http, TextWriter progress, int maxAttem
                 key.Dispose();
             }
         }
+    }
+
+    private async Task ConfirmAsync(PendingCollection pending, Uri protocolBase, string token, AgentStore store, CancellationToken cancellationToken)
+    {
+        await PostAsync(new Uri(protocolBase, $"confirm/{pending.MobileId}"), null, token, cancellationToken);
+        store.Contents.Pending.Remove(pending);
+        store.Save();
+        log.Info($"mobile ID {pending.MobileId} confirmed: Issued");
+    }
+
+    private static (Uri Link, Uri ProtocolBase) ParseLink(string link)
+    {
+        if (!Uri.TryCreate(link.Trim(), UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https")
+            || !uri.AbsolutePath.Contains("/enrol/", StringComparison.Ordinal))
+        {
+            throw new RejectedException($"'{link}' is not a MobileId provisioning link (…/device/v1/enrol/<token>).");
+        }
+
+        var path = uri.AbsolutePath;
+        return (uri, new Uri(uri, path[..path.IndexOf("/enrol/", StringComparison.Ordinal)] + "/"));
+    }
+
+    private static string KeyContext(Guid mobileId, int slot) => $"device-key|{mobileId:D}|{slot}";
+
+    private static string TokenContext(Guid mobileId) => $"session-token|{mobileId:D}";
+
+    private static string SessionKeyContext(Guid mobileId) => $"session-key|{mobileId:D}";
+
+    private async Task Say(string line)
+    {
+        await progress.WriteLineAsync(line);
+        log.Debug(line);
     }
 
     /// <summary>Checks the package signature and the signer chain; pins the root on first use.</summary>
@@ -160,11 +296,18 @@ public sealed class Collector(HttpClient http, TextWriter progress, int maxAttem
         }
     }
 
-    /// <summary>POSTs JSON; a problem answer is a rejection (exit 3), unreachable or 5xx after the retries is unavailability (exit 4).</summary>
+    /// <summary>
+    /// POSTs JSON. A problem answer below 500 is a rejection (exit 3); unreachable, 5xx and 503 are
+    /// retried <b>Maximum retry attempts</b> times, waiting <b>Minimum retry delay</b> and doubling
+    /// (at least what Retry-After asks), and are unavailability (exit 4) after that.
+    /// </summary>
     private async Task<JsonElement> PostAsync(Uri uri, object? body, string? session, CancellationToken cancellationToken)
     {
-        for (var attempt = 1; ; attempt++)
+        var wait = TimeSpan.FromSeconds(Math.Max(1, Policy.MinimumRetryDelay));
+        for (var attempt = 0; ; attempt++)
         {
+            string failure;
+            TimeSpan? retryAfter = null;
             try
             {
                 using var request = new HttpRequestMessage(HttpMethod.Post, uri) { Content = body is null ? null : JsonContent.Create(body) };
@@ -177,26 +320,43 @@ public sealed class Collector(HttpClient http, TextWriter progress, int maxAttem
                 var text = await response.Content.ReadAsStringAsync(cancellationToken);
                 if (response.IsSuccessStatusCode)
                 {
+                    log.Debug($"POST {uri.AbsolutePath}: {(int)response.StatusCode}");
                     return JsonDocument.Parse(text).RootElement.Clone();
                 }
 
-                var detail = text.Length > 0 && response.Content.Headers.ContentType?.MediaType == "application/problem+json"
-                    ? JsonDocument.Parse(text).RootElement.GetProperty("detail").GetString()
-                    : $"HTTP {(int)response.StatusCode}";
-                if ((int)response.StatusCode < 500 || attempt >= maxAttempts)
+                var problem = text.Length > 0 && response.Content.Headers.ContentType?.MediaType == "application/problem+json"
+                    ? JsonDocument.Parse(text).RootElement
+                    : (JsonElement?)null;
+                var detail = problem?.TryGetProperty("detail", out var d) == true ? d.GetString()! : $"HTTP {(int)response.StatusCode}";
+                if ((int)response.StatusCode < 500)
                 {
-                    throw (int)response.StatusCode < 500 ? new RejectedException(detail!) : new UnavailableException($"The server answered: {detail}");
+                    log.Error($"POST {uri.AbsolutePath} refused ({(int)response.StatusCode}): {detail}");
+                    throw new RejectedException(detail, problem?.TryGetProperty("code", out var c) == true ? c.GetString() : null);
                 }
+
+                failure = $"the server answered: {detail}";
+                retryAfter = response.Headers.RetryAfter?.Delta;
             }
-            catch (HttpRequestException ex) when (attempt >= maxAttempts)
+            catch (HttpRequestException ex)
             {
-                throw new UnavailableException($"{uri.GetLeftPart(UriPartial.Authority)} cannot be reached after {attempt} tries: {ex.Message}", ex);
+                failure = $"{uri.GetLeftPart(UriPartial.Authority)} cannot be reached: {ex.Message}";
             }
-            catch (HttpRequestException)
+            catch (TaskCanceledException ex) when (!cancellationToken.IsCancellationRequested)
             {
+                failure = $"{uri.GetLeftPart(UriPartial.Authority)} did not answer in time ({ex.Message})";
             }
 
-            await Task.Delay(retryDelay ?? TimeSpan.FromSeconds(10), cancellationToken);
+            if (attempt >= Policy.MaximumRetryAttempts)
+            {
+                log.Error($"POST {uri.AbsolutePath} failed after {attempt + 1} tries: {failure}");
+                throw new UnavailableException($"{char.ToUpperInvariant(failure[0])}{failure[1..]} (after {attempt + 1} tries).");
+            }
+
+            var pause = retryAfter is { } asked && asked > wait ? asked : wait;
+            log.Warning($"POST {uri.AbsolutePath} failed ({failure}); retry {attempt + 1} of {Policy.MaximumRetryAttempts} in {pause.TotalSeconds:0} s");
+            await progress.WriteLineAsync($"  {failure}; trying again in {pause.TotalSeconds:0} s ({attempt + 1}/{Policy.MaximumRetryAttempts})…");
+            await (delay ?? Task.Delay)(pause, cancellationToken);
+            wait = wait * 2 > LongestRetryDelay ? LongestRetryDelay : wait * 2;
         }
     }
 }

@@ -18,7 +18,9 @@ public static class Program
         Usage: mobileid-agent <command> [options]
 
         Commands:
-          collect <link-or-qr-payload> --code <otp>   collect a mobile ID (asks for the code when not given)
+          collect <link-or-qr-payload> --code <otp>   collect a mobile ID (asks for the code when not given);
+                                                      run again to resume an interrupted collection
+          collect <link-or-qr-payload> --cancel       give up an interrupted collection (the server revokes what it issued)
           list                                        the mobile IDs and certificates in the store
           status                                      the store: where it is, PIN tries, pinned root
           export --pem <serial>                        print a certificate as PEM
@@ -82,25 +84,42 @@ public static class Program
 
     private static async Task<int> CollectAsync(string link, Dictionary<string, List<string>> options, string store, TextWriter output, HttpMessageHandler? handler)
     {
-        var code = options.GetValueOrDefault("code")?.LastOrDefault() ?? Prompt("One-time code: ");
         var pin = options.GetValueOrDefault("pin")?.LastOrDefault() ?? Prompt("PIN: ");
         var opened = AgentStore.Open(store, pin);
-        var device = new DeviceDescription(
-            options.GetValueOrDefault("serial")?.LastOrDefault() ?? DefaultSerial(),
-            options.GetValueOrDefault("platform")?.LastOrDefault() ?? "cli",
-            options.GetValueOrDefault("model")?.LastOrDefault() ?? Environment.MachineName,
-            options.GetValueOrDefault("os-version")?.LastOrDefault() ?? Environment.OSVersion.VersionString,
-            options.GetValueOrDefault("key-store") ?? []);
+        var log = new AgentLog(store, opened.Contents.Policy);
         using var http = handler is null ? new HttpClient() : new HttpClient(handler, disposeHandler: false);
         http.Timeout = TimeSpan.FromSeconds(60);
-        var identity = await new Collector(http, output).CollectAsync(link, code, device, opened, CancellationToken.None);
-        await output.WriteLineAsync($"Collected mobile ID {identity.MobileId} ({identity.Profile}) for {identity.Holder}: {identity.Certificates.Count} certificate(s).");
-        foreach (var skipped in identity.Skipped)
+        var collector = new Collector(http, output, log, opened.Contents.Policy);
+        try
         {
-            await output.WriteLineAsync($"  skipped {skipped}");
-        }
+            if (options.ContainsKey("cancel"))
+            {
+                var revoked = await collector.CancelAsync(link, opened, CancellationToken.None);
+                await output.WriteLineAsync($"The interrupted collection is cancelled; the server revoked {revoked.Count} certificate(s){(revoked.Count == 0 ? "" : ": " + string.Join(", ", revoked))}.");
+                return Ok;
+            }
 
-        return Ok;
+            var device = new DeviceDescription(
+                options.GetValueOrDefault("serial")?.LastOrDefault() ?? DefaultSerial(),
+                options.GetValueOrDefault("platform")?.LastOrDefault() ?? "cli",
+                options.GetValueOrDefault("model")?.LastOrDefault() ?? Environment.MachineName,
+                options.GetValueOrDefault("os-version")?.LastOrDefault() ?? Environment.OSVersion.VersionString,
+                options.GetValueOrDefault("key-store") ?? []);
+            var identity = await collector.CollectAsync(link, () => options.GetValueOrDefault("code")?.LastOrDefault() ?? Prompt("One-time code: "),
+                device, opened, CancellationToken.None);
+            await output.WriteLineAsync($"Collected mobile ID {identity.MobileId} ({identity.Profile}) for {identity.Holder}: {identity.Certificates.Count} certificate(s).");
+            foreach (var skipped in identity.Skipped)
+            {
+                await output.WriteLineAsync($"  skipped {skipped}");
+            }
+
+            return Ok;
+        }
+        catch (Exception ex) when (ex is RejectedException or UnavailableException)
+        {
+            log.Error($"collect: {ex.Message}");
+            throw;
+        }
     }
 
     private static async Task<int> ListAsync(string store, TextWriter output)
@@ -173,7 +192,7 @@ public static class Program
             }
 
             var name = args[i][2..];
-            if (name == "pem")
+            if (name is "pem" or "cancel")
             {
                 options[name] = [];
                 continue;

@@ -154,7 +154,9 @@ public sealed class RolesService(MobileIdDbContext db, AccessPolicy access, Audi
     /// <summary>
     /// The rule against privilege escalation: a caller may grant, take away or define a role only
     /// when the caller holds each of its workflows with at least its scope. A Self-scoped role only
-    /// ever reaches its holder, so anyone with Edit Roles may hand it out.
+    /// ever reaches its holder, so anyone with Edit Roles may hand it out. Request ID and Request My
+    /// ID belong to no role by default (PRODUCT.md §2), so whoever holds Edit Roles with scope All
+    /// may grant them; otherwise no one could ever issue a mobile ID.
     /// </summary>
     public static AppError? EscalationError(Caller caller, Role role) =>
         EscalationError(caller, role.Name, role.Scope, role.Workflows);
@@ -166,7 +168,9 @@ public sealed class RolesService(MobileIdDbContext db, AccessPolicy access, Audi
             return null;
         }
 
-        var missing = workflows.Where(w => !caller.HasWithScope(w, scope)).Select(w => w.DisplayName()).ToList();
+        var topAdministrator = caller.HasWithScope(Workflow.EditRoles, Scope.All);
+        var missing = workflows.Where(w => !caller.HasWithScope(w, scope) && !(topAdministrator && w is (Workflow.RequestId or Workflow.RequestMyId)))
+            .Select(w => w.DisplayName()).ToList();
         return missing.Count == 0
             ? null
             : AppError.Forbidden(ErrorCodes.PrivilegeEscalation,

@@ -312,6 +312,30 @@ public abstract class SignInTests<TFixture>(TFixture fixture) where TFixture : A
     }
 
     [Fact]
+    public async Task CreateAndAssignRole_RequestIdHeldByNoOne_OnlyAnAdministratorWithScopeAllMayGrantIt()
+    {
+        // Arrange: Request ID and Request My ID belong to no role by default (PRODUCT.md §2).
+        var department = await App.CreateGroupAsync("Department " + Guid.NewGuid().ToString("N")[..8]);
+        var operatorPerson = await App.CreatePersonAsync("dept.admin." + Guid.NewGuid().ToString("N")[..8], department, null, "Cardholder");
+        var colleague = await App.CreatePersonAsync("dept.issuer." + Guid.NewGuid().ToString("N")[..8], department, null, "Cardholder");
+        using var top = await App.ClientForAsync("Administrator", Scope.All);
+        using var departmental = await App.ClientForAsync("Administrator", Scope.Department, operatorPerson.Id);
+        var name = "Issuers " + Guid.NewGuid().ToString("N")[..8];
+
+        // Act
+        using var created = await top.PostAsJsonAsync("/api/v1/roles", new { name, scope = "Department", workflows = new[] { "FindPerson", "RequestId", "RequestMyId" } });
+        using var byDepartmental = await departmental.PutAsJsonAsync($"/api/v1/people/{colleague.Id}/roles", new { roles = new[] { "Cardholder", name } });
+        using var byTop = await top.PutAsJsonAsync($"/api/v1/people/{colleague.Id}/roles", new { roles = new[] { "Cardholder", name } });
+
+        // Assert
+        Assert.True(created.StatusCode == HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
+        var problem = await MobileIdApp.AssertProblemAsync(byDepartmental, 403, ErrorCodes.PrivilegeEscalation);
+        Assert.Contains("Request ID, Request My ID", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, byTop.StatusCode);
+        Assert.Equal(["Cardholder", name], await RolesOfAsync(colleague.Id));
+    }
+
+    [Fact]
     public async Task AssignRoles_AdministratorWithDepartmentScope_CannotHandOutAdministrator()
     {
         // Arrange
