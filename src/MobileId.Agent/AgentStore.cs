@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using MobileId.Pki.Keys;
 
 namespace MobileId.Agent;
 
@@ -199,4 +200,53 @@ public sealed class AgentStore
         Rfc2898DeriveBytes.Pbkdf2(Encoding.UTF8.GetBytes(pin), salt, iterations, HashAlgorithmName.SHA256, 32);
 
     private static byte[] Verifier(byte[] key) => HMACSHA256.HashData(key, "mobileid-agent PIN check"u8);
+
+    /// <summary>The private key of a stored certificate, decrypted with the PIN key; null when the store holds no key for it.</summary>
+    /// <param name="certificate">A certificate of this store.</param>
+    /// <returns>The key (RSA or ECDSA); the caller disposes it.</returns>
+    public AsymmetricAlgorithm? OpenPrivateKey(StoredCertificate certificate)
+    {
+        var pkcs8 = PrivateKey(certificate);
+        if (pkcs8 is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return KeyPackages.FromPkcs8(pkcs8);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(pkcs8);
+        }
+    }
+
+    /// <summary>Deletes the store (keys, certificates, PIN verifier, pinned root, collections under way) and its logs, and its directory when nothing else is left in it.</summary>
+    /// <param name="directory">The store's directory.</param>
+    /// <returns>True when there was a store to delete.</returns>
+    public static bool Wipe(string directory)
+    {
+        if (!Directory.Exists(directory))
+        {
+            return false;
+        }
+
+        var path = PathIn(directory);
+        var existed = File.Exists(path);
+        File.Delete(path);
+        File.Delete(path + ".tmp");
+        var logs = Path.Combine(directory, "logs");
+        if (Directory.Exists(logs))
+        {
+            Directory.Delete(logs, recursive: true);
+        }
+
+        if (!Directory.EnumerateFileSystemEntries(directory).Any())
+        {
+            Directory.Delete(directory);
+        }
+
+        return existed;
+    }
 }

@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
+using MobileId.Agent.Commands;
 using MobileId.Pki.Keys;
 
 namespace MobileId.Agent;
@@ -110,7 +111,7 @@ public sealed class Collector(HttpClient http, TextWriter progress, AgentLog log
     {
         var (uri, protocolBase) = ParseLink(link);
         var pending = store.Contents.Pending.FirstOrDefault(p => p.Link == uri.AbsoluteUri)
-            ?? throw new RejectedException("This store has no interrupted collection of that link, so there is nothing to cancel.");
+            ?? throw new RefusedException("This store has no interrupted collection of that link, so there is nothing to cancel.");
         var token = Encoding.UTF8.GetString(store.Unseal(pending.SessionToken, TokenContext(pending.MobileId)));
         var answer = await PostAsync(new Uri(protocolBase, $"cancel/{pending.MobileId}"), null, token, cancellationToken);
         store.Contents.Pending.Remove(pending);
@@ -186,7 +187,7 @@ public sealed class Collector(HttpClient http, TextWriter progress, AgentLog log
                 {
                     if (!own.ExportSubjectPublicKeyInfo().AsSpan().SequenceEqual(certificate.PublicKey.ExportSubjectPublicKeyInfo()))
                     {
-                        throw new RejectedException($"The certificate for slot {slot} is not for the key this device made; the package is refused.");
+                        throw new RefusedException($"The certificate for slot {slot} is not for the key this device made; the package is refused.");
                     }
 
                     pkcs8 = own.ExportPkcs8PrivateKey();
@@ -235,7 +236,7 @@ public sealed class Collector(HttpClient http, TextWriter progress, AgentLog log
         if (!Uri.TryCreate(link.Trim(), UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https")
             || !uri.AbsolutePath.Contains("/enrol/", StringComparison.Ordinal))
         {
-            throw new RejectedException($"'{link}' is not a MobileId provisioning link (…/device/v1/enrol/<token>).");
+            throw new RefusedException($"'{link}' is not a MobileId provisioning link (…/device/v1/enrol/<token>).");
         }
 
         var path = uri.AbsolutePath;
@@ -263,7 +264,7 @@ public sealed class Collector(HttpClient http, TextWriter progress, AgentLog log
         {
             if (signers.Count < 2)
             {
-                throw new RejectedException("The package has no signer chain; it is refused.");
+                throw new RefusedException("The package has no signer chain; it is refused.");
             }
 
             var signer = signers[0];
@@ -278,13 +279,13 @@ public sealed class Collector(HttpClient http, TextWriter progress, AgentLog log
             if (!ekus.Contains(DocumentSigning) || !chain.Build(signer) || publicKey is null
                 || !publicKey.VerifyData(package, signature, HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence))
             {
-                throw new RejectedException("The package's signature or its signer does not verify; nothing was installed.");
+                throw new RefusedException("The package's signature or its signer does not verify; nothing was installed.");
             }
 
             var root = Convert.ToHexString(signers[^1].GetCertHash(HashAlgorithmName.SHA256));
             if (store.Contents.RootFingerprint is { } pinned && pinned != root)
             {
-                throw new RejectedException($"The package is signed under root {root[..16]}…, not the root this store trusts ({pinned[..16]}…); nothing was installed.");
+                throw new RefusedException($"The package is signed under root {root[..16]}…, not the root this store trusts ({pinned[..16]}…); nothing was installed.");
             }
 
             store.Contents.RootFingerprint = root;

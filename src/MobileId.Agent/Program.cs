@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using MobileId.Agent.Commands;
 
 namespace MobileId.Agent;
 
@@ -23,10 +24,20 @@ public static class Program
           collect <link-or-qr-payload> --cancel       give up an interrupted collection (the server revokes what it issued)
           list                                        the mobile IDs and certificates in the store
           status                                      the store: where it is, PIN tries, pinned root
-          export --pem <serial>                        print a certificate as PEM
-          (update, unlock, sign, verify, reset: not available in this build yet)
+          export <serial> --pem [--chain]             print a certificate (and its CA chain) as PEM
+          export <serial> --pfx <file>                write a PKCS#12 file: the certificate, its key and its CA chain,
+                                                      under --password (12 characters or more; asked twice when not given)
+          sign <serial> <file> [--out <sigfile>]      a detached CMS signature (SHA-256) of the file, DER (--pem: PEM),
+                                                      to <file>.p7s unless --out is given
+          verify <file> <sigfile>                     check a detached CMS signature and that its signer is under the pinned root
+          reset [--yes]                               delete the store, after a confirmation (revokes nothing on the server)
+          update, unlock                              not available in this build yet
         Options:  --store <dir>  --pin <pin>  --platform ios|android|windows|cli  --model <m>  --serial <s>  --key-store <name> (repeatable)
+        The PIN, the code and passwords not given as options are asked for without echo; with input redirected, one line each.
         """;
+
+    /// <summary>The options that take no value.</summary>
+    private static readonly HashSet<string> Flags = new(["pem", "chain", "yes", "cancel"], StringComparer.Ordinal);
 
     public static Task<int> Main(string[] args) => RunAsync(args, Console.Out, Console.Error);
 
@@ -60,31 +71,36 @@ public static class Program
                 "collect" when positional.Count == 1 => await CollectAsync(positional[0], options, store, output, handler),
                 "list" when positional.Count == 0 => await ListAsync(store, output),
                 "status" when positional.Count == 0 => await StatusAsync(store, output),
-                "export" when positional.Count == 1 && options.ContainsKey("pem") => await ExportAsync(store, positional[0], output),
-                "update" or "unlock" or "sign" or "verify" or "reset" => await NotYetAsync(args[0], error),
+                "export" when positional.Count == 1 && options.ContainsKey("pem") && !options.ContainsKey("pfx")
+                    => await ExportCommand.PemAsync(store, positional[0], options.ContainsKey("chain"), output),
+                "export" when positional.Count == 1 && options.TryGetValue("pfx", out var pfx) && !options.ContainsKey("pem")
+                    => await ExportCommand.PfxAsync(store, positional[0], pfx[^1], options, output),
+                "sign" when positional.Count == 2 => await SignatureCommands.SignAsync(store, positional[0], positional[1], options, output),
+                "verify" when positional.Count == 2 => await SignatureCommands.VerifyAsync(store, positional[0], positional[1], output),
+                "reset" when positional.Count == 0 => await ResetCommand.RunAsync(store, options.ContainsKey("yes"), output),
+                "update" or "unlock" => await NotYetAsync(args[0], error),
                 _ => await UsageAsync(args[0], error),
             };
         }
-        catch (PinException ex)
+        catch (Exception ex) when (ExitCodeFor(ex) is { } code)
         {
-            await error.WriteLineAsync($"mobileid-agent: {ex.Message}");
-            return Rejected;
-        }
-        catch (RejectedException ex)
-        {
-            await error.WriteLineAsync($"mobileid-agent: the server refused: {ex.Message}");
-            return Rejected;
-        }
-        catch (UnavailableException ex)
-        {
-            await error.WriteLineAsync($"mobileid-agent: {ex.Message}");
-            return Unavailable;
+            await error.WriteLineAsync($"mobileid-agent: {(ex is RejectedException ? "the server refused: " : "")}{ex.Message}");
+            return code;
         }
     }
 
+    /// <summary>The exit code of an expected failure (its message is printed), or null for anything else.</summary>
+    private static int? ExitCodeFor(Exception exception) => exception switch
+    {
+        UsageException => UsageError,
+        RefusedException or PinException or RejectedException => Rejected,
+        UnavailableException => Unavailable,
+        _ => null,
+    };
+
     private static async Task<int> CollectAsync(string link, Dictionary<string, List<string>> options, string store, TextWriter output, HttpMessageHandler? handler)
     {
-        var pin = options.GetValueOrDefault("pin")?.LastOrDefault() ?? Prompt("PIN: ");
+        var pin = Terminal.ValueOrAsk(options, "pin", "PIN: ");
         var opened = AgentStore.Open(store, pin);
         var log = new AgentLog(store, opened.Contents.Policy);
         using var http = handler is null ? new HttpClient() : new HttpClient(handler, disposeHandler: false);
@@ -105,7 +121,7 @@ public static class Program
                 options.GetValueOrDefault("model")?.LastOrDefault() ?? Environment.MachineName,
                 options.GetValueOrDefault("os-version")?.LastOrDefault() ?? Environment.OSVersion.VersionString,
                 options.GetValueOrDefault("key-store") ?? []);
-            var identity = await collector.CollectAsync(link, () => options.GetValueOrDefault("code")?.LastOrDefault() ?? Prompt("One-time code: "),
+            var identity = await collector.CollectAsync(link, () => Terminal.ValueOrAsk(options, "code", "One-time code: "),
                 device, opened, CancellationToken.None);
             await output.WriteLineAsync($"Collected mobile ID {identity.MobileId} ({identity.Profile}) for {identity.Holder}: {identity.Certificates.Count} certificate(s).");
             foreach (var skipped in identity.Skipped)
@@ -153,18 +169,6 @@ public static class Program
         return Ok;
     }
 
-    private static async Task<int> ExportAsync(string store, string serial, TextWriter output)
-    {
-        var stored = AgentStore.Peek(store)?.Identities.SelectMany(i => i.Certificates).FirstOrDefault(c => string.Equals(c.SerialNumber, serial, StringComparison.OrdinalIgnoreCase));
-        if (stored is null)
-        {
-            throw new RejectedException($"No certificate with serial {serial} in {store}; see `mobileid-agent list`.");
-        }
-
-        await output.WriteAsync(PemEncoding.WriteString("CERTIFICATE", Convert.FromBase64String(stored.Certificate)) + "\n");
-        return Ok;
-    }
-
     private static async Task<int> NotYetAsync(string command, TextWriter error)
     {
         await error.WriteLineAsync($"mobileid-agent: '{command}' is not available in this build yet.");
@@ -192,7 +196,7 @@ public static class Program
             }
 
             var name = args[i][2..];
-            if (name is "pem" or "cancel")
+            if (Flags.Contains(name))
             {
                 options[name] = [];
                 continue;
@@ -213,17 +217,6 @@ public static class Program
         }
 
         return true;
-    }
-
-    private static string Prompt(string label)
-    {
-        if (Console.IsInputRedirected && Console.In.Peek() < 0)
-        {
-            throw new RejectedException($"{label.TrimEnd(' ', ':')} is needed: give it as an option or type it.");
-        }
-
-        Console.Write(label);
-        return Console.ReadLine() ?? "";
     }
 
     /// <summary>A stable serial for this machine when none is given: a hash of /etc/machine-id or the host name.</summary>

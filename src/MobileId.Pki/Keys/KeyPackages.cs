@@ -13,6 +13,9 @@ public static class KeyPackages
     /// <summary>PBKDF2 iterations for the PKCS#12 key bag, certificate bag and MAC: three of these stay under .NET's default load limit of 600,000.</summary>
     public const int Pkcs12Iterations = 100_000;
 
+    /// <summary>The shortest password accepted for a PKCS#12 file that carries a private key (the server's and the agent's rule).</summary>
+    public const int MinimumPkcs12PasswordLength = 12;
+
     /// <summary>Makes a new subject key pair.</summary>
     /// <param name="algorithm">The algorithm and size the policy asks for.</param>
     /// <returns>The key; the caller disposes it.</returns>
@@ -47,6 +50,13 @@ public static class KeyPackages
         key.ImportPkcs8PrivateKey(pkcs8, out _);
         return key;
     }
+
+    /// <summary>Why a password does not protect a PKCS#12 file that carries a private key, or null when it does.</summary>
+    /// <param name="password">The password, or null when none was given.</param>
+    /// <returns>The message to show, or null.</returns>
+    public static string? Pkcs12PasswordProblem(string? password) => password is null || password.Length < MinimumPkcs12PasswordLength
+        ? $"A password of at least {MinimumPkcs12PasswordLength} characters is required: it protects the PKCS#12 file that carries the private key."
+        : null;
 
     /// <summary>
     /// A PKCS#12 file with the certificate, its private key and the issuer chain, encrypted with

@@ -7,10 +7,21 @@ public static class ExternalTool
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(120);
 
-    public static async Task<(int Code, string Output)> RunAsync(string file, string arguments)
+    /// <param name="file">The program.</param>
+    /// <param name="arguments">Its arguments.</param>
+    /// <param name="standardInput">When given, the program reads this and then the end of its input (it has no terminal).</param>
+    public static async Task<(int Code, string Output)> RunAsync(string file, string arguments, string? standardInput = null)
     {
-        using var process = Process.Start(new ProcessStartInfo(file, arguments) { RedirectStandardOutput = true, RedirectStandardError = true })
-            ?? throw new InvalidOperationException($"{file} did not start; ./test.sh installs it.");
+        using var process = Process.Start(new ProcessStartInfo(file, arguments)
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = standardInput is not null,
+        }) ?? throw new InvalidOperationException($"{file} did not start; ./test.sh installs it.");
+        if (standardInput is not null)
+        {
+            await process.StandardInput.WriteAsync(standardInput);
+            process.StandardInput.Close();
+        }
+
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(Timeout);

@@ -28,9 +28,6 @@ public sealed record RecoverKeyRequest(string? Pkcs12Password);
 /// </summary>
 public sealed class CertificateIssuance(MobileIdDbContext db, AccessPolicy access, CertificateService certificates)
 {
-    /// <summary>The shortest password accepted for a PKCS#12 file that carries a private key.</summary>
-    public const int MinimumPkcs12PasswordLength = 12;
-
     /// <summary>Issues a certificate; <see cref="CertificateWithKeyView"/> carries the key when the server made it.</summary>
     public async Task<Result<(CertificateView Certificate, CertificateWithKeyView? WithKey)>> IssueAsync(Caller caller, Guid personId,
         IssueCertificateRequest request, CancellationToken cancellationToken)
@@ -110,10 +107,8 @@ public sealed class CertificateIssuance(MobileIdDbContext db, AccessPolicy acces
     }
 
     /// <summary>A problem when a PKCS#12 password is missing or too short to protect a private key.</summary>
-    public static AppError? Pkcs12PasswordError(string? password) => password is null || password.Length < MinimumPkcs12PasswordLength
-        ? AppError.Validation("pkcs12Password",
-            $"A password of at least {MinimumPkcs12PasswordLength} characters is required: it protects the PKCS#12 file that carries the private key.")
-        : null;
+    public static AppError? Pkcs12PasswordError(string? password) =>
+        KeyPackages.Pkcs12PasswordProblem(password) is { } problem ? AppError.Validation("pkcs12Password", problem) : null;
 
     /// <summary>The issuing CA's certificate and its parents, nearest first, for PKCS#12 files.</summary>
     public async Task<IReadOnlyList<byte[]>> ChainAsync(Guid issuerId, CancellationToken cancellationToken)
