@@ -21,6 +21,7 @@ PACKAGES=(
     softhsm2        # PKCS#11 token for Pkcs11KeyStore tests (/usr/lib/softhsm/libsofthsm2.so, softhsm2-util)
     opensc          # pkcs11-tool, to list token objects from outside the process
     python3-aiosmtpd # a real SMTP server on loopback for the email tests (/usr/bin/python3 -m aiosmtpd)
+    zbar-tools      # zbarimg: decodes the server's QR code PNGs in the end-to-end agent tests
 )
 
 cd "$(dirname "$0")"

@@ -17,7 +17,13 @@ public abstract class LoopbackServerTest : IAsyncLifetime
     {
         _database = await TestDatabase.CreateAsync(DatabaseProvider.Sqlite);
         App = new MobileIdApp(_database);
+        Configure(App);
         Base = App.StartOnLoopback();
+    }
+
+    /// <summary>More configuration for the server (<see cref="MobileIdApp.Settings"/>) before it starts; none by default.</summary>
+    protected virtual void Configure(MobileIdApp app)
+    {
     }
 
     public virtual async Task DisposeAsync()

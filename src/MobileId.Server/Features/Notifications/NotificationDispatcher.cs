@@ -128,6 +128,9 @@ public sealed partial class NotificationDispatcher(
                 .SetProperty(n => n.SentAt, now)
                 .SetProperty(n => n.LastError, (string?)null), cancellationToken);
             LogSent(logger, notification.Channel, notification.Template, id, attempt);
+            services.GetRequiredService<AuditTrail>().Record(Caller.System("notifications"), "notification.sent", null, Target(notification), AuditOutcome.Success,
+                new { channel = notification.Channel.ToString(), template = notification.Template, mobileId = notification.MobileIdentityId, attempts = attempt });
+            await db.SaveChangesAsync(cancellationToken);
             return true;
         }
 
@@ -141,8 +144,7 @@ public sealed partial class NotificationDispatcher(
         {
             LogFailed(logger, notification.Channel, notification.Template, id, attempt, error.Message);
             var audit = services.GetRequiredService<AuditTrail>();
-            audit.Record(Caller.System("notifications"), "notification.failed", null,
-                new AuditTarget("notification", id.ToString("D"), notification.Template, notification.PersonId), AuditOutcome.Failed,
+            audit.Record(Caller.System("notifications"), "notification.failed", null, Target(notification), AuditOutcome.Failed,
                 new { channel = notification.Channel.ToString(), template = notification.Template, attempts = attempt, error = error.Message });
             await db.SaveChangesAsync(cancellationToken);
         }
@@ -153,6 +155,9 @@ public sealed partial class NotificationDispatcher(
 
         return false;
     }
+
+    private static AuditTarget Target(Notification notification) =>
+        new("notification", notification.Id.ToString("D"), notification.Template, notification.PersonId);
 
     /// <summary>The wait after a failed attempt: RetryBaseSeconds, doubled for every earlier failure, at most a day.</summary>
     internal TimeSpan Backoff(int attempt)

@@ -27,7 +27,7 @@ public sealed class AgentCommandsTests : AgentTestKit
     public async Task ExportPfx_PinAndPassword_OpenSslReadsTheKeyOfTheCertificateAndTheChain()
     {
         // Arrange
-        var serial = await CollectAsync(_store);
+        var serial = await RequestAndCollectAsync(_store);
 
         // Act
         var exported = await AgentAsync("export", serial, "--pfx", _pfx, "--pin", Pin, "--password", Password, "--store", _store);
@@ -49,7 +49,7 @@ public sealed class AgentCommandsTests : AgentTestKit
     public async Task ExportPem_Chain_PrintsTheCertificateThenTheServersCaChain()
     {
         // Arrange
-        var serial = await CollectAsync(_store);
+        var serial = await RequestAndCollectAsync(_store);
 
         // Act
         var alone = await AgentAsync("export", serial, "--pem", "--store", _store);
@@ -66,7 +66,7 @@ public sealed class AgentCommandsTests : AgentTestKit
     public async Task ExportPfx_WrongPin_ExitsRejectedCountsTheTryAndWritesNothing()
     {
         // Arrange
-        var serial = await CollectAsync(_store);
+        var serial = await RequestAndCollectAsync(_store);
 
         // Act
         var exported = await AgentAsync("export", serial, "--pfx", _pfx, "--pin", "135791", "--password", Password, "--store", _store);
@@ -81,7 +81,7 @@ public sealed class AgentCommandsTests : AgentTestKit
     public async Task ExportPfx_ShortPasswordOrNoKey_ExitsWithTheReasonBeforeThePin()
     {
         // Arrange
-        var serial = await CollectAsync(_store);
+        var serial = await RequestAndCollectAsync(_store);
 
         // Act
         var shortPassword = await AgentAsync("export", serial, "--pfx", _pfx, "--pin", "135791", "--password", "eleven char", "--store", _store);
@@ -107,7 +107,7 @@ public sealed class AgentCommandsTests : AgentTestKit
     public async Task Sign_File_OpenSslCmsVerifiesAndAgentVerifyNamesTheSigner()
     {
         // Arrange
-        var serial = await CollectAsync(_store, "EcdsaP256", EmailProtection);
+        var serial = await RequestAndCollectAsync(_store, "EcdsaP256", EmailProtection);
         var file = await WriteDocumentAsync();
         var chain = await WriteServerChainAsync();
 
@@ -137,7 +137,7 @@ public sealed class AgentCommandsTests : AgentTestKit
     public async Task Verify_TamperedFile_ExitsRejected()
     {
         // Arrange
-        var serial = await CollectAsync(_store, "EcdsaP256", EmailProtection);
+        var serial = await RequestAndCollectAsync(_store, "EcdsaP256", EmailProtection);
         var file = await WriteDocumentAsync();
         var signed = await AgentAsync("sign", serial, file, "--pin", Pin, "--store", _store);
         Assert.True(signed.Code == 0, signed.Output + signed.Error);
@@ -154,7 +154,7 @@ public sealed class AgentCommandsTests : AgentTestKit
     public async Task SignAndVerify_RsaKey_OpenSslAndTheAgentAcceptEachOthersSignatures()
     {
         // Arrange
-        var serial = await CollectAsync(_store, "Rsa2048", EmailProtection);
+        var serial = await RequestAndCollectAsync(_store, "Rsa2048", EmailProtection);
         var file = await WriteDocumentAsync();
         var chain = await WriteServerChainAsync();
         var exported = await AgentAsync("export", serial, "--pfx", _pfx, "--pin", Pin, "--password", Password, "--store", _store);
@@ -179,7 +179,7 @@ public sealed class AgentCommandsTests : AgentTestKit
     public async Task Verify_OpenSslSignatureUnderAnotherRoot_ExitsRejected()
     {
         // Arrange
-        await CollectAsync(_store);
+        await RequestAndCollectAsync(_store);
         var file = await WriteDocumentAsync();
         foreach (var step in new[]
         {
@@ -204,7 +204,7 @@ public sealed class AgentCommandsTests : AgentTestKit
     public async Task Reset_Yes_DeletesTheStoreAndListFindsNoMobileId()
     {
         // Arrange
-        await CollectAsync(_store);
+        await RequestAndCollectAsync(_store);
 
         // Act
         var reset = await AgentAsync("reset", "--yes", "--store", _store);
@@ -221,7 +221,7 @@ public sealed class AgentCommandsTests : AgentTestKit
     public async Task ResetOrExport_InputNotATerminalAndValueMissing_ExitUsageNamingTheOption()
     {
         // Arrange
-        var serial = await CollectAsync(_store);
+        var serial = await RequestAndCollectAsync(_store);
 
         // Act
         var reset = await AgentProcessAsync("", "reset", "--store", _store);
@@ -243,7 +243,7 @@ public sealed class AgentCommandsTests : AgentTestKit
     public async Task ExportPfx_PinAndPasswordAsInputLines_WritesAFileThatOpenSslReads()
     {
         // Arrange
-        var serial = await CollectAsync(_store);
+        var serial = await RequestAndCollectAsync(_store);
 
         // Act
         var exported = await AgentProcessAsync($"{Pin}\ncorrect-horse-battery\n", "export", serial, "--pfx", _pfx, "--store", _store);
@@ -274,7 +274,7 @@ public sealed class AgentCommandsTests : AgentTestKit
     }
 
     /// <summary><c>verify</c> said no (exit 3) for these reasons.</summary>
-    private static void AssertRefused((int Code, string Output, string Error) verified, params string[] reasons)
+    private static void AssertRefused(AgentRun verified, params string[] reasons)
     {
         Assert.Equal(AgentProgram.Rejected, verified.Code);
         Assert.DoesNotContain("Good signature", verified.Output, StringComparison.Ordinal);

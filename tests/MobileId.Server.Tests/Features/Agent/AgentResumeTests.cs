@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net.Http.Headers;
 
 namespace MobileId.Server.Tests.Features.Agent;
@@ -84,13 +83,7 @@ public sealed class AgentResumeTests : IAsyncLifetime
         return (personId, body.GetProperty("id").GetGuid(), body.GetProperty("link").GetString()!, body.GetProperty("code").GetString()!);
     }
 
-    private static async Task<(int Code, string Output, string Error)> AgentAsync(HttpMessageHandler? handler, params string[] args)
-    {
-        using var output = new StringWriter(CultureInfo.InvariantCulture);
-        using var error = new StringWriter(CultureInfo.InvariantCulture);
-        var code = await MobileId.Agent.Program.RunAsync(args, output, error, handler);
-        return (code, output.ToString(), error.ToString());
-    }
+    private static Task<AgentRun> AgentAsync(HttpMessageHandler? handler, params string[] args) => AgentTestKit.AgentAsync(handler, args);
 
     private async Task<List<JsonElement>> CertificatesOfAsync(Guid personId) =>
         (await MobileIdApp.ReadJsonAsync(await _admin.GetAsync($"/api/v1/people/{personId}/certificates"))).EnumerateArray().ToList();

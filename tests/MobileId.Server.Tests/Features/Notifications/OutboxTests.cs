@@ -59,6 +59,10 @@ public abstract class OutboxTests<TFixture>(TFixture fixture) where TFixture : N
         Assert.Contains(link, message.TextBody, StringComparison.Ordinal);
         Assert.Contains("Hello Zoë <O'Brien & Co>,", message.TextBody, StringComparison.Ordinal);
         Assert.DoesNotContain("<p>", message.TextBody, StringComparison.Ordinal);
+        var audited = await App.WithServicesAsync(s => s.GetRequiredService<MobileIdDbContext>().AuditRecords.AsNoTracking()
+            .SingleAsync(a => a.Action == "notification.sent" && a.TargetId == queued.Id.ToString()));
+        Assert.Equal(person.Id, audited.TargetPersonId);
+        Assert.DoesNotContain("zoe.obrien", audited.Details, StringComparison.Ordinal);
     }
 
     [Fact]
