@@ -76,19 +76,23 @@ public sealed class CertificateAuthorities(MobileIdDbContext db, SettingsService
     public async Task<string?> ChainPemAsync(string name, CancellationToken cancellationToken)
     {
         var all = await ListAsync(cancellationToken);
-        var ca = all.FirstOrDefault(c => c.Name == name);
-        if (ca is null)
+        return all.FirstOrDefault(c => c.Name == name) is { } ca
+            ? string.Concat(ChainOf(all.Select(c => (c.Id, c.ParentId, c.CertificateDer)).ToList(), ca.Id)
+                .Select(der => System.Security.Cryptography.PemEncoding.WriteString("CERTIFICATE", der) + "\n"))
+            : null;
+    }
+
+    /// <summary>A CA's certificate and its parents', nearest first (a loop in the records ends the walk).</summary>
+    public static List<byte[]> ChainOf(IReadOnlyList<(Guid Id, Guid? ParentId, byte[] Der)> all, Guid caId)
+    {
+        var chain = new List<byte[]>();
+        for (var current = all.FirstOrDefault(c => c.Id == caId); current.Der is not null && chain.Count < all.Count;
+             current = all.FirstOrDefault(c => c.Id == current.ParentId && c.Id != current.Id))
         {
-            return null;
+            chain.Add(current.Der);
         }
 
-        var pem = new System.Text.StringBuilder();
-        for (var current = ca; current is not null; current = all.FirstOrDefault(p => p.Id == current.ParentId && p.Id != current.Id))
-        {
-            pem.Append(System.Security.Cryptography.PemEncoding.Write("CERTIFICATE", current.CertificateDer)).Append('\n');
-        }
-
-        return pem.ToString();
+        return chain;
     }
 }
 

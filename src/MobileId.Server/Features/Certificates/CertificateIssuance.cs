@@ -4,6 +4,7 @@ using MobileId.Pki.Authority;
 using MobileId.Pki.Keys;
 using MobileId.Pki.Policies;
 using MobileId.Server.Features.Access;
+using MobileId.Server.Features.Authorities;
 using MobileId.Server.Features.People;
 
 namespace MobileId.Server.Features.Certificates;
@@ -114,14 +115,7 @@ public sealed class CertificateIssuance(MobileIdDbContext db, AccessPolicy acces
     public async Task<IReadOnlyList<byte[]>> ChainAsync(Guid issuerId, CancellationToken cancellationToken)
     {
         var all = await db.CertificateAuthorities.AsNoTracking().Select(c => new { c.Id, c.ParentId, c.CertificateDer }).ToListAsync(cancellationToken);
-        var chain = new List<byte[]>();
-        for (var current = all.FirstOrDefault(c => c.Id == issuerId); current is not null && chain.Count < all.Count;
-             current = all.FirstOrDefault(c => c.Id == current.ParentId && c.Id != current.Id))
-        {
-            chain.Add(current.CertificateDer);
-        }
-
-        return chain;
+        return CertificateAuthorities.ChainOf(all.Select(c => (c.Id, c.ParentId, c.CertificateDer)).ToList(), issuerId);
     }
 
     /// <summary>Issues to a person under a policy for a key (subject and SAN from the person record), recorded as <paramref name="target"/> says.</summary>

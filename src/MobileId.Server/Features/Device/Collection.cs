@@ -102,21 +102,28 @@ public sealed class Collection(MobileIdDbContext db, CertificateIssuance issuanc
             certificates.AddRange(delivered.Value);
         }
 
-        var issuer = profile.Certificates.Select(c => c.PolicyId).OfType<Guid>().Select(id => policies[id].IssuerId).FirstOrDefault();
-        if (issuer == Guid.Empty)
+        // Note: the package carries the chain of every CA the profile's policies issue from; the first one's content signer signs it.
+        var issuers = profile.Certificates.OrderBy(c => c.Order).Select(c => c.PolicyId).OfType<Guid>().Select(id => policies[id].IssuerId).Distinct().ToList();
+        if (issuers.Count == 0)
         {
-            issuer = await db.CertificateAuthorities.AsNoTracking().Where(c => c.Kind == CaKind.Issuing && c.Status == CaStatus.Active)
-                .OrderBy(c => c.CreatedAt).Select(c => c.Id).FirstAsync(cancellationToken);
+            issuers.Add(await db.CertificateAuthorities.AsNoTracking().Where(c => c.Kind == CaKind.Issuing && c.Status == CaStatus.Active)
+                .OrderBy(c => c.CreatedAt).Select(c => c.Id).FirstAsync(cancellationToken));
         }
 
-        var signing = await signer.ForAsync(issuer, cancellationToken);
+        var signing = await signer.ForAsync(issuers[0], cancellationToken);
+        var chain = new List<byte[]>(signing.Chain.Skip(1));
+        foreach (var other in issuers.Skip(1))
+        {
+            chain.AddRange((await issuance.ChainAsync(other, cancellationToken)).Where(der => !chain.Any(known => known.AsSpan().SequenceEqual(der))));
+        }
+
         var content = new PackageContent(mobileId.Id, person.LogonName, profile.Name, time.GetUtcNow().UtcDateTime, certificates,
             slots.Where(s => s.Skipped is not null).Select(s => new PackageSlotNote(s.Slot, s.Skipped!)).ToList(), pending,
-            signing.Chain.Skip(1).Select(Convert.ToBase64String).ToList(), Enrolment.PolicyOf(await settings.GetAsync(cancellationToken)));
+            chain.Select(Convert.ToBase64String).ToList(), Enrolment.PolicyOf(await settings.GetAsync(cancellationToken)));
         var bytes = JsonSerializer.SerializeToUtf8Bytes(content, PackageJson);
         var signature = signing.Key.SignData(bytes, HashAlgorithmName.SHA256);
         audit.Record(caller, "mobile-id.collected", null, AuditTarget.For(person), AuditOutcome.Success,
-            new { mobileId = mobileId.Id, certificates = certificates.Select(c => c.SerialNumber), skipped = content.Skipped.Count, pending = pending.Count });
+            new { mobileId = mobileId.Id, certificates = certificates.Select(c => c.SerialNumber), skipped = content.Skipped, pending });
         await db.SaveChangesAsync(cancellationToken);
         return new SignedPackage(Convert.ToBase64String(bytes), Convert.ToBase64String(signature), "ecdsa-with-SHA256",
             signing.Chain.Select(Convert.ToBase64String).ToList());

@@ -12,18 +12,18 @@ public abstract class EnrolmentTests<TFixture>(TFixture fixture) where TFixture 
 
     /// <summary>
     /// A person who may hold a profile with these restrictions, and a released request for it; the
-    /// profile has one System Store certificate per validity given (365 days when none is).
+    /// profile has one System Store certificate per (validity, CA) given (365 days from the built-in issuing CA when none is).
     /// </summary>
     private async Task<(Guid PersonId, string Token, string Code, Guid MobileId)> RequestAsync(DeviceRestriction restriction = DeviceRestriction.Any,
-        params int[] validityDays)
+        params (int Days, string Ca)[] certificates)
     {
         var tag = Guid.NewGuid().ToString("N")[..8];
         var entries = new List<ProfileCertificateInput>();
-        foreach (var (days, index) in (validityDays.Length == 0 ? [365] : validityDays).Select((d, i) => (d, i)))
+        foreach (var ((days, ca), index) in (certificates.Length == 0 ? [(365, "MobileIdIssuingCA")] : certificates).Select((c, i) => (c, i)))
         {
             var policy = await fixture.App.WithServicesAsync(s => s.GetRequiredService<MobileId.Server.Features.Certificates.PoliciesService>().SaveAsync(
                 Caller.System("test"), null,
-                new MobileId.Server.Features.Certificates.PolicyInput($"auth-{tag}-{index}", "MobileIdIssuingCA", MobileId.Pki.Keys.KeyAlgorithm.EcdsaP256,
+                new MobileId.Server.Features.Certificates.PolicyInput($"auth-{tag}-{index}", ca, MobileId.Pki.Keys.KeyAlgorithm.EcdsaP256,
                     [System.Security.Cryptography.X509Certificates.X509KeyUsageFlags.DigitalSignature], ["1.3.6.1.5.5.7.3.2"], "CN={displayName}",
                     null, null, null, days, null, null, null, null), CancellationToken.None));
             Assert.True(policy.IsSuccess, policy.Error?.Detail);
@@ -270,7 +270,7 @@ public abstract class EnrolmentTests<TFixture>(TFixture fixture) where TFixture 
     public async Task Collect_SystemStoreCertificatesOfDifferentValidity_ShareOneExpiryOnIosOnly(string platform, bool shared)
     {
         // Arrange: two System Store certificates, valid 365 and 200 days.
-        var (_, token, code, mobileId) = await RequestAsync(DeviceRestriction.Any, 365, 200);
+        var (_, token, code, mobileId) = await RequestAsync(DeviceRestriction.Any, (365, "MobileIdIssuingCA"), (200, "MobileIdIssuingCA"));
         using var client = fixture.App.CreateClient();
 
         // Act
@@ -285,6 +285,41 @@ public abstract class EnrolmentTests<TFixture>(TFixture fixture) where TFixture 
         Assert.InRange(ends.Min(), DateTime.UtcNow.AddDays(200).AddMinutes(-10), DateTime.UtcNow.AddDays(200));
         Assert.Equal(shared, ends[0] == ends[1]);
         Assert.Equal(HttpStatusCode.OK, retried.StatusCode);
+    }
+
+    [Fact]
+    public async Task Collect_ProfileOverTwoIssuingCas_PackageCarriesTheChainOfEach()
+    {
+        // Arrange
+        var second = "Second" + Guid.NewGuid().ToString("N")[..8];
+        using (var admin = await fixture.App.AdminClientAsync())
+        {
+            Assert.Equal(HttpStatusCode.Created, (await admin.PostAsJsonAsync("/api/v1/authorities", new { name = second, parent = "MobileIdRootCA" })).StatusCode);
+        }
+
+        var (_, token, code, mobileId) = await RequestAsync(DeviceRestriction.Any, (365, "MobileIdIssuingCA"), (365, second));
+        using var client = fixture.App.CreateClient();
+
+        // Act
+        var (_, package) = await EnrolAndCollectAsync(client, token, code, mobileId, "SN-" + Guid.NewGuid().ToString("N")[..8], "android", 2);
+
+        // Assert: each certificate chains through the package's chain to its root.
+        var chain = package.GetProperty("chain").EnumerateArray()
+            .Select(c => System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificate(Convert.FromBase64String(c.GetString()!))).ToList();
+        Assert.Equal(3, chain.Count);
+        Assert.Equal(3, chain.Select(c => c.Subject).Distinct().Count());
+        foreach (var entry in package.GetProperty("certificates").EnumerateArray())
+        {
+            using var leaf = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificate(Convert.FromBase64String(entry.GetProperty("certificate").GetString()!));
+            using var build = new System.Security.Cryptography.X509Certificates.X509Chain();
+            build.ChainPolicy.TrustMode = System.Security.Cryptography.X509Certificates.X509ChainTrustMode.CustomRootTrust;
+            build.ChainPolicy.CustomTrustStore.AddRange(chain.Where(c => c.Subject == c.Issuer).ToArray());
+            build.ChainPolicy.ExtraStore.AddRange(chain.ToArray());
+            build.ChainPolicy.RevocationMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck;
+            Assert.True(build.Build(leaf), $"{leaf.Subject} from {leaf.Issuer} does not chain: {string.Join("; ", build.ChainStatus.Select(st => st.StatusInformation))}");
+        }
+
+        Assert.Contains(chain, c => c.Subject.Contains(second, StringComparison.Ordinal));
     }
 
     [Fact]
