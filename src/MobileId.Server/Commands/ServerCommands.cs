@@ -209,7 +209,7 @@ public static class ServerCommands
         }
 
         await using var stream = File.OpenRead(file);
-        var result = await services.GetRequiredService<PeopleImport>().ImportAsync(Caller.System("cli"), stream, CancellationToken.None, new SynchronousProgress(output));
+        var result = await services.GetRequiredService<PeopleImport>().ImportAsync(Caller.System("cli"), stream, new SynchronousProgress(output), CancellationToken.None);
         if (result.IsSuccess)
         {
             var report = result.Value!;

@@ -110,6 +110,7 @@ public static class MobileIdServer
         services.AddScoped<RolesService>();
         services.AddScoped<ApiClientsService>();
         services.AddScoped<SettingsService>();
+        services.AddSingleton<SettingsCache>();
         services.AddScoped<PeopleService>();
         services.AddScoped<GroupsService>();
         services.AddScoped<PeopleImport>();

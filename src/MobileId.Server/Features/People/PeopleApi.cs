@@ -124,7 +124,7 @@ public static class PeopleApi
                 "Send the CSV file as the request body with Content-Type: text/csv.").ToResult();
         }
 
-        var result = await import.ImportAsync(caller, request.Body, cancellationToken);
+        var result = await import.ImportAsync(caller, request.Body, null, cancellationToken);
         return result.IsSuccess ? TypedResults.Ok(result.Value) : result.Error!.ToResult();
     }
 

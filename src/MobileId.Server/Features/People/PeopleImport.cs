@@ -32,7 +32,7 @@ public sealed class PeopleImport(MobileIdDbContext db, AccessPolicy access, Audi
         ["status"] = "status", ["roles"] = "roles",
     };
 
-    public async Task<Result<ImportReport>> ImportAsync(Caller caller, Stream csv, CancellationToken cancellationToken, IProgress<string>? progress = null)
+    public async Task<Result<ImportReport>> ImportAsync(Caller caller, Stream csv, IProgress<string>? progress, CancellationToken cancellationToken)
     {
         var text = await ReadTextAsync(csv, cancellationToken);
         var parsed = Parse(text);

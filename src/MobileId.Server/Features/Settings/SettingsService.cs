@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using MobileId.Server.Features.Access;
 using MobileId.Server.Features.Audit;
@@ -52,10 +53,20 @@ public sealed record SettingView(string Key, string Name, string Tab, string Typ
 /// The one way to read and change Operation Settings (PRODUCT.md §8): typed, validated on
 /// save with messages that name the setting and the rule, every change audited with old and new value.
 /// </summary>
-public sealed class SettingsService(MobileIdDbContext db, AuditTrail audit, TimeProvider time)
+public sealed class SettingsService(MobileIdDbContext db, AuditTrail audit, SettingsCache cache, TimeProvider time)
 {
-    public async Task<OperationSettings> GetAsync(CancellationToken cancellationToken) =>
-        new(await LoadAsync(cancellationToken));
+    /// <summary>The settings in force: from this node's copy (at most a second old), else from the database.</summary>
+    public async Task<OperationSettings> GetAsync(CancellationToken cancellationToken)
+    {
+        if (cache.TryGet(out var cached, out var generation))
+        {
+            return cached;
+        }
+
+        var loaded = new OperationSettings(await LoadAsync(cancellationToken));
+        cache.Store(loaded, generation);
+        return loaded;
+    }
 
     public async Task<IReadOnlyList<SettingView>> ListAsync(CancellationToken cancellationToken)
     {
@@ -133,6 +144,7 @@ public sealed class SettingsService(MobileIdDbContext db, AuditTrail audit, Time
         }
 
         await db.SaveChangesAsync(cancellationToken);
+        cache.Invalidate();
         return D.All.Select(d => View(d, proposed[d.Key])).ToList();
     }
 
@@ -171,5 +183,53 @@ public sealed class SettingsService(MobileIdDbContext db, AuditTrail audit, Time
         }
 
         list.Add(message);
+    }
+}
+
+/// <summary>
+/// This node's copy of the Operation Settings, so the hot paths (every device request, OCSP, issuance)
+/// do not read the settings table each time. A change saved on this node applies at once; one
+/// saved on another node within <see cref="Lifetime"/>.
+/// </summary>
+public sealed class SettingsCache
+{
+    public static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(1);
+
+    private readonly Lock _lock = new();
+    private OperationSettings? _settings;
+    private long _loadedAt;
+    private long _generation;
+
+    /// <summary>The copy when it is fresh; otherwise false and the generation a load must present to <see cref="Store"/>.</summary>
+    public bool TryGet([NotNullWhen(true)] out OperationSettings? settings, out long generation)
+    {
+        lock (_lock)
+        {
+            generation = _generation;
+            settings = _settings is not null && Environment.TickCount64 - _loadedAt < Lifetime.TotalMilliseconds ? _settings : null;
+            return settings is not null;
+        }
+    }
+
+    /// <summary>Keeps what was loaded, unless a change was saved since the load began (then the next read loads again).</summary>
+    public void Store(OperationSettings settings, long generation)
+    {
+        lock (_lock)
+        {
+            if (generation == _generation)
+            {
+                _settings = settings;
+                _loadedAt = Environment.TickCount64;
+            }
+        }
+    }
+
+    public void Invalidate()
+    {
+        lock (_lock)
+        {
+            _generation++;
+            _settings = null;
+        }
     }
 }

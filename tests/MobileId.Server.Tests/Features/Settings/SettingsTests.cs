@@ -165,6 +165,32 @@ public abstract class SettingsTests<TFixture>(TFixture fixture) where TFixture :
         Assert.Equal("http://127.0.0.1:5080/device/v1", typed.DeviceProtocolAddress);
     }
 
+    [Fact]
+    public async Task UpdateSettings_TwoNodesOnOneDatabase_ThisNodeSeesItAtOnceAndTheOtherSoonAfter()
+    {
+        // Arrange: two servers (nodes) on one database; each has read the settings once.
+        await using var database = await TestDatabase.CreateAsync(fixture.App.Database.Provider);
+        await using var nodeA = new MobileIdApp(database);
+        await using var nodeB = new MobileIdApp(database);
+        using var client = await nodeA.AdminClientAsync();
+        Task<OperationSettings> ReadAsync(MobileIdApp node) => node.WithServicesAsync(s => s.GetRequiredService<SettingsService>().GetAsync(CancellationToken.None));
+        Assert.Equal(2, (await ReadAsync(nodeA)).LogLevel);
+        Assert.Equal(2, (await ReadAsync(nodeB)).LogLevel);
+
+        // Act
+        Assert.Equal(HttpStatusCode.OK, (await client.PutAsJsonAsync(Url, new { values = new { logLevel = 5 } })).StatusCode);
+        var onA = (await ReadAsync(nodeA)).LogLevel;
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while ((await ReadAsync(nodeB)).LogLevel != 5 && waited.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            await Task.Delay(50);
+        }
+
+        // Assert
+        Assert.Equal(5, onA);
+        Assert.True((await ReadAsync(nodeB)).LogLevel == 5, $"The other node still had the old value after {waited.Elapsed.TotalSeconds:0.0} s.");
+    }
+
     public static TheoryData<string, string, string[]> InvalidValues => new()
     {
         // values (JSON), key in 'errors', words the message must hold (the setting's name and its rule)
