@@ -340,7 +340,7 @@ public sealed class Collector(HttpClient http, TextWriter progress, AgentLog log
             }
             catch (HttpRequestException ex)
             {
-                failure = $"{uri.GetLeftPart(UriPartial.Authority)} cannot be reached: {ex.Message}";
+                failure = $"{uri.GetLeftPart(UriPartial.Authority)} cannot be reached ({ex.Message.TrimEnd('.')})";
             }
             catch (TaskCanceledException ex) when (!cancellationToken.IsCancellationRequested)
             {
