@@ -45,4 +45,37 @@ public sealed class AgentCollectTests : AgentTestKit
         Assert.Contains("not a MobileId provisioning link", notALink.Error, StringComparison.Ordinal);
         Assert.Equal(2, noCommand.Code);
     }
+
+    [Fact]
+    public async Task Collect_ServerAtItsSessionLimit_RetriesAsThePolicyAndRetryAfterSayThenReportsUnavailable()
+    {
+        // Arrange: Maximum session count 0 (device endpoints answer 503, Retry-After 7); a policy of 2 retries from 1 s.
+        var request = await RequestAsync(Guid.NewGuid().ToString("N")[..8]);
+        using (var admin = await App.AdminClientAsync())
+        {
+            Assert.Equal(HttpStatusCode.OK, (await admin.PutAsJsonAsync("/api/v1/settings",
+                new { values = new Dictionary<string, object> { ["maximumSessionCount"] = 0, ["minimumRetryDelay"] = 7 } })).StatusCode);
+        }
+
+        var pauses = new List<TimeSpan>();
+        using var output = new StringWriter(System.Globalization.CultureInfo.InvariantCulture);
+        var policy = new MobileId.Agent.AgentPolicy(MaximumRetryAttempts: 2, MinimumRetryDelay: 1);
+        using var http = new HttpClient();
+        var collector = new MobileId.Agent.Collector(http, output, new MobileId.Agent.AgentLog(Dir, policy), policy, (pause, _) =>
+        {
+            pauses.Add(pause);
+            return Task.CompletedTask;
+        });
+        var store = MobileId.Agent.AgentStore.Open(StorePath("store-limit"), Pin);
+
+        // Act
+        var failure = await Assert.ThrowsAsync<MobileId.Agent.UnavailableException>(() => collector.CollectAsync(request.Link, () => request.Code!,
+            new MobileId.Agent.DeviceDescription("SN-LIMIT", "android", null, null, ["System Store"]), store, CancellationToken.None));
+
+        // Assert
+        Assert.Equal([TimeSpan.FromSeconds(7), TimeSpan.FromSeconds(7)], pauses);
+        Assert.Contains("Maximum session count is 0", failure.Message, StringComparison.Ordinal);
+        Assert.Contains("after 3 tries", failure.Message, StringComparison.Ordinal);
+        Assert.Empty(store.Contents.Pending);
+    }
 }
