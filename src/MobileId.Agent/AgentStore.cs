@@ -9,8 +9,9 @@ namespace MobileId.Agent;
 public sealed record StoredCertificate(int Slot, string Container, string Mode, string SerialNumber, string Certificate, string? KeyNonce, string? KeyCiphertext, string? KeyTag);
 
 /// <summary>A mobile ID the agent collected.</summary>
+/// <param name="Badge">The badge of the package (layout, values, photo, signed identity token), as its JSON, when the profile has one.</param>
 public sealed record StoredIdentity(Guid MobileId, string Server, string Profile, string Holder, DateTime CollectedAt, List<StoredCertificate> Certificates,
-    List<string> Chain, List<string> Skipped);
+    List<string> Chain, List<string> Skipped, string? Badge = null);
 
 /// <summary>The Identity Agent Policy (PRODUCT.md §8) as the server last sent it; the defaults until then.</summary>
 public sealed record AgentPolicy(int LogLevel = 2, int MaximumLogStorageSpace = 10, int MaximumNumberOfLogFiles = -1, int MaximumRetryAttempts = 5,

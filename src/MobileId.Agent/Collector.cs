@@ -202,7 +202,8 @@ public sealed class Collector(HttpClient http, TextWriter progress, AgentLog log
 
             var identity = new StoredIdentity(mobileId, protocolBase.ToString(), content.GetProperty("profile").GetString()!, content.GetProperty("holder").GetString()!,
                 DateTime.UtcNow, stored, content.GetProperty("chain").EnumerateArray().Select(c => c.GetString()!).ToList(),
-                content.GetProperty("skipped").EnumerateArray().Select(s => $"slot {s.GetProperty("slot").GetInt32()}: {s.GetProperty("reason").GetString()}").ToList());
+                content.GetProperty("skipped").EnumerateArray().Select(s => $"slot {s.GetProperty("slot").GetInt32()}: {s.GetProperty("reason").GetString()}").ToList(),
+                content.TryGetProperty("badge", out var badge) && badge.ValueKind == JsonValueKind.Object ? badge.GetRawText() : null);
             store.Contents.Identities.RemoveAll(i => i.MobileId == mobileId);
             store.Contents.Identities.Add(identity);
             store.Contents.Policy = content.GetProperty("policy").Deserialize<AgentPolicy>(Json) ?? store.Contents.Policy;

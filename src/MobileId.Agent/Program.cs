@@ -150,6 +150,12 @@ public static class Program
         foreach (var identity in file.Identities)
         {
             await output.WriteLineAsync($"{identity.MobileId}  {identity.Profile}  {identity.Holder}  collected {identity.CollectedAt:u}");
+            if (identity.Badge is { } badge)
+            {
+                using var parsed = System.Text.Json.JsonDocument.Parse(badge);
+                await output.WriteLineAsync($"  badge {parsed.RootElement.GetProperty("layout").GetString()}");
+            }
+
             foreach (var stored in identity.Certificates)
             {
                 using var certificate = X509CertificateLoader.LoadCertificate(Convert.FromBase64String(stored.Certificate));

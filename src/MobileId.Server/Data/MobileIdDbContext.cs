@@ -34,6 +34,7 @@ public abstract class MobileIdDbContext(DbContextOptions options) : DbContext(op
     public DbSet<ArchivedKey> ArchivedKeys => Set<ArchivedKey>();
     public DbSet<ContentSignerRecord> ContentSigners => Set<ContentSignerRecord>();
     public DbSet<CredentialProfile> CredentialProfiles => Set<CredentialProfile>();
+    public DbSet<CardLayout> CardLayouts => Set<CardLayout>();
     public DbSet<ProfileCertificate> ProfileCertificates => Set<ProfileCertificate>();
     public DbSet<ProfileRole> ProfileRoles => Set<ProfileRole>();
     public DbSet<MobileIdentity> MobileIdentities => Set<MobileIdentity>();
@@ -252,6 +253,14 @@ public abstract class MobileIdDbContext(DbContextOptions options) : DbContext(op
             e.HasOne<CertificatePolicyRecord>().WithMany().HasForeignKey(x => x.PolicyId).OnDelete(DeleteBehavior.Restrict);
         });
 
+        modelBuilder.Entity<CardLayout>(e =>
+        {
+            e.ToTable("card_layouts");
+            e.Property(x => x.Name).HasMaxLength(100);
+            e.HasIndex(x => x.Name).IsUnique();
+            e.Property(x => x.Description).HasMaxLength(1000);
+        });
+
         modelBuilder.Entity<CredentialProfile>(e =>
         {
             e.ToTable("credential_profiles");
@@ -264,6 +273,7 @@ public abstract class MobileIdDbContext(DbContextOptions options) : DbContext(op
             e.Property(x => x.RequireFingerprintsAtIssuance).HasConversion<string>().HasMaxLength(16);
             e.Property(x => x.RequireFacialBiometrics).HasConversion<string>().HasMaxLength(16);
             e.Property(x => x.CardFormat).HasConversion<string>().HasMaxLength(32);
+            e.HasOne<CardLayout>().WithMany().HasForeignKey(x => x.CardLayoutId).OnDelete(DeleteBehavior.Restrict);
             e.HasMany(x => x.Certificates).WithOne().HasForeignKey(x => x.ProfileId).OnDelete(DeleteBehavior.Cascade);
             e.HasMany(x => x.Roles).WithOne().HasForeignKey(x => x.ProfileId).OnDelete(DeleteBehavior.Cascade);
         });

@@ -92,6 +92,9 @@ public sealed class CredentialProfile
     /// <summary>Device Identity (Only): SCEP enrolment needs a one-time challenge from a request.</summary>
     public bool RequireChallenge { get; set; }
 
+    /// <summary>The badge layout the phone shows (PRODUCT.md §11), or none.</summary>
+    public Guid? CardLayoutId { get; set; }
+
     public List<ProfileCertificate> Certificates { get; set; } = [];
     public List<ProfileRole> Roles { get; set; } = [];
     public DateTime CreatedAt { get; set; }
@@ -122,4 +125,15 @@ public sealed class ProfileRole
     public bool CanValidate { get; set; }
     public bool CanCollect { get; set; }
     public bool CanUnlock { get; set; }
+}
+
+/// <summary>A badge layout (PRODUCT.md §11): its elements, top to bottom, as JSON (see <c>Features/Layouts</c>).</summary>
+public sealed class CardLayout
+{
+    public Guid Id { get; set; }
+    public required string Name { get; set; }
+    public string? Description { get; set; }
+    public required string Definition { get; set; }
+    public DateTime CreatedAt { get; set; }
+    public DateTime UpdatedAt { get; set; }
 }

@@ -15,6 +15,7 @@ using MobileId.Server.Features.Ocsp;
 using MobileId.Server.Features.People;
 using MobileId.Server.Features.Device;
 using MobileId.Server.Features.MobileIds;
+using MobileId.Server.Features.Layouts;
 using MobileId.Server.Features.Profiles;
 using MobileId.Server.Features.Settings;
 using MobileId.Server.Features.Setup;
@@ -122,6 +123,7 @@ public static class MobileIdServer
         services.AddMobileIdCrl();
         services.AddMobileIdCertificates();
         services.AddMobileIdProfiles();
+        services.AddMobileIdCardLayouts();
         services.AddMobileIdRequests();
         services.AddMobileIdDeviceProtocol();
         services.AddMobileIdNotifications();
@@ -153,6 +155,7 @@ public static class MobileIdServer
         app.MapCrl();
         app.MapCertificatesApi();
         app.MapProfilesApi();
+        app.MapCardLayoutsApi();
         app.MapMobileIdsApi();
         app.MapDeviceProtocol();
         app.MapNotificationsApi();

@@ -4,6 +4,7 @@ using MobileId.Pki.Keys;
 using MobileId.Server.Features.Access;
 using MobileId.Server.Features.Audit;
 using MobileId.Server.Features.Certificates;
+using MobileId.Server.Features.Layouts;
 using MobileId.Server.Features.Profiles;
 using MobileId.Server.Features.Settings;
 
@@ -20,8 +21,9 @@ public sealed record PackageCertificate(int Slot, string Container, CertificateM
 public sealed record PackageSlotNote(int Slot, string Reason);
 
 /// <summary>What a device collects (PRODUCT.md §5.4); its JSON bytes are what the content signing key signs.</summary>
+/// <param name="Badge">The badge (PRODUCT.md §11) when the profile has a card layout.</param>
 public sealed record PackageContent(Guid MobileId, string Holder, string Profile, DateTime CreatedAt, IReadOnlyList<PackageCertificate> Certificates,
-    IReadOnlyList<PackageSlotNote> Skipped, IReadOnlyList<PackageSlotNote> Pending, IReadOnlyList<string> Chain, AgentPolicy Policy);
+    IReadOnlyList<PackageSlotNote> Skipped, IReadOnlyList<PackageSlotNote> Pending, IReadOnlyList<string> Chain, AgentPolicy Policy, Badge? Badge);
 
 /// <summary>The signed package: <see cref="Package"/> is the base64 of the JSON bytes, signed with ECDSA-SHA256 by the first certificate of <see cref="Signer"/>.</summary>
 public sealed record SignedPackage(string Package, string Signature, string SignatureAlgorithm, IReadOnlyList<string> Signer);
@@ -38,7 +40,7 @@ public sealed record CancelCollectionResponse(Guid MobileId, MobileIdStatus Stat
 /// certificates already issued for the same slots: nothing is issued twice.
 /// </summary>
 public sealed class Collection(MobileIdDbContext db, CertificateIssuance issuance, CertificateService certificates, KeyArchive archive, IKeyStore keys,
-    ContentSigner signer, CardDataModels models, SettingsService settings, AuditTrail audit, TimeProvider time)
+    ContentSigner signer, Badges badges, CardDataModels models, SettingsService settings, AuditTrail audit, TimeProvider time)
 {
     private static readonly JsonSerializerOptions PackageJson = new(JsonSerializerDefaults.Web) { Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } };
 
@@ -117,9 +119,13 @@ public sealed class Collection(MobileIdDbContext db, CertificateIssuance issuanc
             chain.AddRange((await issuance.ChainAsync(other, cancellationToken)).Where(der => !chain.Any(known => known.AsSpan().SequenceEqual(der))));
         }
 
-        var content = new PackageContent(mobileId.Id, person.LogonName, profile.Name, time.GetUtcNow().UtcDateTime, certificates,
+        var operation = await settings.GetAsync(cancellationToken);
+        var now = time.GetUtcNow();
+        var badge = await badges.ForAsync(profile, person, mobileId.Id, signing.Key, signing.Chain, operation.WebServerExternalAddress, now,
+            await BadgeExpiryAsync(mobileId.Id, now, cancellationToken), cancellationToken);
+        var content = new PackageContent(mobileId.Id, person.LogonName, profile.Name, now.UtcDateTime, certificates,
             slots.Where(s => s.Skipped is not null).Select(s => new PackageSlotNote(s.Slot, s.Skipped!)).ToList(), pending,
-            chain.Select(Convert.ToBase64String).ToList(), Enrolment.PolicyOf(await settings.GetAsync(cancellationToken)));
+            chain.Select(Convert.ToBase64String).ToList(), Enrolment.PolicyOf(operation), badge);
         var bytes = JsonSerializer.SerializeToUtf8Bytes(content, PackageJson);
         var signature = signing.Key.SignData(bytes, HashAlgorithmName.SHA256);
         audit.Record(caller, "mobile-id.collected", null, AuditTarget.For(person), AuditOutcome.Success,
@@ -275,6 +281,13 @@ public sealed class Collection(MobileIdDbContext db, CertificateIssuance issuanc
         });
         return (numbers, new DateTimeOffset(end.Ticks - (end.Ticks % TimeSpan.TicksPerSecond), TimeSpan.Zero));
     }
+
+    /// <summary>A badge's identity token lives as long as the mobile ID's longest certificate, or a year when it has none.</summary>
+    private async Task<DateTimeOffset> BadgeExpiryAsync(Guid mobileId, DateTimeOffset now, CancellationToken cancellationToken) =>
+        await db.IssuedCertificates.AsNoTracking().Where(c => c.MobileIdentityId == mobileId && c.Status == CertificateStatus.Valid)
+            .MaxAsync(c => (DateTime?)c.NotAfter, cancellationToken) is { } end
+            ? new DateTimeOffset(end, TimeSpan.Zero)
+            : now.AddYears(1);
 
     private static DateTimeOffset? Aligned(CertificateSlot slot, (HashSet<int> Slots, DateTimeOffset End)? shared) =>
         shared is { } s && s.Slots.Contains(slot.Slot) ? s.End : null;

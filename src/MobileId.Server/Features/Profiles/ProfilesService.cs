@@ -11,7 +11,8 @@ public sealed record ProfileRoleInput(string? Role, bool CanReceive, bool CanReq
 public sealed record ProfileInput(
     string? Name, string? Description, CardEncoding? CardEncoding, DeviceRestriction? DeviceRestriction, bool? RequireValidation,
     bool? AllowFace, bool? AllowFingerprint, BiometricRequirement? RequireFingerprintsAtIssuance, BiometricRequirement? RequireFacialBiometrics,
-    CardFormat? CardFormat, string? CardDataModel, bool? RequireChallenge, List<ProfileCertificateInput>? Certificates, List<ProfileRoleInput>? Roles);
+    CardFormat? CardFormat, string? CardDataModel, bool? RequireChallenge, List<ProfileCertificateInput>? Certificates, List<ProfileRoleInput>? Roles,
+    string? CardLayout = null);
 
 public sealed record ProfileCertificateView(string? Policy, string Container, CertificateMode Mode);
 
@@ -21,7 +22,7 @@ public sealed record ProfileView(
     Guid Id, string Name, string? Description, CardEncoding CardEncoding, DeviceRestriction DeviceRestriction, bool RequireValidation,
     IReadOnlyList<string> AuthenticationTypes, BiometricRequirement RequireFingerprintsAtIssuance, BiometricRequirement RequireFacialBiometrics,
     CardFormat CardFormat, string? CardDataModel, bool RequireChallenge, IReadOnlyList<string> Containers,
-    IReadOnlyList<ProfileCertificateView> Certificates, IReadOnlyList<ProfileRoleView> Roles, DateTime UpdatedAt);
+    IReadOnlyList<ProfileCertificateView> Certificates, IReadOnlyList<ProfileRoleView> Roles, string? CardLayout, DateTime UpdatedAt);
 
 /// <summary>
 /// Credential Profiles (PRODUCT.md §3): every save is checked against the rules below, and a
@@ -43,7 +44,8 @@ public sealed class ProfilesService(MobileIdDbContext db, CardDataModels models,
         var profiles = await Query().OrderBy(p => p.Name).ToListAsync(cancellationToken);
         var policies = await PolicyNamesAsync(cancellationToken);
         var roles = await RoleNamesAsync(cancellationToken);
-        return profiles.Select(p => View(p, policies, roles)).ToList();
+        var layouts = await LayoutNamesAsync(cancellationToken);
+        return profiles.Select(p => View(p, policies, roles, layouts)).ToList();
     }
 
     public async Task<Result<ProfileView>> GetAsync(Guid id, CancellationToken cancellationToken)
@@ -51,7 +53,7 @@ public sealed class ProfilesService(MobileIdDbContext db, CardDataModels models,
         var profile = await Query().SingleOrDefaultAsync(p => p.Id == id, cancellationToken);
         return profile is null
             ? AppError.NotFound("That credential profile")
-            : View(profile, await PolicyNamesAsync(cancellationToken), await RoleNamesAsync(cancellationToken));
+            : View(profile, await PolicyNamesAsync(cancellationToken), await RoleNamesAsync(cancellationToken), await LayoutNamesAsync(cancellationToken));
     }
 
     public async Task<Result<ProfileView>> SaveAsync(Caller caller, Guid? id, ProfileInput input, CancellationToken cancellationToken)
@@ -68,6 +70,7 @@ public sealed class ProfilesService(MobileIdDbContext db, CardDataModels models,
 
         var policies = await db.CertificatePolicies.AsNoTracking().ToListAsync(cancellationToken);
         var roles = await db.Roles.AsNoTracking().ToListAsync(cancellationToken);
+        var layouts = await LayoutNamesAsync(cancellationToken);
         var errors = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         void Add(string field, string message)
         {
@@ -134,6 +137,16 @@ public sealed class ProfilesService(MobileIdDbContext db, CardDataModels models,
             }
 
             containers = [new CardContainer(BuiltInContainers[format], "", true, false, true, false)];
+        }
+
+        Guid? layoutId = null;
+        if (!string.IsNullOrWhiteSpace(input.CardLayout))
+        {
+            layoutId = layouts.Where(l => l.Value == input.CardLayout.Trim()).Select(l => (Guid?)l.Key).FirstOrDefault();
+            if (layoutId is null)
+            {
+                Add("cardLayout", $"'{input.CardLayout}' is not a card layout; see GET /api/v1/card-layouts.");
+            }
         }
 
         if (input.RequireChallenge == true && encoding != CardEncoding.DeviceIdentityOnly)
@@ -243,7 +256,7 @@ public sealed class ProfilesService(MobileIdDbContext db, CardDataModels models,
         }
 
         var now = time.GetUtcNow().UtcDateTime;
-        var before = profile is null ? null : View(profile, policies.ToDictionary(p => p.Id, p => p.Name), roles.ToDictionary(r => r.Id, r => r.Name));
+        var before = profile is null ? null : View(profile, policies.ToDictionary(p => p.Id, p => p.Name), roles.ToDictionary(r => r.Id, r => r.Name), layouts);
         if (profile is null)
         {
             profile = new CredentialProfile { Id = Guid.CreateVersion7(), Name = name!, CreatedAt = now };
@@ -267,6 +280,7 @@ public sealed class ProfilesService(MobileIdDbContext db, CardDataModels models,
         profile.CardFormat = format;
         profile.CardDataModel = modelName;
         profile.RequireChallenge = input.RequireChallenge ?? false;
+        profile.CardLayoutId = layoutId;
         foreach (var certificate in certificates)
         {
             certificate.ProfileId = profile.Id;
@@ -282,7 +296,7 @@ public sealed class ProfilesService(MobileIdDbContext db, CardDataModels models,
         profile.Certificates = certificates;
         profile.Roles = profileRoles;
         profile.UpdatedAt = now;
-        var view = View(profile, policies.ToDictionary(p => p.Id, p => p.Name), roles.ToDictionary(r => r.Id, r => r.Name));
+        var view = View(profile, policies.ToDictionary(p => p.Id, p => p.Name), roles.ToDictionary(r => r.Id, r => r.Name), layouts);
         audit.Record(caller, before is null ? "profile.created" : "profile.updated", Workflow.CredentialProfiles,
             new AuditTarget("profile", profile.Id.ToString("D"), profile.Name), AuditOutcome.Success, before is null ? view : new { before, after = view });
         await db.SaveChangesAsync(cancellationToken);
@@ -313,7 +327,11 @@ public sealed class ProfilesService(MobileIdDbContext db, CardDataModels models,
     private Task<Dictionary<Guid, string>> PolicyNamesAsync(CancellationToken cancellationToken) =>
         db.CertificatePolicies.AsNoTracking().ToDictionaryAsync(p => p.Id, p => p.Name, cancellationToken);
 
-    private ProfileView View(CredentialProfile p, IReadOnlyDictionary<Guid, string> policies, IReadOnlyDictionary<Guid, string> roles)
+    private Task<Dictionary<Guid, string>> LayoutNamesAsync(CancellationToken cancellationToken) =>
+        db.CardLayouts.AsNoTracking().ToDictionaryAsync(l => l.Id, l => l.Name, cancellationToken);
+
+    private ProfileView View(CredentialProfile p, IReadOnlyDictionary<Guid, string> policies, IReadOnlyDictionary<Guid, string> roles,
+        IReadOnlyDictionary<Guid, string> layouts)
     {
         var containers = p.CardFormat == CardFormat.Custom
             ? models.Current.Find(p.CardDataModel ?? "")?.Containers.Select(c => c.Name).ToList() ?? []
@@ -334,7 +352,7 @@ public sealed class ProfilesService(MobileIdDbContext db, CardDataModels models,
             p.Certificates.OrderBy(c => c.Order).Select(c => new ProfileCertificateView(c.PolicyId is { } pid ? policies.GetValueOrDefault(pid) : null, c.Container, c.Mode)).ToList(),
             p.Roles.Select(r => new ProfileRoleView(roles.GetValueOrDefault(r.RoleId) ?? "", r.CanReceive, r.CanRequest, r.CanValidate, r.CanCollect, r.CanUnlock))
                 .OrderBy(r => r.Role, StringComparer.Ordinal).ToList(),
-            p.UpdatedAt);
+            p.CardLayoutId is { } layout ? layouts.GetValueOrDefault(layout) : null, p.UpdatedAt);
     }
 
     private static string Display(CardEncoding encoding) => encoding switch

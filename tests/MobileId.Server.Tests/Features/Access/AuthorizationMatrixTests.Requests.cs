@@ -175,6 +175,20 @@ public sealed partial class AuthorizationMatrixTests
         ["GET /api/v1/card-data-models/"] = new(TargetKind.None, Ok, _ => Send(HttpMethod.Get, "/api/v1/card-data-models")),
         ["POST /api/v1/card-data-models/reload"] = new(TargetKind.None, Ok, _ => Send(HttpMethod.Post, "/api/v1/card-data-models/reload")),
 
+        // Card Layouts.
+        ["GET /api/v1/card-layouts/"] = new(TargetKind.None, Ok, _ => Send(HttpMethod.Get, "/api/v1/card-layouts")),
+        ["GET /api/v1/card-layouts/{name}"] = new(TargetKind.None, Ok, async r => await Send(HttpMethod.Get, $"/api/v1/card-layouts/{await FreshLayoutAsync(r)}")),
+        ["POST /api/v1/card-layouts/"] = new(TargetKind.None, Created,
+            r => Json(HttpMethod.Post, "/api/v1/card-layouts", new { name = "mx-layout-" + r.Unique, elements = new[] { new { type = "qr" } } }),
+            VerifyAsync: async (r, _) => CreatedWhenAllowed(r, await ExistsAsync(r, db => db.CardLayouts.AnyAsync(x => x.Name == "mx-layout-" + r.Unique)))),
+        ["PUT /api/v1/card-layouts/{name}"] = new(TargetKind.None, Ok,
+            async r => await Json(HttpMethod.Put, $"/api/v1/card-layouts/{await FreshLayoutAsync(r)}",
+                new { name = "mx-fresh-layout-" + r.Unique, description = "changed", elements = new[] { new { type = "photo" } } }),
+            VerifyAsync: async (r, _) => ChangedWhenAllowed(r, await ExistsAsync(r, db => db.CardLayouts.AnyAsync(x => x.Name == "mx-fresh-layout-" + r.Unique && x.Description == "changed")))),
+        ["DELETE /api/v1/card-layouts/{name}"] = new(TargetKind.None, NoContent,
+            async r => await Send(HttpMethod.Delete, $"/api/v1/card-layouts/{await FreshLayoutAsync(r)}"),
+            VerifyAsync: async (r, _) => DeletedWhenAllowed(r, await ExistsAsync(r, db => db.CardLayouts.AnyAsync(x => x.Name == "mx-fresh-layout-" + r.Unique)))),
+
         // Mobile IDs.
         ["POST /api/v1/people/{id:guid}/mobile-ids"] = new(TargetKind.Person, Created,
             async r => await Json(HttpMethod.Post, $"/api/v1/people/{r.Target.Id}/mobile-ids", new { profile = await MatrixProfileAsync(r) })),
@@ -313,6 +327,15 @@ public sealed partial class AuthorizationMatrixTests
             CancellationToken.None));
         Assert.True(created.IsSuccess, created.Error?.Detail);
         return created.Value!.Id;
+    }
+
+    private static async Task<string> FreshLayoutAsync(MatrixRequest r)
+    {
+        var created = await r.App.WithServicesAsync(s => s.GetRequiredService<MobileId.Server.Features.Layouts.CardLayouts>().SaveAsync(Caller.System("test"), null,
+            new MobileId.Server.Features.Layouts.CardLayoutInput("mx-fresh-layout-" + r.Unique, null, [new MobileId.Server.Features.Layouts.LayoutElement("qr")]),
+            CancellationToken.None));
+        Assert.True(created.IsSuccess, created.Error?.Detail);
+        return created.Value!.Name;
     }
 
     /// <summary>A policy made directly through the service (or the existing one of that name).</summary>

@@ -226,6 +226,39 @@ namespace MobileId.Server.Data.Migrations.PostgreSql
                     b.ToTable("audit_records", (string)null);
                 });
 
+            modelBuilder.Entity("MobileId.Server.Data.CardLayout", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Definition")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("Description")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Name")
+                        .IsUnique();
+
+                    b.ToTable("card_layouts", (string)null);
+                });
+
             modelBuilder.Entity("MobileId.Server.Data.CertificateAuthorityRecord", b =>
                 {
                     b.Property<Guid>("Id")
@@ -435,6 +468,9 @@ namespace MobileId.Server.Data.Migrations.PostgreSql
                         .HasMaxLength(32)
                         .HasColumnType("character varying(32)");
 
+                    b.Property<Guid?>("CardLayoutId")
+                        .HasColumnType("uuid");
+
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
 
@@ -472,6 +508,8 @@ namespace MobileId.Server.Data.Migrations.PostgreSql
                         .HasColumnType("timestamp with time zone");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("CardLayoutId");
 
                     b.HasIndex("Name")
                         .IsUnique();
@@ -1308,6 +1346,14 @@ namespace MobileId.Server.Data.Migrations.PostgreSql
                         .HasForeignKey("IssuerId")
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired();
+                });
+
+            modelBuilder.Entity("MobileId.Server.Data.CredentialProfile", b =>
+                {
+                    b.HasOne("MobileId.Server.Data.CardLayout", null)
+                        .WithMany()
+                        .HasForeignKey("CardLayoutId")
+                        .OnDelete(DeleteBehavior.Restrict);
                 });
 
             modelBuilder.Entity("MobileId.Server.Data.CrlRecord", b =>

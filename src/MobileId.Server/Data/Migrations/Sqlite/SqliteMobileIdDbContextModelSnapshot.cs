@@ -219,6 +219,39 @@ namespace MobileId.Server.Data.Migrations.Sqlite
                     b.ToTable("audit_records", (string)null);
                 });
 
+            modelBuilder.Entity("MobileId.Server.Data.CardLayout", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Definition")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Description")
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Name")
+                        .IsUnique();
+
+                    b.ToTable("card_layouts", (string)null);
+                });
+
             modelBuilder.Entity("MobileId.Server.Data.CertificateAuthorityRecord", b =>
                 {
                     b.Property<Guid>("Id")
@@ -428,6 +461,9 @@ namespace MobileId.Server.Data.Migrations.Sqlite
                         .HasMaxLength(32)
                         .HasColumnType("TEXT");
 
+                    b.Property<Guid?>("CardLayoutId")
+                        .HasColumnType("TEXT");
+
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("TEXT");
 
@@ -465,6 +501,8 @@ namespace MobileId.Server.Data.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("CardLayoutId");
 
                     b.HasIndex("Name")
                         .IsUnique();
@@ -1301,6 +1339,14 @@ namespace MobileId.Server.Data.Migrations.Sqlite
                         .HasForeignKey("IssuerId")
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired();
+                });
+
+            modelBuilder.Entity("MobileId.Server.Data.CredentialProfile", b =>
+                {
+                    b.HasOne("MobileId.Server.Data.CardLayout", null)
+                        .WithMany()
+                        .HasForeignKey("CardLayoutId")
+                        .OnDelete(DeleteBehavior.Restrict);
                 });
 
             modelBuilder.Entity("MobileId.Server.Data.CrlRecord", b =>
