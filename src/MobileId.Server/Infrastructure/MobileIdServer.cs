@@ -124,6 +124,7 @@ public static class MobileIdServer
         services.AddMobileIdProfiles();
         services.AddMobileIdRequests();
         services.AddMobileIdDeviceProtocol();
+        services.AddDeviceManagement();
         services.AddMobileIdNotifications();
         return services;
     }
@@ -155,6 +156,7 @@ public static class MobileIdServer
         app.MapProfilesApi();
         app.MapMobileIdsApi();
         app.MapDeviceProtocol();
+        app.MapDevicesApi();
         app.MapNotificationsApi();
 
         AccessRules.EnsureEveryApiEndpointHasARule(((IEndpointRouteBuilder)app).DataSources.SelectMany(d => d.Endpoints));
