@@ -48,7 +48,7 @@ public sealed class MobileIdRequests(
 
     /// <summary>
     /// Request Replacement ID's new request: the checks and notification of Request ID for the same
-    /// person (the workflow and scope are checked by the caller). <paramref name="cancelOld"/> runs
+    /// person (the workflow and scope are checked by the caller; no Can Request is needed). <paramref name="cancelOld"/> runs
     /// once every check has passed, before the new request is made; an error from it stops the request.
     /// </summary>
     internal Task<Result<MobileIdView>> ReplaceAsync(Caller caller, Person person, MobileIdentity old, MobileIdRequestInput input,
@@ -75,7 +75,8 @@ public sealed class MobileIdRequests(
         CancellationToken cancellationToken)
     {
         var receivable = await rights.ReceivableByAsync(person.Id, cancellationToken);
-        var requestable = await rights.ProfilesWhereAsync(caller, r => r.CanRequest, cancellationToken);
+        // Note: a replacement is authorized by Request Replacement ID itself, so it needs no Can Request for the profile the person already held.
+        var requestable = replacing is null ? await rights.ProfilesWhereAsync(caller, r => r.CanRequest, cancellationToken) : receivable;
         var available = receivable.Intersect(requestable).ToHashSet();
         if (available.Count == 0)
         {
