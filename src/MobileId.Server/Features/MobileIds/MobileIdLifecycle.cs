@@ -81,17 +81,9 @@ public sealed class MobileIdLifecycle(
     /// <summary>Disable ID: the certificates go on hold (<c>certificateHold</c>) and the mobile ID is Disabled.</summary>
     public async Task<Result<MobileIdView>> DisableAsync(Caller caller, Guid id, DisableIdInput input, CancellationToken cancellationToken)
     {
-        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
-        var reason = DisableReasons.FirstOrDefault(r => string.Equals(r, input.Reason?.Trim(), StringComparison.OrdinalIgnoreCase));
-        if (reason is null)
+        if (ReadReason(input.Reason, DisableReasons, input.Details, out var reason) is { } invalid)
         {
-            errors["reason"] = [$"A reason is required, one of {string.Join(", ", DisableReasons)}."];
-        }
-
-        CheckDetails(input.Details, errors);
-        if (errors.Count > 0)
-        {
-            return AppError.Validation(errors);
+            return invalid;
         }
 
         var found = await FindAsync(caller, id, Workflow.EnableDisableId, cancellationToken);
@@ -106,22 +98,16 @@ public sealed class MobileIdLifecycle(
             return AppError.Conflict($"Only an Issued mobile ID can be disabled; this one is {mobileId.Status}.");
         }
 
-        var held = new List<string>();
-        foreach (var certificate in await db.IssuedCertificates.Where(c => c.MobileIdentityId == mobileId.Id && c.Status == CertificateStatus.Valid)
-                     .Select(c => c.Id).ToListAsync(cancellationToken))
+        var held = await ChangeCertificatesAsync(mobileId, [CertificateStatus.Valid],
+            certificate => certificates.RevokeAsync(caller, certificate, X509RevocationReason.CertificateHold, cancellationToken), cancellationToken);
+        if (!held.IsSuccess)
         {
-            var result = await certificates.RevokeAsync(caller, certificate, X509RevocationReason.CertificateHold, cancellationToken);
-            if (!result.IsSuccess)
-            {
-                return result.Error!;
-            }
-
-            held.Add(result.Value!.SerialHex);
+            return held.Error!;
         }
 
         Touch(mobileId, MobileIdStatus.Disabled);
         audit.Record(caller, "mobile-id.disabled", Workflow.EnableDisableId, AuditTarget.For(person), AuditOutcome.Success,
-            new { id = mobileId.Id, reason, details = input.Details, held });
+            new { id = mobileId.Id, reason, details = input.Details, held = held.Value });
         await db.SaveChangesAsync(cancellationToken);
         return await requests.ViewAsync(mobileId, cancellationToken);
     }
@@ -148,22 +134,16 @@ public sealed class MobileIdLifecycle(
             return AppError.Conflict($"Only a Disabled mobile ID can be enabled; this one is {mobileId.Status}.");
         }
 
-        var released = new List<string>();
-        foreach (var certificate in await db.IssuedCertificates.Where(c => c.MobileIdentityId == mobileId.Id && c.Status == CertificateStatus.OnHold)
-                     .Select(c => c.Id).ToListAsync(cancellationToken))
+        var released = await ChangeCertificatesAsync(mobileId, [CertificateStatus.OnHold],
+            certificate => certificates.ReleaseAsync(caller, certificate, cancellationToken), cancellationToken);
+        if (!released.IsSuccess)
         {
-            var result = await certificates.ReleaseAsync(caller, certificate, cancellationToken);
-            if (!result.IsSuccess)
-            {
-                return result.Error!;
-            }
-
-            released.Add(result.Value!.SerialHex);
+            return released.Error!;
         }
 
         Touch(mobileId, MobileIdStatus.Issued);
         audit.Record(caller, "mobile-id.enabled", Workflow.EnableDisableId, AuditTarget.For(person), AuditOutcome.Success,
-            new { id = mobileId.Id, details = input.Details, released });
+            new { id = mobileId.Id, details = input.Details, released = released.Value });
         await db.SaveChangesAsync(cancellationToken);
         return await requests.ViewAsync(mobileId, cancellationToken);
     }
@@ -175,17 +155,9 @@ public sealed class MobileIdLifecycle(
     /// </summary>
     public async Task<Result<ReplacementView>> ReplaceAsync(Caller caller, Guid id, ReplacementInput input, CancellationToken cancellationToken)
     {
-        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
-        var reason = ReplacementReasons.FirstOrDefault(r => string.Equals(r, input.Reason?.Trim(), StringComparison.OrdinalIgnoreCase));
-        if (reason is null)
+        if (ReadReason(input.Reason, ReplacementReasons, input.Details, out var reason) is { } invalid)
         {
-            errors["reason"] = [$"A reason is required, one of {string.Join(", ", ReplacementReasons)}."];
-        }
-
-        CheckDetails(input.Details, errors);
-        if (errors.Count > 0)
-        {
-            return AppError.Validation(errors);
+            return invalid;
         }
 
         var found = await FindAsync(caller, id, Workflow.RequestReplacementId, cancellationToken);
@@ -228,18 +200,19 @@ public sealed class MobileIdLifecycle(
     internal async Task<Result<MobileIdentity>> CancelCoreAsync(Caller caller, MobileIdentity mobileId, Person person, X509RevocationReason reason,
         string reasonName, string? details, Workflow workflow, CancellationToken cancellationToken)
     {
-        var revoked = new List<string>();
-        foreach (var certificate in await db.IssuedCertificates.Where(c => c.MobileIdentityId == mobileId.Id && c.Status != CertificateStatus.Revoked)
-                     .Select(c => c.Id).ToListAsync(cancellationToken))
+        var revoked = await ChangeCertificatesAsync(mobileId, [CertificateStatus.Valid, CertificateStatus.OnHold], async certificate =>
         {
             var result = await certificates.RevokeAsync(caller, certificate, reason, cancellationToken);
-            if (!result.IsSuccess)
+            if (result.IsSuccess)
             {
-                return result.Error!;
+                result.Value!.PendingKey = null;
             }
 
-            result.Value!.PendingKey = null;
-            revoked.Add(result.Value.SerialHex);
+            return result;
+        }, cancellationToken);
+        if (!revoked.IsSuccess)
+        {
+            return revoked.Error!;
         }
 
         var device = mobileId.DeviceId is { } deviceId
@@ -258,7 +231,7 @@ public sealed class MobileIdLifecycle(
         }
 
         audit.Record(caller, "mobile-id.cancelled", workflow, AuditTarget.For(person), AuditOutcome.Success,
-            new { id = mobileId.Id, reason = reasonName, details, revoked, deviceCancelled = device?.SerialNumber });
+            new { id = mobileId.Id, reason = reasonName, details, revoked = revoked.Value, deviceCancelled = device?.SerialNumber });
         await db.SaveChangesAsync(cancellationToken);
         return mobileId;
     }
@@ -305,6 +278,40 @@ public sealed class MobileIdLifecycle(
         mobileId.UpdatedAt = now;
         mobileId.Version++;
         return now;
+    }
+
+    /// <summary>Applies one status change to each certificate of the mobile ID in these states (each saved on its own); their serial numbers.</summary>
+    private async Task<Result<List<string>>> ChangeCertificatesAsync(MobileIdentity mobileId, CertificateStatus[] from,
+        Func<Guid, Task<Result<IssuedCertificate>>> change, CancellationToken cancellationToken)
+    {
+        var serials = new List<string>();
+        foreach (var certificate in await db.IssuedCertificates.Where(c => c.MobileIdentityId == mobileId.Id && from.Contains(c.Status))
+                     .Select(c => c.Id).ToListAsync(cancellationToken))
+        {
+            var result = await change(certificate);
+            if (!result.IsSuccess)
+            {
+                return result.Error!;
+            }
+
+            serials.Add(result.Value!.SerialHex);
+        }
+
+        return serials;
+    }
+
+    /// <summary>A required reason from a fixed list (any case; answered in the list's spelling), and the details.</summary>
+    private static AppError? ReadReason(string? given, IReadOnlyList<string> allowed, string? details, out string? reason)
+    {
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        reason = allowed.FirstOrDefault(r => string.Equals(r, given?.Trim(), StringComparison.OrdinalIgnoreCase));
+        if (reason is null)
+        {
+            errors["reason"] = [$"A reason is required, one of {string.Join(", ", allowed)}."];
+        }
+
+        CheckDetails(details, errors);
+        return errors.Count > 0 ? AppError.Validation(errors) : null;
     }
 
     private static void CheckDetails(string? details, Dictionary<string, string[]> errors)
