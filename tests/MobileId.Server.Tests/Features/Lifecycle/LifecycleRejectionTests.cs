@@ -4,7 +4,7 @@ namespace MobileId.Server.Tests.Features.Lifecycle;
 /// Bad input, wrong states and scope for Cancel Credential, Enable / Disable ID, Request
 /// Replacement ID and the Device Management API: each is an RFC 9457 problem, and nothing changes.
 /// </summary>
-public sealed class LifecycleRejectionTests(SqliteAppFixture fixture) : IClassFixture<SqliteAppFixture>
+public abstract class LifecycleRejectionTests<TFixture>(TFixture fixture) where TFixture : AppFixture
 {
     private MobileIdApp App => fixture.App;
 
@@ -291,3 +291,7 @@ public sealed class LifecycleRejectionTests(SqliteAppFixture fixture) : IClassFi
         App.WithServicesAsync(async s => await s.GetRequiredService<MobileIdDbContext>().MobileIdentities.AsNoTracking().Where(m => m.Id == id)
             .Select(m => new ValueTuple<MobileIdStatus, int, DateTime>(m.Status, m.Version, m.UpdatedAt)).SingleAsync());
 }
+
+public sealed class SqliteLifecycleRejectionTests(SqliteAppFixture fixture) : LifecycleRejectionTests<SqliteAppFixture>(fixture), IClassFixture<SqliteAppFixture>;
+
+public sealed class PostgresLifecycleRejectionTests(PostgresAppFixture fixture) : LifecycleRejectionTests<PostgresAppFixture>(fixture), IClassFixture<PostgresAppFixture>;
