@@ -68,6 +68,28 @@ public sealed class LifecycleAgentTests : AgentTestKit
     }
 
     [Fact]
+    public async Task Cancel_DisabledMobileId_HeldCertificateIsRevokedForGood()
+    {
+        // Arrange
+        var (request, _) = await CollectedAsync();
+        using var admin = await App.AdminClientAsync();
+        Assert.Equal(HttpStatusCode.OK, (await admin.PostAsJsonAsync($"/api/v1/mobile-ids/{request.Id}/disable", new { reason = "suspectedCompromise" })).StatusCode);
+
+        // Act
+        var cancelled = await admin.PostAsJsonAsync($"/api/v1/mobile-ids/{request.Id}/cancel", new { });
+        var ocsp = await OcspAsync();
+        var enable = await admin.PostAsJsonAsync($"/api/v1/mobile-ids/{request.Id}/enable", new { });
+
+        // Assert
+        Assert.Equal(HttpStatusCode.OK, cancelled.StatusCode);
+        Assert.Contains(": revoked", ocsp, StringComparison.Ordinal);
+        Assert.Contains("Reason: cessationOfOperation", ocsp, StringComparison.Ordinal);
+        await MobileIdApp.AssertProblemAsync(enable, 409, ErrorCodes.Conflict);
+        Assert.Equal(CertificateStatus.Revoked, await App.WithServicesAsync(s => s.GetRequiredService<MobileIdDbContext>().IssuedCertificates
+            .Where(c => c.MobileIdentityId == request.Id).Select(c => c.Status).SingleAsync()));
+    }
+
+    [Fact]
     public async Task Cancel_RequestNotYetCollected_CodeNoLongerWorks()
     {
         // Arrange
