@@ -126,6 +126,7 @@ public static class MobileIdServer
         services.AddMobileIdCardLayouts();
         services.AddMobileIdRequests();
         services.AddMobileIdDeviceProtocol();
+        services.AddDeviceManagement();
         services.AddMobileIdNotifications();
         return services;
     }
@@ -158,6 +159,7 @@ public static class MobileIdServer
         app.MapCardLayoutsApi();
         app.MapMobileIdsApi();
         app.MapDeviceProtocol();
+        app.MapDevicesApi();
         app.MapNotificationsApi();
 
         AccessRules.EnsureEveryApiEndpointHasARule(((IEndpointRouteBuilder)app).DataSources.SelectMany(d => d.Endpoints));

@@ -30,7 +30,8 @@ public sealed class Enrolment(MobileIdDbContext db, CodeRedemption codes, CardDa
 {
     public const string BiometricMessage = "Your mobile device is not compatible with biometric authentication";
 
-    private static readonly string[] Platforms = ["ios", "android", "windows", "cli"];
+    /// <summary>The platforms a device may report or be registered with.</summary>
+    internal static readonly string[] Platforms = ["ios", "android", "windows", "cli"];
 
     public async Task<Result<EnrolResponse>> EnrolAsync(string token, EnrolRequest request, CancellationToken cancellationToken)
     {

@@ -43,8 +43,17 @@ public sealed class MobileIdRequests(
 
         return await access.CheckAsync(caller, Workflow.RequestId, person, cancellationToken) is { } denied
             ? denied
-            : await CreateAsync(caller, person, input, selfService: false, cancellationToken);
+            : await CreateAsync(caller, person, input, selfService: false, null, cancellationToken);
     }
+
+    /// <summary>
+    /// Request Replacement ID's new request: the checks and notification of Request ID for the same
+    /// person (the workflow and scope are checked by the caller; no Can Request is needed). <paramref name="cancelOld"/> runs
+    /// once every check has passed, before the new request is made; an error from it stops the request.
+    /// </summary>
+    internal Task<Result<MobileIdView>> ReplaceAsync(Caller caller, Person person, MobileIdentity old, MobileIdRequestInput input,
+        Func<Task<AppError?>> cancelOld, CancellationToken cancellationToken) =>
+        CreateAsync(caller, person, input, selfService: false, new Replacing(old.Id, cancelOld), cancellationToken);
 
     /// <summary>Request My ID: a person requests a mobile ID for themself.</summary>
     public async Task<Result<MobileIdView>> RequestMineAsync(Caller caller, MobileIdRequestInput input, CancellationToken cancellationToken)
@@ -57,14 +66,17 @@ public sealed class MobileIdRequests(
 
         return await access.CheckAsync(caller, Workflow.RequestMyId, person, cancellationToken) is { } denied
             ? denied
-            : await CreateAsync(caller, person, input, selfService: true, cancellationToken);
+            : await CreateAsync(caller, person, input, selfService: true, null, cancellationToken);
     }
 
-    private async Task<Result<MobileIdView>> CreateAsync(Caller caller, Person person, MobileIdRequestInput input, bool selfService,
+    private sealed record Replacing(Guid Id, Func<Task<AppError?>> CancelOld);
+
+    private async Task<Result<MobileIdView>> CreateAsync(Caller caller, Person person, MobileIdRequestInput input, bool selfService, Replacing? replacing,
         CancellationToken cancellationToken)
     {
         var receivable = await rights.ReceivableByAsync(person.Id, cancellationToken);
-        var requestable = await rights.ProfilesWhereAsync(caller, r => r.CanRequest, cancellationToken);
+        // Note: a replacement is authorized by Request Replacement ID itself, so it needs no Can Request for the profile the person already held.
+        var requestable = replacing is null ? await rights.ProfilesWhereAsync(caller, r => r.CanRequest, cancellationToken) : receivable;
         var available = receivable.Intersect(requestable).ToHashSet();
         if (available.Count == 0)
         {
@@ -96,11 +108,17 @@ public sealed class MobileIdRequests(
             return channelError == NoPhoneOrEmail ? await RefusedAsync(caller, person, NoPhoneOrEmail, cancellationToken) : AppError.Validation("channel", channelError!);
         }
 
-        if (await db.MobileIdentities.AnyAsync(m => m.PersonId == person.Id && m.ProfileId == profile.Id
+        var replaced = replacing?.Id ?? Guid.Empty;
+        if (await db.MobileIdentities.AnyAsync(m => m.PersonId == person.Id && m.ProfileId == profile.Id && m.Id != replaced
                 && (m.Status == MobileIdStatus.AwaitingValidation || m.Status == MobileIdStatus.Collecting
                     || (m.Status == MobileIdStatus.ReadyToCollect && m.CodeExpiresAt > now)), cancellationToken))
         {
             return AppError.Conflict($"'{person.LogonName}' already has an open request for '{profile.Name}'; it must be collected, or cancelled, first.");
+        }
+
+        if (replacing is not null && await replacing.CancelOld() is { } notCancelled)
+        {
+            return notCancelled;
         }
 
         var mobileId = new MobileIdentity
@@ -108,7 +126,7 @@ public sealed class MobileIdRequests(
             Id = Guid.CreateVersion7(), PersonId = person.Id, ProfileId = profile.Id, Channel = channel.Value, SelfService = selfService,
             RequestedById = caller.Kind == CallerKind.System ? null : caller.Id, RequestedByName = caller.Name, RequestedAt = now,
             Status = profile.RequireValidation ? MobileIdStatus.AwaitingValidation : MobileIdStatus.ReadyToCollect,
-            LinkToken = Tokens.NewUrlSafe(24), UpdatedAt = now,
+            LinkToken = Tokens.NewUrlSafe(24), UpdatedAt = now, ReplacesId = replacing?.Id,
         };
         var code = profile.RequireValidation ? null : ReleaseCode(mobileId, operation, now);
         db.MobileIdentities.Add(mobileId);
@@ -117,7 +135,8 @@ public sealed class MobileIdRequests(
             return notSent;
         }
 
-        audit.Record(caller, "mobile-id.requested", selfService ? Workflow.RequestMyId : Workflow.RequestId, AuditTarget.For(person), AuditOutcome.Success,
+        var workflow = selfService ? Workflow.RequestMyId : replacing is null ? Workflow.RequestId : Workflow.RequestReplacementId;
+        audit.Record(caller, "mobile-id.requested", workflow, AuditTarget.For(person), AuditOutcome.Success,
             new { id = mobileId.Id, profile = profile.Name, channel = channel.Value.ToString(), status = mobileId.Status.ToString() });
         await db.SaveChangesAsync(cancellationToken);
         return View(mobileId, profile.Name, operation, code);
@@ -202,6 +221,12 @@ public sealed class MobileIdRequests(
             return denied;
         }
 
+        return await ViewAsync(mobileId, cancellationToken);
+    }
+
+    /// <summary>A mobile ID as the API shows it, without its code.</summary>
+    internal async Task<MobileIdView> ViewAsync(MobileIdentity mobileId, CancellationToken cancellationToken)
+    {
         var profile = await db.CredentialProfiles.AsNoTracking().Where(p => p.Id == mobileId.ProfileId).Select(p => p.Name).SingleAsync(cancellationToken);
         return View(mobileId, profile, await settings.GetAsync(cancellationToken), null);
     }

@@ -5,7 +5,7 @@ using MobileId.Server.Features.Settings;
 
 namespace MobileId.Server.Features.MobileIds;
 
-/// <summary>Request ID, Request My ID and Validate Request, and reading mobile IDs.</summary>
+/// <summary>Request ID, Request My ID, Validate Request, reading mobile IDs, and Cancel Credential, Enable / Disable ID and Request Replacement ID.</summary>
 public static class MobileIdsApi
 {
     public static IServiceCollection AddMobileIdRequests(this IServiceCollection services)
@@ -13,6 +13,7 @@ public static class MobileIdsApi
         services.AddOptions<OneTimeCodeOptions>().BindConfiguration(OneTimeCodeOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddScoped<ProfileRights>();
         services.AddScoped<MobileIdRequests>();
+        services.AddScoped<MobileIdLifecycle>();
         services.AddScoped<CodeRedemption>();
         return services;
     }
@@ -31,6 +32,18 @@ public static class MobileIdsApi
         app.MapPost("/api/v1/mobile-ids/{id:guid}/validate", Validate).WithTags("Mobile IDs").WithName("ValidateRequest")
             .WithSummary("Validate Request: a second operator with Can Validate releases the one-time code.")
             .RequiresWorkflow(Workflow.ValidateRequest);
+        app.MapPost("/api/v1/mobile-ids/{id:guid}/cancel", Cancel).WithTags("Mobile IDs").WithName("CancelCredential")
+            .WithSummary("Cancel Credential: cancels the mobile ID, revokes its certificates (reason cessationOfOperation unless given) and marks its device cancelled when nothing else lives on it.")
+            .RequiresWorkflow(Workflow.CancelCredential);
+        app.MapPost("/api/v1/mobile-ids/{id:guid}/disable", Disable).WithTags("Mobile IDs").WithName("DisableId")
+            .WithSummary("Disable ID: puts the certificates of an Issued mobile ID on hold (certificateHold), with a reason and details.")
+            .RequiresWorkflow(Workflow.EnableDisableId);
+        app.MapPost("/api/v1/mobile-ids/{id:guid}/enable", Enable).WithTags("Mobile IDs").WithName("EnableId")
+            .WithSummary("Enable ID: releases the holds of a Disabled mobile ID; its certificates are good again.")
+            .RequiresWorkflow(Workflow.EnableDisableId);
+        app.MapPost("/api/v1/mobile-ids/{id:guid}/replace", Replace).WithTags("Mobile IDs").WithName("RequestReplacementId")
+            .WithSummary("Request Replacement ID: for a lost, damaged or stolen device, cancels the mobile ID and requests a new one for the same person and profile, as Request ID does.")
+            .RequiresWorkflow(Workflow.RequestReplacementId);
         app.MapGet("/qr/{file}", QrCodeAsync).WithTags("Mobile IDs").WithName("ProvisioningQrCode")
             .WithSummary("The QR code (PNG) of a provisioning link, while the mobile ID can be collected; the link alone is useless without the one-time code.");
         return app;
@@ -74,17 +87,33 @@ public static class MobileIdsApi
             : TypedResults.Ok(await requests.ListAsync(id, cancellationToken));
     }
 
-    private static async Task<Results<Ok<MobileIdView>, ProblemHttpResult>> Get(Guid id, Caller caller, MobileIdRequests requests, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<MobileIdView>, ProblemHttpResult>> Get(Guid id, Caller caller, MobileIdRequests requests, CancellationToken cancellationToken) =>
+        Answer(await requests.GetAsync(caller, id, cancellationToken));
+
+    private static async Task<Results<Ok<MobileIdView>, ProblemHttpResult>> Validate(Guid id, Caller caller, MobileIdRequests requests, CancellationToken cancellationToken) =>
+        Answer(await requests.ValidateAsync(caller, id, cancellationToken));
+
+    private static async Task<Results<Ok<MobileIdView>, ProblemHttpResult>> Cancel(Guid id, CancelCredentialInput? input, Caller caller,
+        MobileIdLifecycle lifecycle, CancellationToken cancellationToken) =>
+        Answer(await lifecycle.CancelAsync(caller, id, input ?? new CancelCredentialInput(null, null), cancellationToken));
+
+    private static async Task<Results<Ok<MobileIdView>, ProblemHttpResult>> Disable(Guid id, DisableIdInput input, Caller caller,
+        MobileIdLifecycle lifecycle, CancellationToken cancellationToken) =>
+        Answer(await lifecycle.DisableAsync(caller, id, input, cancellationToken));
+
+    private static async Task<Results<Ok<MobileIdView>, ProblemHttpResult>> Enable(Guid id, EnableIdInput? input, Caller caller,
+        MobileIdLifecycle lifecycle, CancellationToken cancellationToken) =>
+        Answer(await lifecycle.EnableAsync(caller, id, input ?? new EnableIdInput(null), cancellationToken));
+
+    private static async Task<Results<Created<ReplacementView>, ProblemHttpResult>> Replace(Guid id, ReplacementInput input, Caller caller,
+        MobileIdLifecycle lifecycle, CancellationToken cancellationToken)
     {
-        var result = await requests.GetAsync(caller, id, cancellationToken);
-        return result.IsSuccess ? TypedResults.Ok(result.Value) : result.Error!.ToResult();
+        var result = await lifecycle.ReplaceAsync(caller, id, input, cancellationToken);
+        return result.IsSuccess ? TypedResults.Created($"/api/v1/mobile-ids/{result.Value!.Request.Id}", result.Value) : result.Error!.ToResult();
     }
 
-    private static async Task<Results<Ok<MobileIdView>, ProblemHttpResult>> Validate(Guid id, Caller caller, MobileIdRequests requests, CancellationToken cancellationToken)
-    {
-        var result = await requests.ValidateAsync(caller, id, cancellationToken);
-        return result.IsSuccess ? TypedResults.Ok(result.Value) : result.Error!.ToResult();
-    }
+    private static Results<Ok<MobileIdView>, ProblemHttpResult> Answer(Result<MobileIdView> result) =>
+        result.IsSuccess ? TypedResults.Ok(result.Value) : result.Error!.ToResult();
 
     private static Results<Created<MobileIdView>, ProblemHttpResult> Created(Result<MobileIdView> result) =>
         result.IsSuccess ? TypedResults.Created($"/api/v1/mobile-ids/{result.Value!.Id}", result.Value) : result.Error!.ToResult();

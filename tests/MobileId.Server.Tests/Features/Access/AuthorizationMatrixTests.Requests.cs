@@ -199,6 +199,30 @@ public sealed partial class AuthorizationMatrixTests
             async r => await Send(HttpMethod.Get, $"/api/v1/mobile-ids/{await FreshMobileIdAsync(r)}")),
         ["POST /api/v1/mobile-ids/{id:guid}/validate"] = new(TargetKind.Person, Ok,
             async r => await Send(HttpMethod.Post, $"/api/v1/mobile-ids/{await FreshMobileIdAsync(r)}/validate"), NeverForOneself: true),
+        ["POST /api/v1/mobile-ids/{id:guid}/cancel"] = new(TargetKind.Person, Ok,
+            async r => await Json(HttpMethod.Post, $"/api/v1/mobile-ids/{await FreshMobileIdAsync(r, MobileIdStatus.Issued)}/cancel", new { reason = "cessationOfOperation" }),
+            VerifyAsync: async (r, _) => ChangedWhenAllowed(r, await MobileIdOfRequestIsAsync(r, MobileIdStatus.Cancelled))),
+        ["POST /api/v1/mobile-ids/{id:guid}/disable"] = new(TargetKind.Person, Ok,
+            async r => await Json(HttpMethod.Post, $"/api/v1/mobile-ids/{await FreshMobileIdAsync(r, MobileIdStatus.Issued)}/disable", new { reason = "lost" }),
+            VerifyAsync: async (r, _) => ChangedWhenAllowed(r, await MobileIdOfRequestIsAsync(r, MobileIdStatus.Disabled))),
+        ["POST /api/v1/mobile-ids/{id:guid}/enable"] = new(TargetKind.Person, Ok,
+            async r => await Json(HttpMethod.Post, $"/api/v1/mobile-ids/{await FreshMobileIdAsync(r, MobileIdStatus.Disabled)}/enable", new { }),
+            VerifyAsync: async (r, _) => ChangedWhenAllowed(r, await MobileIdOfRequestIsAsync(r, MobileIdStatus.Issued))),
+        ["POST /api/v1/mobile-ids/{id:guid}/replace"] = new(TargetKind.Person,
+            new Expectation(422, ErrorCodes.NotEligible, "passes access control; the matrix's people have neither email nor phone, so Request ID's check refuses"),
+            async r => await Json(HttpMethod.Post, $"/api/v1/mobile-ids/{await FreshMobileIdAsync(r, MobileIdStatus.Issued)}/replace", new { reason = "lost" }),
+            VerifyAsync: async (r, _) => await MobileIdOfRequestIsAsync(r, MobileIdStatus.Issued) ? null : "the refused replacement changed the mobile ID"),
+
+        // Devices (Device Management API).
+        ["POST /api/v1/devices"] = new(TargetKind.Person, Created,
+            r => Json(HttpMethod.Post, "/api/v1/devices", new { serialNumber = "mx-" + r.Unique, platform = "android", ownerId = r.Target.Id }),
+            VerifyAsync: async (r, _) => CreatedWhenAllowed(r, await ExistsAsync(r, db => db.Devices.AnyAsync(x => x.SerialNumber == "mx-" + r.Unique)))),
+        ["GET /api/v1/devices"] = new(TargetKind.None, Ok, r => Send(HttpMethod.Get, $"/api/v1/devices?ownerId={r.Target.Id}")),
+        ["GET /api/v1/devices/{id:guid}"] = new(TargetKind.Person, Ok, async r => await Send(HttpMethod.Get, $"/api/v1/devices/{await FreshDeviceAsync(r)}"),
+            VerifyAsync: (r, body) => Task.FromResult(!r.Expected.Succeeds || Parse(body).GetProperty("serialNumber").GetString() == "mx-" + r.Unique ? null : $"not the device: {body}")),
+        ["POST /api/v1/devices/{id:guid}/cancel"] = new(TargetKind.Person, Ok,
+            async r => await Send(HttpMethod.Post, $"/api/v1/devices/{await FreshDeviceAsync(r)}/cancel"),
+            VerifyAsync: async (r, _) => ChangedWhenAllowed(r, await ExistsAsync(r, db => db.Devices.AnyAsync(x => x.SerialNumber == "mx-" + r.Unique && x.Status == DeviceStatus.Cancelled)))),
 
         // Certificates.
         ["GET /api/v1/people/{id:guid}/certificates"] = new(TargetKind.Person, Ok, r => Send(HttpMethod.Get, $"/api/v1/people/{r.Target.Id}/certificates")),
@@ -299,8 +323,8 @@ public sealed partial class AuthorizationMatrixTests
         return MatrixProfile;
     }
 
-    /// <summary>A mobile ID request of the target person awaiting validation, requested by nobody in the matrix.</summary>
-    private static async Task<Guid> FreshMobileIdAsync(MatrixRequest r)
+    /// <summary>A mobile ID of the target person in this state (by default a request awaiting validation), requested by nobody in the matrix.</summary>
+    private static async Task<Guid> FreshMobileIdAsync(MatrixRequest r, MobileIdStatus status = MobileIdStatus.AwaitingValidation)
     {
         await MatrixProfileAsync(r);
         return await r.App.WithServicesAsync(async s =>
@@ -309,7 +333,7 @@ public sealed partial class AuthorizationMatrixTests
             var mobileId = new MobileIdentity
             {
                 Id = Guid.CreateVersion7(), PersonId = r.Target.Id, ProfileId = await db.CredentialProfiles.Where(p => p.Name == MatrixProfile).Select(p => p.Id).SingleAsync(),
-                Status = MobileIdStatus.AwaitingValidation, Channel = DeliveryChannel.QrCode, RequestedByName = "matrix", RequestedAt = DateTime.UtcNow,
+                Status = status, Channel = DeliveryChannel.QrCode, RequestedByName = "matrix " + r.Unique, RequestedAt = DateTime.UtcNow,
                 LinkToken = Guid.NewGuid().ToString("N"), UpdatedAt = DateTime.UtcNow,
             };
             db.MobileIdentities.Add(mobileId);
@@ -317,6 +341,25 @@ public sealed partial class AuthorizationMatrixTests
             return mobileId.Id;
         });
     }
+
+    /// <summary>Whether the mobile ID made for this request by <see cref="FreshMobileIdAsync"/> is in this state.</summary>
+    private static Task<bool> MobileIdOfRequestIsAsync(MatrixRequest r, MobileIdStatus status) =>
+        ExistsAsync(r, db => db.MobileIdentities.AnyAsync(m => m.RequestedByName == "matrix " + r.Unique && m.Status == status));
+
+    /// <summary>A device registered to the target person, serial number <c>mx-{unique}</c>.</summary>
+    private static Task<Guid> FreshDeviceAsync(MatrixRequest r) =>
+        r.App.WithServicesAsync(async s =>
+        {
+            var db = s.GetRequiredService<MobileIdDbContext>();
+            var device = new MobileId.Server.Data.Device
+            {
+                Id = Guid.CreateVersion7(), SerialNumber = "mx-" + r.Unique, Platform = "android", OwnerId = r.Target.Id, Status = DeviceStatus.Registered,
+                CreatedAt = DateTime.UtcNow, UpdatedAt = DateTime.UtcNow,
+            };
+            db.Devices.Add(device);
+            await db.SaveChangesAsync();
+            return device.Id;
+        });
 
     /// <summary>A profile made directly through the service, named for this request.</summary>
     private static async Task<Guid> FreshProfileAsync(MatrixRequest r)
