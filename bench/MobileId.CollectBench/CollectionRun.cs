@@ -1,13 +1,12 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Globalization;
 using MobileId.Agent;
 
 namespace MobileId.CollectBench;
 
 /// <summary>What one concurrency level measured.</summary>
 public sealed record LevelResult(int Agents, int Collected, int Errors, TimeSpan Wall, IReadOnlyList<double> LatenciesMs,
-    IReadOnlyDictionary<string, IReadOnlyList<double>> PhasesMs, TimeSpan ServerCpu, TimeSpan AgentCpu, string LoadBefore, string LoadAfter,
+    IReadOnlyDictionary<string, IReadOnlyList<double>> PhasesMs, CpuSample ServerCpu, TimeSpan AgentCpu, string LoadBefore, string LoadAfter,
     IReadOnlyList<string> FirstErrors)
 {
     public double PerSecond => Collected / Wall.TotalSeconds;
@@ -20,7 +19,7 @@ public sealed record LevelResult(int Agents, int Collected, int Errors, TimeSpan
 /// and signer chain checked, key stored under the PIN, confirm) for one pickup after another,
 /// each as a new device. One attempt per call: an error is counted, not retried.
 /// </summary>
-public sealed class CollectionRun(string workDirectory, int serverPid)
+public sealed class CollectionRun(string workDirectory, ServerCpu server)
 {
     private const string Pin = "246810";
     private int _stores;
@@ -36,7 +35,7 @@ public sealed class CollectionRun(string workDirectory, int serverPid)
         var phases = new ConcurrentDictionary<string, ConcurrentBag<double>>(StringComparer.Ordinal);
         var errors = new ConcurrentQueue<string>();
         var loadBefore = LoadAverage();
-        var serverBefore = ServerCpu();
+        var serverBefore = server.Read();
         using var self = Process.GetCurrentProcess();
         var agentBefore = self.TotalProcessorTime;
         var clock = Stopwatch.StartNew();
@@ -71,19 +70,11 @@ public sealed class CollectionRun(string workDirectory, int serverPid)
         self.Refresh();
         return new LevelResult(stores.Length, latencies.Count, errors.Count, clock.Elapsed, latencies.Order().ToList(),
             phases.ToDictionary(p => p.Key, p => (IReadOnlyList<double>)p.Value.Order().ToList(), StringComparer.Ordinal),
-            ServerCpu() - serverBefore, self.TotalProcessorTime - agentBefore, loadBefore, LoadAverage(), errors.Distinct(StringComparer.Ordinal).Take(5).ToList());
+            server.Read() - serverBefore, self.TotalProcessorTime - agentBefore, loadBefore, LoadAverage(), errors.Distinct(StringComparer.Ordinal).Take(5).ToList());
     }
 
     /// <summary>The 1-, 5- and 15-minute load averages of the machine.</summary>
     public static string LoadAverage() => string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
-
-    /// <summary>User + system CPU time of the server process (/proc/PID/stat, clock ticks of 1/100 s).</summary>
-    private TimeSpan ServerCpu()
-    {
-        var stat = File.ReadAllText($"/proc/{serverPid}/stat");
-        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        return TimeSpan.FromSeconds((long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0);
-    }
 
     /// <summary>Times each device-protocol call by its step (enrol, collect, confirm): the round trip as the agent sees it.</summary>
     private sealed class PhaseTimer(ConcurrentDictionary<string, ConcurrentBag<double>> phases, HttpMessageHandler inner) : DelegatingHandler(inner)
