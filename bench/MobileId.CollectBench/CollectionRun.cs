@@ -23,6 +23,7 @@ public sealed class CollectionRun(string workDirectory, ServerCpu server)
 {
     private const string Pin = "246810";
     private int _stores;
+    private int _devices;
 
     /// <summary>PIN stores for <paramref name="count"/> agents, made in parallel.</summary>
     public AgentStore[] Stores(int count) =>
@@ -39,13 +40,14 @@ public sealed class CollectionRun(string workDirectory, ServerCpu server)
         using var self = Process.GetCurrentProcess();
         var agentBefore = self.TotalProcessorTime;
         var clock = Stopwatch.StartNew();
+        await using var sampler = new Timer(_ => server.Sample(), null, TimeSpan.Zero, TimeSpan.FromMilliseconds(250));
         await Task.WhenAll(stores.Select(async store =>
         {
             using var http = new HttpClient(new PhaseTimer(phases, new SocketsHttpHandler { PooledConnectionLifetime = Timeout.InfiniteTimeSpan }));
             var collector = new Collector(http, TextWriter.Null, maxAttempts: 1, retryDelay: TimeSpan.Zero);
             for (var i = Interlocked.Increment(ref next); i < pickups.Count && clock.Elapsed < limit; i = Interlocked.Increment(ref next))
             {
-                var device = new DeviceDescription($"{tag}-{i:D6}", "android", "bench", "14", [BenchSetup.Container]);
+                var device = new DeviceDescription($"{tag}-{Interlocked.Increment(ref _devices):D6}", "android", "bench", "14", [BenchSetup.Container]);
                 var started = Stopwatch.GetTimestamp();
                 try
                 {

@@ -11,29 +11,42 @@ public readonly record struct CpuSample(TimeSpan Total, TimeSpan TieredCompilati
 /// <summary>
 /// Reads the server's CPU time from /proc (user + system, in clock ticks of 1/100 s). The thread
 /// named ".NET Tiered Com" recompiles hot methods at tier 1 in the background: while it still
-/// works, the server is not warm yet.
+/// works, the server is not warm yet. That thread ends when idle and a new one starts later, so its
+/// time is kept per thread id as last seen; read often (<see cref="Sample"/>) to miss little.
 /// </summary>
 public sealed class ServerCpu(int pid)
 {
+    private readonly Dictionary<string, TimeSpan> _jitThreads = new(StringComparer.Ordinal);
+
     public CpuSample Read()
     {
-        var tiered = TimeSpan.Zero;
-        foreach (var task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
+        lock (_jitThreads)
+        {
+            Sample();
+            return new CpuSample(Ticks($"/proc/{pid}/stat"), _jitThreads.Values.Aggregate(TimeSpan.Zero, (a, b) => a + b));
+        }
+    }
+
+    /// <summary>Notes the CPU time of the tiered compilation threads alive now.</summary>
+    public void Sample()
+    {
+        lock (_jitThreads)
         {
             try
             {
-                if (File.ReadAllText(Path.Combine(task, "comm")).StartsWith(".NET Tiered Com", StringComparison.Ordinal))
+                foreach (var task in Directory.GetDirectories($"/proc/{pid}/task"))
                 {
-                    tiered += Ticks(Path.Combine(task, "stat"));
+                    if (File.ReadAllText(Path.Combine(task, "comm")).StartsWith(".NET Tiered Com", StringComparison.Ordinal))
+                    {
+                        _jitThreads[Path.GetFileName(task)] = Ticks(Path.Combine(task, "stat"));
+                    }
                 }
             }
             catch (IOException)
             {
-                // Note: a thread that ended between the listing and the read.
+                // Note: a thread (or the server) that ended between the listing and the read; the next sample sees the rest.
             }
         }
-
-        return new CpuSample(Ticks($"/proc/{pid}/stat"), tiered);
     }
 
     private static TimeSpan Ticks(string statPath)
