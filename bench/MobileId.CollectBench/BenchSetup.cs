@@ -10,56 +10,60 @@ public sealed record Pickup(string Link, string Code);
 
 /// <summary>
 /// Prepares the server through its REST API, as an administrator would: Operation Settings, an EC
-/// P-256 device-key policy, a self-service role, a credential profile, the people (one CSV import),
-/// and one Request My ID per person through an API client of that person. The QR code channel
+/// P-256 device-key policy, an operator role with Request ID and its API client, a credential
+/// profile, the Cardholders (one CSV import), and one Request ID per person. The QR code channel
 /// keeps the notification outbox out of the run.
 /// </summary>
-/// <remarks>
-/// Note: Request ID (an operator for another person) cannot be set up through the API on a fresh
-/// server: PRODUCT.md §2 assigns it to no role by default, and the built-in Administrator, who
-/// lacks it, may not hand it out (no escalation). Request My ID goes through the same checks,
-/// code and records (MobileIdRequests.CreateAsync).
-/// </remarks>
 public sealed class BenchSetup(HttpClient api)
 {
     public const string Profile = "bench-phone";
     public const string Container = "System Store";
     private const string Policy = "bench-auth";
-    private const string Role = "Bench Cardholder";
+    private const string Operator = "Bench Operator";
+    private const string Holder = "Cardholder";
     private const string LogonPrefix = "bench-";
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    /// <summary>Links point at <paramref name="baseAddress"/>; no session limit; the smallest retry delay.</summary>
-    public async Task ConfigureAsync(string baseAddress, CancellationToken cancellationToken)
+    /// <summary>
+    /// Links point at <paramref name="baseAddress"/>; no session limit; no agent retries (an error is
+    /// counted, not hidden by a retry). Returns the secret of an operator API client with Request ID.
+    /// </summary>
+    public async Task<string> ConfigureAsync(string baseAddress, CancellationToken cancellationToken)
     {
         await SendAsync(HttpMethod.Put, "/api/v1/settings", new
         {
-            values = new Dictionary<string, object> { ["webServerExternalAddress"] = baseAddress, ["maximumSessionCount"] = -1, ["minimumRetryDelay"] = 1 },
+            values = new Dictionary<string, object>
+            {
+                ["webServerExternalAddress"] = baseAddress, ["maximumSessionCount"] = -1, ["minimumRetryDelay"] = 1, ["maximumRetryAttempts"] = 0,
+            },
         }, cancellationToken);
         await SendAsync(HttpMethod.Post, "/api/v1/policies", new
         {
             name = Policy, ca = "MobileIdIssuingCA", keyAlgorithm = "EcdsaP256", keyUsage = new[] { "DigitalSignature" },
             extendedKeyUsages = new[] { "1.3.6.1.5.5.7.3.2" }, subjectTemplate = "CN={displayName}", sanEmail = true, validityDays = 365,
         }, cancellationToken);
-        await SendAsync(HttpMethod.Post, "/api/v1/roles", new
-        {
-            name = Role, scope = "Self", workflows = new[] { "FindPerson", "RequestMyId", "IssueDevice" },
-        }, cancellationToken);
+        await SendAsync(HttpMethod.Post, "/api/v1/roles", new { name = Operator, scope = "All", workflows = new[] { "FindPerson", "RequestId" } }, cancellationToken);
+        var client = await SendAsync(HttpMethod.Post, "/api/v1/api-clients", new { name = "bench-operator", role = Operator, scope = "All" }, cancellationToken);
         await SendAsync(HttpMethod.Post, "/api/v1/profiles", new
         {
             name = Profile, deviceRestriction = "Any", cardFormat = "Mobile",
             certificates = new[] { new { policy = Policy, container = Container, mode = "IssueNew" } },
-            roles = new[] { new { role = Role, canReceive = true, canRequest = true, canValidate = false, canCollect = true, canUnlock = false } },
+            roles = new[]
+            {
+                new { role = Holder, canReceive = true, canRequest = false, canValidate = false, canCollect = true, canUnlock = false },
+                new { role = Operator, canReceive = false, canRequest = true, canValidate = false, canCollect = false, canUnlock = false },
+            },
         }, cancellationToken);
+        return client.GetProperty("secret").GetString()!;
     }
 
-    /// <summary>Imports <paramref name="count"/> people with the self-service role in one CSV and returns their ids in logon-name order.</summary>
+    /// <summary>Imports <paramref name="count"/> Cardholders in one CSV and returns their ids in logon-name order.</summary>
     public async Task<IReadOnlyList<Guid>> PeopleAsync(int count, CancellationToken cancellationToken)
     {
         var csv = new StringBuilder("logonName,firstName,lastName,email,roles\n");
         for (var i = 0; i < count; i++)
         {
-            csv.Append(CultureInfo.InvariantCulture, $"{LogonPrefix}{i:D6},Bench,Person{i},{LogonPrefix}{i:D6}@example.org,{Role}\n");
+            csv.Append(CultureInfo.InvariantCulture, $"{LogonPrefix}{i:D6},Bench,Person{i},{LogonPrefix}{i:D6}@example.org,{Holder}\n");
         }
 
         using var content = new StringContent(csv.ToString(), Encoding.UTF8, "text/csv");
@@ -86,16 +90,15 @@ public sealed class BenchSetup(HttpClient api)
         return ids.OrderBy(p => p.Logon, StringComparer.Ordinal).Select(p => p.Id).ToList();
     }
 
-    /// <summary>Request My ID for each person (QR code channel), with an API client of that person; the answers carry link and code.</summary>
-    public async Task<IReadOnlyList<Pickup>> RequestAsync(IReadOnlyList<Guid> people, int parallelism, CancellationToken cancellationToken)
+    /// <summary>Request ID for each person (QR code channel) by the operator; the answers carry link and code.</summary>
+    public async Task<IReadOnlyList<Pickup>> RequestAsync(IReadOnlyList<Guid> people, string operatorSecret, int parallelism, CancellationToken cancellationToken)
     {
         var pickups = new Pickup[people.Count];
         await Parallel.ForAsync(0, people.Count, new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = cancellationToken },
             async (i, token) =>
             {
-                var client = await SendAsync(HttpMethod.Post, "/api/v1/api-clients", new { name = $"{LogonPrefix}{i:D6}", role = Role, scope = "Self", personId = people[i] }, token);
-                var view = await SendAsync(HttpMethod.Post, "/api/v1/me/mobile-ids", new { profile = Profile, channel = "QrCode" }, token,
-                    client.GetProperty("secret").GetString());
+                var view = await SendAsync(HttpMethod.Post, $"/api/v1/people/{people[i]}/mobile-ids", new { profile = Profile, channel = "QrCode" }, token,
+                    operatorSecret);
                 pickups[i] = new Pickup(view.GetProperty("link").GetString()!, view.GetProperty("code").GetString()!);
             });
         return pickups;

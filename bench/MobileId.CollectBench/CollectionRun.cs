@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using MobileId.Agent;
+using MobileId.Agent.Commands;
 
 namespace MobileId.CollectBench;
 
@@ -22,6 +23,9 @@ public sealed record LevelResult(int Agents, int Collected, int Errors, TimeSpan
 public sealed class CollectionRun(string workDirectory, ServerCpu server)
 {
     private const string Pin = "246810";
+
+    /// <summary>Until the server sends its own (the bench sets Maximum retry attempts to 0 there too): errors only in the log, no retries.</summary>
+    private static readonly AgentPolicy NoRetries = new(LogLevel: 2, MaximumRetryAttempts: 0, MinimumRetryDelay: 1);
     private int _stores;
     private int _devices;
 
@@ -44,14 +48,14 @@ public sealed class CollectionRun(string workDirectory, ServerCpu server)
         await Task.WhenAll(stores.Select(async store =>
         {
             using var http = new HttpClient(new PhaseTimer(phases, new SocketsHttpHandler { PooledConnectionLifetime = Timeout.InfiniteTimeSpan }));
-            var collector = new Collector(http, TextWriter.Null, maxAttempts: 1, retryDelay: TimeSpan.Zero);
+            var collector = new Collector(http, TextWriter.Null, new AgentLog(workDirectory, NoRetries), NoRetries);
             for (var i = Interlocked.Increment(ref next); i < pickups.Count && clock.Elapsed < limit; i = Interlocked.Increment(ref next))
             {
                 var device = new DeviceDescription($"{tag}-{Interlocked.Increment(ref _devices):D6}", "android", "bench", "14", [BenchSetup.Container]);
                 var started = Stopwatch.GetTimestamp();
                 try
                 {
-                    var identity = await collector.CollectAsync(pickups[i].Link, pickups[i].Code, device, store, cancellationToken);
+                    var identity = await collector.CollectAsync(pickups[i].Link, () => pickups[i].Code, device, store, cancellationToken);
                     if (identity.Certificates is not [{ KeyCiphertext: not null }])
                     {
                         throw new InvalidOperationException($"Collected {identity.Certificates.Count} certificate(s), expected one with its key.");
@@ -59,13 +63,14 @@ public sealed class CollectionRun(string workDirectory, ServerCpu server)
 
                     latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
                 }
-                catch (Exception ex) when (ex is RejectedException or UnavailableException or HttpRequestException or InvalidOperationException)
+                catch (Exception ex) when (ex is RejectedException or RefusedException or UnavailableException or HttpRequestException or InvalidOperationException)
                 {
                     errors.Enqueue($"{ex.GetType().Name}: {ex.Message}");
                 }
 
                 // Note: a device holds the mobile IDs it collected; this one is a new device next time, so the store stays one identity long.
                 store.Contents.Identities.Clear();
+                store.Contents.Pending.Clear();
             }
         }));
         clock.Stop();
