@@ -18,6 +18,7 @@ using MobileId.Server.Features.MobileIds;
 using MobileId.Server.Features.Profiles;
 using MobileId.Server.Features.Settings;
 using MobileId.Server.Features.Setup;
+using MobileId.Server.Features.Webhooks;
 using Prometheus;
 using Scalar.AspNetCore;
 
@@ -125,6 +126,7 @@ public static class MobileIdServer
         services.AddMobileIdRequests();
         services.AddMobileIdDeviceProtocol();
         services.AddMobileIdNotifications();
+        services.AddMobileIdWebhooks();
         return services;
     }
 
@@ -156,6 +158,7 @@ public static class MobileIdServer
         app.MapMobileIdsApi();
         app.MapDeviceProtocol();
         app.MapNotificationsApi();
+        app.MapWebhooksApi();
 
         AccessRules.EnsureEveryApiEndpointHasARule(((IEndpointRouteBuilder)app).DataSources.SelectMany(d => d.Endpoints));
         return app;

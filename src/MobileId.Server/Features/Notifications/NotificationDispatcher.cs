@@ -160,11 +160,7 @@ public sealed partial class NotificationDispatcher(
         new("notification", notification.Id.ToString("D"), notification.Template, notification.PersonId);
 
     /// <summary>The wait after a failed attempt: RetryBaseSeconds, doubled for every earlier failure, at most a day.</summary>
-    internal TimeSpan Backoff(int attempt)
-    {
-        var seconds = options.Value.RetryBaseSeconds * Math.Pow(2, Math.Min(attempt - 1, 30));
-        return TimeSpan.FromSeconds(Math.Min(seconds, TimeSpan.FromDays(1).TotalSeconds));
-    }
+    internal TimeSpan Backoff(int attempt) => RetryBackoff.After(attempt, options.Value.RetryBaseSeconds, TimeSpan.FromDays(1));
 
     private sealed record SendError(string Message, bool Permanent = false);
 
