@@ -18,7 +18,6 @@ public sealed partial class WebhookDispatcher(
 {
     public const string ClientName = "webhooks";
     private const int MaxErrorLength = 1000;
-    private const int MaxBatchesPerPass = 50;
 
     private readonly SemaphoreSlim _gate = new(1, 1);
 
@@ -33,31 +32,17 @@ public sealed partial class WebhookDispatcher(
         {
             await using var scope = scopes.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<MobileIdDbContext>();
-            var delivered = 0;
             var started = time.GetUtcNow().UtcDateTime;
-            for (var batch = 0; batch < MaxBatchesPerPass; batch++)
-            {
-                // Note: only what was due when the pass started, so a quick failure waits for the next pass.
-                var due = await db.WebhookDeliveries.AsNoTracking()
+            var size = options.Value.BatchSize;
+            // Note: only what was due when the pass started, so a quick failure waits for the next pass.
+            return await OutboxPass.RunAsync(size,
+                async () => (await db.WebhookDeliveries.AsNoTracking()
                     .Where(d => d.Status == WebhookDeliveryStatus.Pending && d.NextAttemptAt <= started)
-                    .OrderBy(d => d.NextAttemptAt).Take(options.Value.BatchSize)
+                    .OrderBy(d => d.NextAttemptAt).Take(size)
                     .Select(d => new { d.Id, d.Attempts })
-                    .ToListAsync(cancellationToken);
-                foreach (var candidate in due)
-                {
-                    if (await ClaimAsync(db, candidate.Id, candidate.Attempts, cancellationToken))
-                    {
-                        delivered += await AttemptAsync(db, candidate.Id, candidate.Attempts + 1, cancellationToken) ? 1 : 0;
-                    }
-                }
-
-                if (due.Count < options.Value.BatchSize)
-                {
-                    break;
-                }
-            }
-
-            return delivered;
+                    .ToListAsync(cancellationToken)).Select(d => (d.Id, d.Attempts)).ToList(),
+                (id, attempts) => ClaimAsync(db, id, attempts, cancellationToken),
+                (id, attempt) => AttemptAsync(db, id, attempt, cancellationToken));
         }
         finally
         {

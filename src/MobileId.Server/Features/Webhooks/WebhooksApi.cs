@@ -56,11 +56,11 @@ public static class WebhooksApi
         TypedResults.Ok(await webhooks.ListAsync(cancellationToken));
 
     private static async Task<Results<Ok<WebhookView>, ProblemHttpResult>> Get(Guid id, WebhooksService webhooks, CancellationToken cancellationToken) =>
-        Answer(await webhooks.GetAsync(id, cancellationToken));
+        (await webhooks.GetAsync(id, cancellationToken)).ToOkResult();
 
     private static async Task<Results<Ok<WebhookView>, ProblemHttpResult>> Update(
         Guid id, WebhookInput input, Caller caller, WebhooksService webhooks, CancellationToken cancellationToken) =>
-        Answer(await webhooks.UpdateAsync(caller, id, input, cancellationToken));
+        (await webhooks.UpdateAsync(caller, id, input, cancellationToken)).ToOkResult();
 
     private static async Task<Results<NoContent, ProblemHttpResult>> Delete(Guid id, Caller caller, WebhooksService webhooks, CancellationToken cancellationToken) =>
         await webhooks.DeleteAsync(caller, id, cancellationToken) is { } error ? error.ToResult() : TypedResults.NoContent();
@@ -74,13 +74,10 @@ public static class WebhooksApi
             return error.ToResult();
         }
 
-        return Answer(await webhooks.ListDeliveriesAsync(id, p, size, cancellationToken));
+        return (await webhooks.ListDeliveriesAsync(id, p, size, cancellationToken)).ToOkResult();
     }
 
     private static async Task<Results<Ok<WebhookDeliveryView>, ProblemHttpResult>> Redeliver(
         Guid id, Caller caller, WebhooksService webhooks, CancellationToken cancellationToken) =>
-        Answer(await webhooks.RedeliverAsync(caller, id, cancellationToken));
-
-    private static Results<Ok<T>, ProblemHttpResult> Answer<T>(Result<T> result) =>
-        result.IsSuccess ? TypedResults.Ok(result.Value!) : result.Error!.ToResult();
+        (await webhooks.RedeliverAsync(caller, id, cancellationToken)).ToOkResult();
 }

@@ -76,6 +76,17 @@ public abstract class WebhooksTests<TFixture>(TFixture fixture) where TFixture :
         return await MobileIdApp.ReadJsonAsync(response);
     }
 
+    /// <summary>A receiver and a subscription to "requested" that got one delivery, of a mobile ID request.</summary>
+    private async Task<(WebhookReceiver Receiver, (Guid Id, string Secret) Subscription, WebhookDelivery Delivery)> DeliveredOnceAsync()
+    {
+        var world = await ArrangeAsync();
+        var receiver = await WebhookReceiver.StartAsync();
+        var subscription = await SubscribeAsync(receiver.Url, "requested");
+        await RequestMobileIdAsync(world);
+        await DispatchAsync();
+        return (receiver, subscription, Assert.Single(await DeliveriesAsync(subscription.Id)));
+    }
+
     /// <summary>The signature as a receiver computes it: hex HMAC-SHA256 of "timestamp.body" under the secret.</summary>
     private static string ExpectedSignature(string secret, string timestamp, string body) =>
         "v1=" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes(timestamp + "." + body)));
@@ -267,12 +278,8 @@ public abstract class WebhooksTests<TFixture>(TFixture fixture) where TFixture :
     public async Task Redeliver_DeliveredDelivery_SendsTheSameIdAndBodyAgain()
     {
         // Arrange
-        var world = await ArrangeAsync();
-        await using var receiver = await WebhookReceiver.StartAsync();
-        var subscription = await SubscribeAsync(receiver.Url, "requested");
-        await RequestMobileIdAsync(world);
-        await DispatchAsync();
-        var delivery = Assert.Single(await DeliveriesAsync(subscription.Id));
+        var (receiver, subscription, delivery) = await DeliveredOnceAsync();
+        await using var _ = receiver;
         using var admin = await App.AdminClientAsync();
 
         // Act
@@ -474,12 +481,8 @@ public abstract class WebhooksTests<TFixture>(TFixture fixture) where TFixture :
     public async Task Delete_Subscription_RemovesItsDeliveriesAndLog()
     {
         // Arrange
-        var world = await ArrangeAsync();
-        await using var receiver = await WebhookReceiver.StartAsync();
-        var subscription = await SubscribeAsync(receiver.Url, "requested");
-        await RequestMobileIdAsync(world);
-        await DispatchAsync();
-        var delivery = Assert.Single(await DeliveriesAsync(subscription.Id));
+        var (receiver, subscription, delivery) = await DeliveredOnceAsync();
+        await using var _ = receiver;
 
         // Act
         await UnsubscribeAsync(subscription.Id);
