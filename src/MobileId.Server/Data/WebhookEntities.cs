@@ -19,6 +19,7 @@ public sealed class WebhookSubscription
     public DateTime UpdatedAt { get; set; }
 }
 
+/// <summary>Where a webhook delivery is.</summary>
 public enum WebhookDeliveryStatus
 {
     Pending,

@@ -67,6 +67,7 @@ public readonly struct Result<T>
     public static implicit operator Result<T>(AppError error) => new(default, error);
 }
 
+/// <summary>Turns service results into endpoint answers.</summary>
 public static class ResultExtensions
 {
     /// <summary>200 with the value, or the error as problem details.</summary>
