@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore.ChangeTracking;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using MobileId.Server.Features.Access;
 using MobileId.Server.Features.Audit;
+using MobileId.Server.Features.Webhooks;
 
 namespace MobileId.Server.Data;
 
@@ -41,6 +42,9 @@ public abstract class MobileIdDbContext(DbContextOptions options) : DbContext(op
     public DbSet<Device> Devices => Set<Device>();
     public DbSet<Notification> Notifications => Set<Notification>();
     public DbSet<MessageTemplate> MessageTemplates => Set<MessageTemplate>();
+    public DbSet<WebhookSubscription> WebhookSubscriptions => Set<WebhookSubscription>();
+    public DbSet<WebhookDelivery> WebhookDeliveries => Set<WebhookDelivery>();
+    public DbSet<WebhookAttempt> WebhookAttempts => Set<WebhookAttempt>();
 
     /// <summary>Queues an audit record; the next <c>SaveChanges</c> writes it with the change.</summary>
     public void AddAudit(AuditRecord record) => _pendingAudit.Add(record);
@@ -96,6 +100,8 @@ public abstract class MobileIdDbContext(DbContextOptions options) : DbContext(op
             previous = record.Hash;
             AuditRecords.Add(record);
         }
+
+        await WebhookOutbox.QueueAsync(this, _pendingAudit, cancellationToken);
 
         await AuditHeads.Where(h => h.Id == 1)
             .ExecuteUpdateAsync(
@@ -337,6 +343,34 @@ public abstract class MobileIdDbContext(DbContextOptions options) : DbContext(op
             e.HasIndex(x => new { x.Status, x.NextAttemptAt });
             e.HasIndex(x => x.MobileIdentityId);
             e.HasIndex(x => x.PersonId);
+        });
+
+        modelBuilder.Entity<WebhookSubscription>(e =>
+        {
+            e.ToTable("webhook_subscriptions");
+            e.Property(x => x.Name).HasMaxLength(200);
+            e.HasIndex(x => x.Name).IsUnique();
+            e.Property(x => x.TargetUrl).HasMaxLength(2000);
+            e.Property(x => x.EventTypes).HasMaxLength(500);
+        });
+
+        modelBuilder.Entity<WebhookDelivery>(e =>
+        {
+            e.ToTable("webhook_deliveries");
+            e.Property(x => x.EventType).HasMaxLength(32);
+            e.Property(x => x.Status).HasConversion<string>().HasMaxLength(16);
+            e.Property(x => x.LastError).HasMaxLength(2000);
+            e.HasIndex(x => new { x.Status, x.NextAttemptAt });
+            e.HasIndex(x => new { x.SubscriptionId, x.CreatedAt });
+            e.HasOne<WebhookSubscription>().WithMany().HasForeignKey(x => x.SubscriptionId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<WebhookAttempt>(e =>
+        {
+            e.ToTable("webhook_attempts");
+            e.Property(x => x.Error).HasMaxLength(2000);
+            e.HasIndex(x => new { x.DeliveryId, x.Number });
+            e.HasOne<WebhookDelivery>().WithMany().HasForeignKey(x => x.DeliveryId).OnDelete(DeleteBehavior.Cascade);
         });
 
         modelBuilder.Entity<MessageTemplate>(e =>

@@ -66,3 +66,11 @@ public readonly struct Result<T>
     public static implicit operator Result<T>(T value) => new(value, null);
     public static implicit operator Result<T>(AppError error) => new(default, error);
 }
+
+/// <summary>Turns service results into endpoint answers.</summary>
+public static class ResultExtensions
+{
+    /// <summary>200 with the value, or the error as problem details.</summary>
+    public static Results<Ok<T>, ProblemHttpResult> ToOkResult<T>(this Result<T> result) =>
+        result.IsSuccess ? TypedResults.Ok(result.Value!) : result.Error!.ToResult();
+}

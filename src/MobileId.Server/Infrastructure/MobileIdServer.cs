@@ -19,6 +19,7 @@ using MobileId.Server.Features.Layouts;
 using MobileId.Server.Features.Profiles;
 using MobileId.Server.Features.Settings;
 using MobileId.Server.Features.Setup;
+using MobileId.Server.Features.Webhooks;
 using Prometheus;
 using Scalar.AspNetCore;
 
@@ -128,6 +129,7 @@ public static class MobileIdServer
         services.AddMobileIdDeviceProtocol();
         services.AddDeviceManagement();
         services.AddMobileIdNotifications();
+        services.AddMobileIdWebhooks();
         return services;
     }
 
@@ -161,6 +163,7 @@ public static class MobileIdServer
         app.MapDeviceProtocol();
         app.MapDevicesApi();
         app.MapNotificationsApi();
+        app.MapWebhooksApi();
 
         AccessRules.EnsureEveryApiEndpointHasARule(((IEndpointRouteBuilder)app).DataSources.SelectMany(d => d.Endpoints));
         return app;

@@ -144,7 +144,13 @@ public abstract class AppFixture(DatabaseProvider provider) : IAsyncLifetime
     {
         _database = await TestDatabase.CreateAsync(provider);
         App = new MobileIdApp(_database);
+        Configure(App);
         App.CreateClient().Dispose();
+    }
+
+    /// <summary>More configuration for the server (<see cref="MobileIdApp.Settings"/>) before it starts; none by default.</summary>
+    protected virtual void Configure(MobileIdApp app)
+    {
     }
 
     public async Task DisposeAsync()

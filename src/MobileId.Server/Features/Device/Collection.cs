@@ -7,6 +7,7 @@ using MobileId.Server.Features.Certificates;
 using MobileId.Server.Features.Layouts;
 using MobileId.Server.Features.Profiles;
 using MobileId.Server.Features.Settings;
+using MobileId.Server.Features.Webhooks;
 
 namespace MobileId.Server.Features.Device;
 
@@ -334,7 +335,7 @@ public sealed class Collection(MobileIdDbContext db, CertificateIssuance issuanc
         mobileId.IssuedAt = now;
         mobileId.UpdatedAt = now;
         mobileId.Version++;
-        audit.Record(Caller.System($"device {device.SerialNumber}"), "mobile-id.issued", null, AuditTarget.For(person), AuditOutcome.Success,
+        audit.Record(Caller.System($"device {device.SerialNumber}"), LifecycleActions.Issued, null, AuditTarget.For(person), AuditOutcome.Success,
             new { mobileId = mobileId.Id, device = device.SerialNumber });
         await db.SaveChangesAsync(cancellationToken);
         return new ConfirmResponse(mobileId.Id, mobileId.Status, mobileId.IssuedAt);

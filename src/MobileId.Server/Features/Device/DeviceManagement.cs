@@ -5,6 +5,7 @@ using MobileId.Server.Features.Access;
 using MobileId.Server.Features.Audit;
 using MobileId.Server.Features.MobileIds;
 using MobileId.Server.Features.People;
+using MobileId.Server.Features.Webhooks;
 
 namespace MobileId.Server.Features.Device;
 
@@ -77,7 +78,7 @@ public sealed class DeviceManagement(MobileIdDbContext db, AccessPolicy access, 
             OwnerId = owner?.Id, Status = DeviceStatus.Registered, CreatedAt = now, UpdatedAt = now,
         };
         db.Devices.Add(device);
-        audit.Record(caller, "device.added", Workflow.Devices, Target(device, owner), AuditOutcome.Success,
+        audit.Record(caller, LifecycleActions.DeviceAdded, Workflow.Devices, Target(device, owner), AuditOutcome.Success,
             new { id = device.Id, serial = device.SerialNumber, platform, model = device.Model, owner = owner?.LogonName });
         await db.SaveChangesAsync(cancellationToken);
         return View(device);
@@ -157,7 +158,7 @@ public sealed class DeviceManagement(MobileIdDbContext db, AccessPolicy access, 
 
         device.Status = DeviceStatus.Cancelled;
         device.UpdatedAt = time.GetUtcNow().UtcDateTime;
-        audit.Record(caller, "device.cancelled", Workflow.Devices, Target(device, owner), AuditOutcome.Success,
+        audit.Record(caller, LifecycleActions.DeviceCancelled, Workflow.Devices, Target(device, owner), AuditOutcome.Success,
             new { id = device.Id, serial = device.SerialNumber, reason = reasonName, details = input.Details, mobileIds = cancelled });
         await db.SaveChangesAsync(cancellationToken);
         return new CancelDeviceView(View(device), cancelled);

@@ -2,6 +2,7 @@ using System.Security.Cryptography.X509Certificates;
 using MobileId.Server.Features.Access;
 using MobileId.Server.Features.Audit;
 using MobileId.Server.Features.Certificates;
+using MobileId.Server.Features.Webhooks;
 
 namespace MobileId.Server.Features.MobileIds;
 
@@ -106,7 +107,7 @@ public sealed class MobileIdLifecycle(
         }
 
         Touch(mobileId, MobileIdStatus.Disabled);
-        audit.Record(caller, "mobile-id.disabled", Workflow.EnableDisableId, AuditTarget.For(person), AuditOutcome.Success,
+        audit.Record(caller, LifecycleActions.Disabled, Workflow.EnableDisableId, AuditTarget.For(person), AuditOutcome.Success,
             new { id = mobileId.Id, reason, details = input.Details, held = held.Value });
         await db.SaveChangesAsync(cancellationToken);
         return await requests.ViewAsync(mobileId, cancellationToken);
@@ -142,7 +143,7 @@ public sealed class MobileIdLifecycle(
         }
 
         Touch(mobileId, MobileIdStatus.Issued);
-        audit.Record(caller, "mobile-id.enabled", Workflow.EnableDisableId, AuditTarget.For(person), AuditOutcome.Success,
+        audit.Record(caller, LifecycleActions.Enabled, Workflow.EnableDisableId, AuditTarget.For(person), AuditOutcome.Success,
             new { id = mobileId.Id, details = input.Details, released = released.Value });
         await db.SaveChangesAsync(cancellationToken);
         return await requests.ViewAsync(mobileId, cancellationToken);
@@ -230,7 +231,7 @@ public sealed class MobileIdLifecycle(
             device.UpdatedAt = now;
         }
 
-        audit.Record(caller, "mobile-id.cancelled", workflow, AuditTarget.For(person), AuditOutcome.Success,
+        audit.Record(caller, LifecycleActions.Cancelled, workflow, AuditTarget.For(person), AuditOutcome.Success,
             new { id = mobileId.Id, reason = reasonName, details, revoked = revoked.Value, deviceCancelled = device?.SerialNumber });
         await db.SaveChangesAsync(cancellationToken);
         return mobileId;

@@ -5,6 +5,7 @@ using MobileId.Server.Features.Audit;
 using MobileId.Server.Features.Notifications;
 using MobileId.Server.Features.People;
 using MobileId.Server.Features.Settings;
+using MobileId.Server.Features.Webhooks;
 
 namespace MobileId.Server.Features.MobileIds;
 
@@ -136,7 +137,7 @@ public sealed class MobileIdRequests(
         }
 
         var workflow = selfService ? Workflow.RequestMyId : replacing is null ? Workflow.RequestId : Workflow.RequestReplacementId;
-        audit.Record(caller, "mobile-id.requested", workflow, AuditTarget.For(person), AuditOutcome.Success,
+        audit.Record(caller, LifecycleActions.Requested, workflow, AuditTarget.For(person), AuditOutcome.Success,
             new { id = mobileId.Id, profile = profile.Name, channel = channel.Value.ToString(), status = mobileId.Status.ToString() });
         await db.SaveChangesAsync(cancellationToken);
         return View(mobileId, profile.Name, operation, code);
@@ -192,7 +193,7 @@ public sealed class MobileIdRequests(
         mobileId.ValidatedAt = now;
         mobileId.UpdatedAt = now;
         mobileId.Version++;
-        audit.Record(caller, "mobile-id.validated", Workflow.ValidateRequest, AuditTarget.For(person), AuditOutcome.Success,
+        audit.Record(caller, LifecycleActions.Validated, Workflow.ValidateRequest, AuditTarget.For(person), AuditOutcome.Success,
             new { id = mobileId.Id, profile = profile.Name });
         await db.SaveChangesAsync(cancellationToken);
         return View(mobileId, profile.Name, operation, code);

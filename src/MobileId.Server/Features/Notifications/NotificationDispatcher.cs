@@ -21,7 +21,6 @@ public sealed partial class NotificationDispatcher(
     : BackgroundService
 {
     private const int MaxErrorLength = 1000;
-    private const int MaxBatchesPerPass = 50;
 
     private readonly SemaphoreSlim _gate = new(1, 1);
 
@@ -38,32 +37,18 @@ public sealed partial class NotificationDispatcher(
             await using var scope = scopes.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<MobileIdDbContext>();
             await using var mail = EmailTransport.Open(email.Value, host.Value);
-            var sent = 0;
             var started = time.GetUtcNow().UtcDateTime;
-            for (var batch = 0; batch < MaxBatchesPerPass; batch++)
-            {
-                // Note: only what was due when the pass started, so a message that fails at once and is
-                // due again (a tiny RetryBaseSeconds) waits for the next pass instead of looping here.
-                var due = await db.Notifications.AsNoTracking()
+            var size = options.Value.BatchSize;
+            // Note: only what was due when the pass started, so a message that fails at once and is
+            // due again (a tiny RetryBaseSeconds) waits for the next pass instead of looping here.
+            return await OutboxPass.RunAsync(size,
+                async () => (await db.Notifications.AsNoTracking()
                     .Where(n => n.Status == NotificationStatus.Pending && n.NextAttemptAt <= started)
-                    .OrderBy(n => n.NextAttemptAt).Take(options.Value.BatchSize)
+                    .OrderBy(n => n.NextAttemptAt).Take(size)
                     .Select(n => new { n.Id, n.Attempts })
-                    .ToListAsync(cancellationToken);
-                foreach (var candidate in due)
-                {
-                    if (await ClaimAsync(db, candidate.Id, candidate.Attempts, cancellationToken))
-                    {
-                        sent += await AttemptAsync(scope.ServiceProvider, db, mail, candidate.Id, candidate.Attempts + 1, cancellationToken) ? 1 : 0;
-                    }
-                }
-
-                if (due.Count < options.Value.BatchSize)
-                {
-                    break;
-                }
-            }
-
-            return sent;
+                    .ToListAsync(cancellationToken)).Select(n => (n.Id, n.Attempts)).ToList(),
+                (id, attempts) => ClaimAsync(db, id, attempts, cancellationToken),
+                (id, attempt) => AttemptAsync(scope.ServiceProvider, db, mail, id, attempt, cancellationToken));
         }
         finally
         {
@@ -160,11 +145,7 @@ public sealed partial class NotificationDispatcher(
         new("notification", notification.Id.ToString("D"), notification.Template, notification.PersonId);
 
     /// <summary>The wait after a failed attempt: RetryBaseSeconds, doubled for every earlier failure, at most a day.</summary>
-    internal TimeSpan Backoff(int attempt)
-    {
-        var seconds = options.Value.RetryBaseSeconds * Math.Pow(2, Math.Min(attempt - 1, 30));
-        return TimeSpan.FromSeconds(Math.Min(seconds, TimeSpan.FromDays(1).TotalSeconds));
-    }
+    internal TimeSpan Backoff(int attempt) => RetryBackoff.After(attempt, options.Value.RetryBaseSeconds, TimeSpan.FromDays(1));
 
     private sealed record SendError(string Message, bool Permanent = false);
 

@@ -58,19 +58,19 @@ public static class NotificationsApi
         TypedResults.Ok(await templates.ListAsync(cancellationToken));
 
     private static async Task<Results<Ok<TemplateView>, ProblemHttpResult>> GetTemplate(string key, MessageTemplates templates, CancellationToken cancellationToken) =>
-        Answer(await templates.GetAsync(key, cancellationToken));
+        (await templates.GetAsync(key, cancellationToken)).ToOkResult();
 
     private static async Task<Results<Ok<TemplateView>, ProblemHttpResult>> SaveTemplate(
         string key, TemplateInput input, Caller caller, MessageTemplates templates, CancellationToken cancellationToken) =>
-        Answer(await templates.SaveAsync(caller, key, input, cancellationToken));
+        (await templates.SaveAsync(caller, key, input, cancellationToken)).ToOkResult();
 
     private static async Task<Results<Ok<TemplateView>, ProblemHttpResult>> ResetTemplate(
         string key, Caller caller, MessageTemplates templates, CancellationToken cancellationToken) =>
-        Answer(await templates.ResetAsync(caller, key, cancellationToken));
+        (await templates.ResetAsync(caller, key, cancellationToken)).ToOkResult();
 
     private static async Task<Results<Ok<RenderedMessage>, ProblemHttpResult>> PreviewTemplate(
         string key, TemplateInput? draft, MessageTemplates templates, CancellationToken cancellationToken) =>
-        Answer(await templates.PreviewAsync(key, draft, cancellationToken));
+        (await templates.PreviewAsync(key, draft, cancellationToken)).ToOkResult();
 
     private static async Task<Results<Ok<PagedResult<NotificationView>>, ProblemHttpResult>> ListNotifications(
         Caller caller, NotificationsService notifications, IOptions<ApiOptions> options,
@@ -87,8 +87,5 @@ public static class NotificationsApi
 
     private static async Task<Results<Ok<NotificationView>, ProblemHttpResult>> Resend(
         Guid id, Caller caller, NotificationsService notifications, CancellationToken cancellationToken) =>
-        Answer(await notifications.ResendAsync(caller, id, cancellationToken));
-
-    private static Results<Ok<T>, ProblemHttpResult> Answer<T>(Result<T> result) =>
-        result.IsSuccess ? TypedResults.Ok(result.Value!) : result.Error!.ToResult();
+        (await notifications.ResendAsync(caller, id, cancellationToken)).ToOkResult();
 }

@@ -120,6 +120,26 @@ public sealed partial class AuthorizationMatrixTests
         ["PUT /api/v1/settings/"] = new(TargetKind.None, Ok,
             _ => Json(HttpMethod.Put, "/api/v1/settings", new { values = new Dictionary<string, object> { ["logLevel"] = 2 } })),
 
+        // Webhooks (Operation Settings).
+        ["GET /api/v1/webhooks/"] = new(TargetKind.None, Ok, _ => Send(HttpMethod.Get, "/api/v1/webhooks")),
+        ["POST /api/v1/webhooks/"] = new(TargetKind.None, Created,
+            r => Json(HttpMethod.Post, "/api/v1/webhooks", new { name = "mx-hook-" + r.Unique, url = WebhookUrl, events = new[] { "issued" }, active = true }),
+            VerifyAsync: async (r, _) => CreatedWhenAllowed(r, await ExistsAsync(r, db => db.WebhookSubscriptions.AnyAsync(x => x.Name == "mx-hook-" + r.Unique)))),
+        ["GET /api/v1/webhooks/{id:guid}"] = new(TargetKind.None, Ok, async r => await Send(HttpMethod.Get, $"/api/v1/webhooks/{await FreshWebhookAsync(r)}")),
+        ["PUT /api/v1/webhooks/{id:guid}"] = new(TargetKind.None, Ok,
+            async r => await Json(HttpMethod.Put, $"/api/v1/webhooks/{await FreshWebhookAsync(r)}",
+                new { name = "mx-hook-changed-" + r.Unique, url = WebhookUrl, events = new[] { "issued" }, active = false }),
+            VerifyAsync: async (r, _) => ChangedWhenAllowed(r, await ExistsAsync(r, db => db.WebhookSubscriptions.AnyAsync(x => x.Name == "mx-hook-changed-" + r.Unique)))),
+        ["DELETE /api/v1/webhooks/{id:guid}"] = new(TargetKind.None, NoContent,
+            async r => await Send(HttpMethod.Delete, $"/api/v1/webhooks/{await FreshWebhookAsync(r)}"),
+            VerifyAsync: async (r, _) => DeletedWhenAllowed(r, await ExistsAsync(r, db => db.WebhookSubscriptions.AnyAsync(x => x.Name == "mx-fresh-hook-" + r.Unique)))),
+        ["GET /api/v1/webhooks/{id:guid}/deliveries"] = new(TargetKind.None, Ok,
+            async r => await Send(HttpMethod.Get, $"/api/v1/webhooks/{await FreshWebhookAsync(r)}/deliveries")),
+        ["POST /api/v1/webhooks/deliveries/{id:guid}/redeliver"] = new(TargetKind.None, Ok,
+            async r => await Send(HttpMethod.Post, $"/api/v1/webhooks/deliveries/{await FailedWebhookDeliveryAsync(r)}/redeliver"),
+            VerifyAsync: async (r, _) => ChangedWhenAllowed(r, await ExistsAsync(r, db => db.WebhookDeliveries
+                .AnyAsync(x => x.EventType == "issued" && x.Payload == "{\"mx\":\"" + r.Unique + "\"}" && x.Status == WebhookDeliveryStatus.Pending)))),
+
         // Audit.
         ["GET /api/v1/audit/"] = new(TargetKind.AuditList, Ok,
             r => Send(HttpMethod.Get, $"/api/v1/audit?personId={r.Target.Id}"), VerifyAsync: VerifyAuditListAsync),
@@ -271,6 +291,35 @@ public sealed partial class AuthorizationMatrixTests
         ["POST /api/v1/notifications/{id:guid}/resend"] = new(TargetKind.Person, Ok,
             async r => await Send(HttpMethod.Post, $"/api/v1/notifications/{await FailedNotificationAsync(r)}/resend")),
     };
+
+    /// <summary>Where the matrix's webhooks point: the discard port on loopback, which refuses at once.</summary>
+    private const string WebhookUrl = "http://127.0.0.1:9/mobileid";
+
+    /// <summary>A new webhook subscription named <c>mx-fresh-hook-</c> and the request's unique part.</summary>
+    private static async Task<Guid> FreshWebhookAsync(MatrixRequest r)
+    {
+        var created = await r.App.WithServicesAsync(s => s.GetRequiredService<MobileId.Server.Features.Webhooks.WebhooksService>().CreateAsync(Caller.System("test"),
+            new MobileId.Server.Features.Webhooks.WebhookInput("mx-fresh-hook-" + r.Unique, WebhookUrl, ["issued"], true), CancellationToken.None));
+        Assert.True(created.IsSuccess, created.Error?.Detail);
+        return created.Value!.Webhook.Id;
+    }
+
+    /// <summary>A delivery of a fresh subscription whose attempts all failed.</summary>
+    private static async Task<Guid> FailedWebhookDeliveryAsync(MatrixRequest r)
+    {
+        var subscription = await FreshWebhookAsync(r);
+        var id = Guid.NewGuid();
+        await r.App.WithDbAsync(db =>
+        {
+            db.WebhookDeliveries.Add(new WebhookDelivery
+            {
+                Id = id, SubscriptionId = subscription, EventType = "issued", Payload = "{\"mx\":\"" + r.Unique + "\"}",
+                Status = WebhookDeliveryStatus.Failed, Attempts = 3, NextAttemptAt = DateTime.UtcNow, CreatedAt = DateTime.UtcNow, LastError = "test",
+            });
+            return db.SaveChangesAsync();
+        });
+        return id;
+    }
 
     /// <summary>A notification about the target person whose attempts all failed, made through the outbox.</summary>
     private static Task<Guid> FailedNotificationAsync(MatrixRequest r) =>
