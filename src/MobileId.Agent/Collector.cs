@@ -181,7 +181,7 @@ public sealed class Collector(HttpClient http, TextWriter progress, AgentLog log
                 if (entry.GetProperty("key").ValueKind == JsonValueKind.Object)
                 {
                     var encrypted = entry.GetProperty("key").Deserialize<EncryptedKey>(Json)!;
-                    pkcs8 = KeyDelivery.Decrypt(sessionKey, encrypted, $"{mobileId:D}|{slot}|{serial}");
+                    pkcs8 = KeyDelivery.Decrypt(sessionKey, encrypted, KeyDelivery.PackageContext(mobileId, slot, serial));
                 }
                 else if (deviceKeys.TryGetValue(slot, out var own))
                 {

@@ -18,6 +18,9 @@ public sealed record EncryptedKey(string EphemeralKey, string Nonce, string Ciph
 /// </summary>
 public static class KeyDelivery
 {
+    /// <summary>The context a key delivered in a collection package is bound to: <c>{mobileId}|{slot}|{serialNumber}</c> (docs/protocol.md).</summary>
+    public static string PackageContext(Guid mobileId, int slot, string serialNumber) => $"{mobileId:D}|{slot}|{serialNumber}";
+
     /// <summary>Encrypts <paramref name="plaintext"/> to the device's session key.</summary>
     public static EncryptedKey Encrypt(ReadOnlySpan<byte> sessionKeySpki, ReadOnlySpan<byte> plaintext, string context)
     {

@@ -127,6 +127,32 @@ public sealed class CertificateService(
         return certificate;
     }
 
+    /// <summary>
+    /// Revokes every certificate of a mobile ID that is not revoked yet (valid or on hold), drops the
+    /// server-made keys kept for its device and frees its slots (a slot holds one live certificate;
+    /// the link to the mobile ID stays for its history). Each is saved on its own, so a run cut
+    /// short can be repeated. Returns the revoked serial numbers.
+    /// </summary>
+    public async Task<Result<List<string>>> RevokeMobileIdAsync(Caller caller, Guid mobileIdId, X509RevocationReason reason, CancellationToken cancellationToken)
+    {
+        var serials = new List<string>();
+        foreach (var certificate in await db.IssuedCertificates.Where(c => c.MobileIdentityId == mobileIdId && c.Status != CertificateStatus.Revoked)
+                     .ToListAsync(cancellationToken))
+        {
+            certificate.PendingKey = null;
+            certificate.Slot = null;
+            var result = await RevokeAsync(caller, certificate.Id, reason, cancellationToken);
+            if (!result.IsSuccess)
+            {
+                return result.Error!;
+            }
+
+            serials.Add(certificate.SerialHex);
+        }
+
+        return serials;
+    }
+
     /// <summary>Releases a hold: the certificate is good again and leaves the next full CRL.</summary>
     public async Task<Result<IssuedCertificate>> ReleaseAsync(Caller caller, Guid id, CancellationToken cancellationToken)
     {

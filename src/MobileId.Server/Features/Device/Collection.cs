@@ -297,10 +297,8 @@ public sealed class Collection(MobileIdDbContext db, CertificateIssuance issuanc
         new(slot.Slot, slot.Container, slot.Mode, certificate.SerialHex, Convert.ToBase64String(certificate.Der), key);
 
     private static EncryptedKey Encrypt(MobileIdentity mobileId, int slot, string serial, byte[] pkcs8) =>
-        KeyDelivery.Encrypt(mobileId.SessionKey, pkcs8, KeyContext(mobileId.Id, slot, serial));
+        KeyDelivery.Encrypt(mobileId.SessionKey, pkcs8, KeyDelivery.PackageContext(mobileId.Id, slot, serial));
 
-    /// <summary>The context an encrypted key is bound to: <c>{mobileId}|{slot}|{serialNumber}</c>.</summary>
-    public static string KeyContext(Guid mobileId, int slot, string serial) => $"{mobileId:D}|{slot}|{serial}";
 
     /// <summary>The device installed the package: the mobile ID is Issued. Confirming again changes nothing.</summary>
     public async Task<Result<ConfirmResponse>> ConfirmAsync(Guid mobileIdId, string? sessionToken, CancellationToken cancellationToken)
@@ -356,21 +354,11 @@ public sealed class Collection(MobileIdDbContext db, CertificateIssuance issuanc
 
         var (mobileId, person, device) = session.Value;
         var caller = Caller.System($"device {device.SerialNumber}");
-        var revoked = new List<string>();
-        // Note: each revocation is saved on its own; the session stays valid until all are done, so a cancel cut short can be repeated.
-        foreach (var id in await db.IssuedCertificates.Where(c => c.MobileIdentityId == mobileId.Id && c.Status != CertificateStatus.Revoked)
-                     .Select(c => c.Id).ToListAsync(cancellationToken))
+        var revoked = await certificates.RevokeMobileIdAsync(caller, mobileId.Id,
+            System.Security.Cryptography.X509Certificates.X509RevocationReason.CessationOfOperation, cancellationToken);
+        if (!revoked.IsSuccess)
         {
-            var result = await certificates.RevokeAsync(caller, id, System.Security.Cryptography.X509Certificates.X509RevocationReason.CessationOfOperation, cancellationToken);
-            if (!result.IsSuccess)
-            {
-                return result.Error!;
-            }
-
-            // Note: the slot is freed (a slot holds one live certificate); the mobile ID link stays for its history.
-            result.Value!.PendingKey = null;
-            result.Value.Slot = null;
-            revoked.Add(result.Value.SerialHex);
+            return revoked.Error!;
         }
 
         var now = time.GetUtcNow().UtcDateTime;
@@ -381,9 +369,9 @@ public sealed class Collection(MobileIdDbContext db, CertificateIssuance issuanc
         mobileId.UpdatedAt = now;
         mobileId.Version++;
         audit.Record(caller, "mobile-id.collection-cancelled", null, AuditTarget.For(person), AuditOutcome.Success,
-            new { mobileId = mobileId.Id, device = device.SerialNumber, revoked });
+            new { mobileId = mobileId.Id, device = device.SerialNumber, revoked = revoked.Value });
         await db.SaveChangesAsync(cancellationToken);
-        return new CancelCollectionResponse(mobileId.Id, mobileId.Status, revoked);
+        return new CancelCollectionResponse(mobileId.Id, mobileId.Status, revoked.Value!);
     }
 
     private async Task<Result<(MobileIdentity MobileId, Person Person, Data.Device Device)>> SessionAsync(Guid id, string? token, CancellationToken cancellationToken)

@@ -201,16 +201,7 @@ public sealed class MobileIdLifecycle(
     internal async Task<Result<MobileIdentity>> CancelCoreAsync(Caller caller, MobileIdentity mobileId, Person person, X509RevocationReason reason,
         string reasonName, string? details, Workflow workflow, CancellationToken cancellationToken)
     {
-        var revoked = await ChangeCertificatesAsync(mobileId, [CertificateStatus.Valid, CertificateStatus.OnHold], async certificate =>
-        {
-            var result = await certificates.RevokeAsync(caller, certificate, reason, cancellationToken);
-            if (result.IsSuccess)
-            {
-                result.Value!.PendingKey = null;
-            }
-
-            return result;
-        }, cancellationToken);
+        var revoked = await certificates.RevokeMobileIdAsync(caller, mobileId.Id, reason, cancellationToken);
         if (!revoked.IsSuccess)
         {
             return revoked.Error!;

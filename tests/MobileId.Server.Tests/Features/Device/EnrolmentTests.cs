@@ -245,12 +245,12 @@ public abstract class EnrolmentTests<TFixture>(TFixture fixture) where TFixture 
             var serial = entry.GetProperty("serialNumber").GetString()!;
             var encrypted = entry.GetProperty("key").Deserialize<MobileId.Pki.Keys.EncryptedKey>(MobileIdApp.Json)!;
             var pkcs8 = MobileId.Pki.Keys.KeyDelivery.Decrypt(sessionKey, encrypted,
-                MobileId.Server.Features.Device.Collection.KeyContext(requested.Value.Id, entry.GetProperty("slot").GetInt32(), serial));
+                MobileId.Pki.Keys.KeyDelivery.PackageContext(requested.Value.Id, entry.GetProperty("slot").GetInt32(), serial));
             using var key = MobileId.Pki.Keys.KeyPackages.FromPkcs8(pkcs8);
             using var certificate = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificate(Convert.FromBase64String(entry.GetProperty("certificate").GetString()!));
             Assert.Equal(certificate.PublicKey.ExportSubjectPublicKeyInfo(), key.ExportSubjectPublicKeyInfo());
             Assert.Throws<AuthenticationTagMismatchException>(() => MobileId.Pki.Keys.KeyDelivery.Decrypt(sessionKey, encrypted,
-                MobileId.Server.Features.Device.Collection.KeyContext(requested.Value.Id, 9, serial)));
+                MobileId.Pki.Keys.KeyDelivery.PackageContext(requested.Value.Id, 9, serial)));
         }
 
         Assert.Equal(entries[0].GetProperty("serialNumber").GetString(), entries[1].GetProperty("serialNumber").GetString());
