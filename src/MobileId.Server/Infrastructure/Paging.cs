@@ -1,10 +1,23 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
+using MobileId.Server.Features.People;
 
 namespace MobileId.Server.Infrastructure;
+
+/// <summary>
+/// What every list endpoint takes in its query string: <c>page</c> (from 1), <c>pageSize</c> (1 to
+/// <see cref="ApiOptions.MaxPageSize"/>) and <c>q</c>, text that an item must contain (case-insensitive)
+/// in one of the fields the endpoint names in its summary.
+/// </summary>
+public sealed record ListQuery([FromQuery] int? Page, [FromQuery] int? PageSize, [FromQuery] string? Q);
 
 public static class Paging
 {
     public const int DefaultPageSize = 50;
+
+    /// <summary>The longest <c>q</c> a list endpoint accepts.</summary>
+    public const int MaxFilterLength = 200;
 
     /// <summary>Checks page (from 1) and page size (1 to the configured maximum).</summary>
     public static AppError? Check(int? page, int? pageSize, IOptions<ApiOptions> options, out int actualPage, out int actualSize)
@@ -24,5 +37,40 @@ public static class Paging
         }
 
         return errors.Count == 0 ? null : AppError.Validation(errors);
+    }
+
+    /// <summary>Checks a list query: its paging and the length of its text filter.</summary>
+    public static AppError? Check(ListQuery query, IOptions<ApiOptions> options, out int page, out int size)
+    {
+        var error = Check(query.Page, query.PageSize, options, out page, out size);
+        if (query.Q?.Length > MaxFilterLength)
+        {
+            var errors = new Dictionary<string, string[]>(error?.Errors ?? new Dictionary<string, string[]>(), StringComparer.Ordinal)
+            {
+                ["q"] = [$"q must be at most {MaxFilterLength} characters long."],
+            };
+            return AppError.Validation(errors);
+        }
+
+        return error;
+    }
+
+    /// <summary>
+    /// One page of a short list held in memory (roles, profiles, policies …): the items that contain
+    /// <c>q</c> in one of <paramref name="text"/>'s fields, in the given order.
+    /// </summary>
+    public static Results<Ok<PagedResult<T>>, ProblemHttpResult> Respond<T>(IEnumerable<T> all, ListQuery query, IOptions<ApiOptions> options,
+        Func<T, IEnumerable<string?>> text)
+    {
+        if (Check(query, options, out var page, out var size) is { } error)
+        {
+            return error.ToResult();
+        }
+
+        var q = query.Q?.Trim();
+        var matching = string.IsNullOrEmpty(q)
+            ? all.ToList()
+            : all.Where(item => text(item).Any(field => field?.Contains(q, StringComparison.OrdinalIgnoreCase) == true)).ToList();
+        return TypedResults.Ok(new PagedResult<T>(matching.Skip((page - 1) * size).Take(size).ToList(), page, size, matching.Count));
     }
 }

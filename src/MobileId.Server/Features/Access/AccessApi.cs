@@ -1,7 +1,9 @@
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 using MobileId.Server.Features.Audit;
+using MobileId.Server.Features.People;
 
 namespace MobileId.Server.Features.Access;
 
@@ -26,7 +28,7 @@ public static class AccessApi
         app.MapGet("/api/v1/me", Me).WithTags("Sign-in").WithName("GetMe").WithSummary("Who the caller is and what it may do.").RequiresCaller();
 
         var roles = app.MapGroup("/api/v1/roles").WithTags("Edit Roles");
-        roles.MapGet("", ListRoles).WithName("ListRoles").WithSummary("Roles with their workflows and scope.").RequiresWorkflow(Workflow.EditRoles);
+        roles.MapGet("", ListRoles).WithName("ListRoles").WithSummary("Roles with their workflows and scope, paged; q filters by name and description.").RequiresWorkflow(Workflow.EditRoles);
         roles.MapPost("", CreateRole).WithName("CreateRole").RequiresWorkflow(Workflow.EditRoles, ScopeRule.AllScope);
         roles.MapPut("/{id:guid}", UpdateRole).WithName("UpdateRole").RequiresWorkflow(Workflow.EditRoles, ScopeRule.AllScope);
         roles.MapDelete("/{id:guid}", DeleteRole).WithName("DeleteRole").RequiresWorkflow(Workflow.EditRoles, ScopeRule.AllScope);
@@ -34,7 +36,7 @@ public static class AccessApi
             .WithSummary("Replaces the roles a person holds.").RequiresWorkflow(Workflow.EditRoles);
 
         var clients = app.MapGroup("/api/v1/api-clients").WithTags("API clients");
-        clients.MapGet("", ListApiClients).WithName("ListApiClients").RequiresWorkflow(Workflow.EditRoles, ScopeRule.AllScope);
+        clients.MapGet("", ListApiClients).WithName("ListApiClients").WithSummary("API clients, paged; q filters by name and role.").RequiresWorkflow(Workflow.EditRoles, ScopeRule.AllScope);
         clients.MapPost("", CreateApiClient).WithName("CreateApiClient")
             .WithSummary("Creates an API client; the response holds its secret, shown this once.").RequiresWorkflow(Workflow.EditRoles, ScopeRule.AllScope);
         clients.MapDelete("/{id:guid}", DeleteApiClient).WithName("DeleteApiClient").RequiresWorkflow(Workflow.EditRoles, ScopeRule.AllScope);
@@ -95,8 +97,9 @@ public static class AccessApi
         caller.ActorKind, caller.Id, caller.Name, caller.PersonId, caller.GroupId, caller.MustChangePassword,
         caller.Grants.OrderBy(g => g.Workflow).Select(g => new GrantView(g.Workflow, g.Workflow.DisplayName(), g.Scope)).ToList()));
 
-    private static async Task<Ok<IReadOnlyList<RoleView>>> ListRoles(RolesService roles, CancellationToken cancellationToken) =>
-        TypedResults.Ok(await roles.ListAsync(cancellationToken));
+    private static async Task<Results<Ok<PagedResult<RoleView>>, ProblemHttpResult>> ListRoles([AsParameters] ListQuery query, RolesService roles,
+        IOptions<ApiOptions> options, CancellationToken cancellationToken) =>
+        Paging.Respond(await roles.ListAsync(cancellationToken), query, options, r => [r.Name, r.Description]);
 
     private static async Task<Results<Created<RoleView>, ProblemHttpResult>> CreateRole(
         RoleInput input, Caller caller, RolesService roles, CancellationToken cancellationToken)
@@ -128,8 +131,9 @@ public static class AccessApi
         return result.IsSuccess ? TypedResults.Ok(new AssignRolesResponse(result.Value!)) : result.Error!.ToResult();
     }
 
-    private static async Task<Ok<IReadOnlyList<ApiClientView>>> ListApiClients(ApiClientsService clients, CancellationToken cancellationToken) =>
-        TypedResults.Ok(await clients.ListAsync(cancellationToken));
+    private static async Task<Results<Ok<PagedResult<ApiClientView>>, ProblemHttpResult>> ListApiClients([AsParameters] ListQuery query,
+        ApiClientsService clients, IOptions<ApiOptions> options, CancellationToken cancellationToken) =>
+        Paging.Respond(await clients.ListAsync(cancellationToken), query, options, c => [c.Name, c.Role]);
 
     private static async Task<Results<Created<CreatedApiClient>, ProblemHttpResult>> CreateApiClient(
         CreateApiClientRequest request, Caller caller, ApiClientsService clients, CancellationToken cancellationToken)

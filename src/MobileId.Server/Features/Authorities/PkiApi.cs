@@ -3,6 +3,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using MobileId.Pki.Keys;
 using MobileId.Server.Features.Access;
+using MobileId.Server.Features.People;
 
 namespace MobileId.Server.Features.Authorities;
 
@@ -65,7 +66,7 @@ public static class PkiApi
         pki.MapGet("/{file}", Download).WithName("DownloadCaCertificate").WithSummary("{name}.crt: the CA certificate (DER); {name}.pem: the chain.");
 
         var authorities = app.MapGroup("/api/v1/authorities").WithTags("Certificate Authorities");
-        authorities.MapGet("", ListPublic).WithName("ListCertificateAuthorities").RequiresWorkflow(Workflow.CertificateAuthorities);
+        authorities.MapGet("", List).WithName("ListCertificateAuthorities").WithSummary("The CAs, paged; q filters by name, subject, kind and status.").RequiresWorkflow(Workflow.CertificateAuthorities);
         authorities.MapGet("/{name}", View).WithName("ViewCertificateAuthority").RequiresWorkflow(Workflow.CertificateAuthorities);
         authorities.MapPost("", Create).WithName("CreateIssuingCa")
             .WithSummary("Creates another issuing CA under a root CA whose key is on this server.")
@@ -101,6 +102,10 @@ public static class PkiApi
 
     private static async Task<Ok<IReadOnlyList<CaView>>> ListPublic(CertificateAuthorities authorities, CancellationToken cancellationToken) =>
         TypedResults.Ok(await authorities.ViewsAsync(cancellationToken));
+
+    private static async Task<Results<Ok<PagedResult<CaView>>, ProblemHttpResult>> List([AsParameters] ListQuery query, CertificateAuthorities authorities,
+        IOptions<ApiOptions> options, CancellationToken cancellationToken) =>
+        Paging.Respond(await authorities.ViewsAsync(cancellationToken), query, options, c => [c.Name, c.Subject, c.Kind, c.Status]);
 
     private static async Task<Results<FileContentHttpResult, ContentHttpResult, ProblemHttpResult>> Download(
         string file, CertificateAuthorities authorities, CancellationToken cancellationToken)

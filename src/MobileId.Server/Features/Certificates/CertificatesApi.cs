@@ -1,7 +1,10 @@
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
 using MobileId.Pki.Keys;
 using MobileId.Server.Features.Access;
+using MobileId.Server.Features.People;
 
 namespace MobileId.Server.Features.Certificates;
 
@@ -21,11 +24,12 @@ public static class CertificatesApi
     public static IEndpointRouteBuilder MapCertificatesApi(this IEndpointRouteBuilder app)
     {
         var policies = app.MapGroup("/api/v1/policies").WithTags("Certificate Authorities");
-        policies.MapGet("", ListPolicies).WithName("ListCertificatePolicies").RequiresWorkflow(Workflow.CertificateAuthorities);
+        policies.MapGet("", ListPolicies).WithName("ListCertificatePolicies").WithSummary("Certificate policies, paged; q filters by name, CA and key algorithm.").RequiresWorkflow(Workflow.CertificateAuthorities);
         policies.MapPost("", CreatePolicy).WithName("CreateCertificatePolicy").RequiresWorkflow(Workflow.CertificateAuthorities, ScopeRule.AllScope);
         policies.MapPut("/{id:guid}", UpdatePolicy).WithName("UpdateCertificatePolicy").RequiresWorkflow(Workflow.CertificateAuthorities, ScopeRule.AllScope);
 
         app.MapGet("/api/v1/people/{id:guid}/certificates", ListForPerson).WithTags("Certificates").WithName("ListPersonCertificates")
+            .WithSummary("The certificates issued to the person, newest first, paged; filter by status.")
             .RequiresWorkflow(Workflow.FindPerson);
         app.MapPost("/api/v1/people/{id:guid}/certificates", Issue).WithTags("Certificates").WithName("IssueCertificate")
             .WithSummary("Issues a certificate to the person under a policy: from a device-made CSR (PEM or base64 DER), or with a server-made key returned as PKCS#12 under pkcs12Password (and archived when the policy says so).")
@@ -49,8 +53,9 @@ public static class CertificatesApi
         return app;
     }
 
-    private static async Task<Ok<IReadOnlyList<PolicyView>>> ListPolicies(PoliciesService policies, CancellationToken cancellationToken) =>
-        TypedResults.Ok(await policies.ListAsync(cancellationToken));
+    private static async Task<Results<Ok<PagedResult<PolicyView>>, ProblemHttpResult>> ListPolicies([AsParameters] ListQuery query, PoliciesService policies,
+        IOptions<ApiOptions> options, CancellationToken cancellationToken) =>
+        Paging.Respond(await policies.ListAsync(cancellationToken), query, options, p => [p.Name, p.Ca, p.KeyAlgorithm.ToString()]);
 
     private static async Task<Results<Created<PolicyView>, ProblemHttpResult>> CreatePolicy(
         PolicyInput input, Caller caller, PoliciesService policies, CancellationToken cancellationToken)
@@ -66,9 +71,15 @@ public static class CertificatesApi
         return result.IsSuccess ? TypedResults.Ok(result.Value) : result.Error!.ToResult();
     }
 
-    private static async Task<Results<Ok<IReadOnlyList<CertificateView>>, ProblemHttpResult>> ListForPerson(
-        Guid id, Caller caller, MobileIdDbContext db, AccessPolicy access, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<PagedResult<CertificateView>>, ProblemHttpResult>> ListForPerson(Guid id, [FromQuery] CertificateStatus? status,
+        [FromQuery] int? page, [FromQuery] int? pageSize, Caller caller, MobileIdDbContext db, AccessPolicy access, IOptions<ApiOptions> options,
+        CancellationToken cancellationToken)
     {
+        if (Paging.Check(page, pageSize, options, out var p, out var size) is { } invalid)
+        {
+            return invalid.ToResult();
+        }
+
         var person = await db.People.AsNoTracking().SingleOrDefaultAsync(p => p.Id == id, cancellationToken);
         if (person is null)
         {
@@ -81,8 +92,11 @@ public static class CertificatesApi
         }
 
         var cas = await db.CertificateAuthorities.AsNoTracking().ToDictionaryAsync(c => c.Id, c => c.Name, cancellationToken);
-        var list = await db.IssuedCertificates.AsNoTracking().Where(c => c.PersonId == id).OrderByDescending(c => c.CreatedAt).ToListAsync(cancellationToken);
-        return TypedResults.Ok<IReadOnlyList<CertificateView>>(list.Select(c => CertificateIssuance.View(c, cas.GetValueOrDefault(c.IssuerId) ?? "")).ToList());
+        var found = db.IssuedCertificates.AsNoTracking().Where(c => c.PersonId == id && (status == null || c.Status == status));
+        var total = await found.CountAsync(cancellationToken);
+        var list = await found.OrderByDescending(c => c.CreatedAt).ThenBy(c => c.Id).Skip((p - 1) * size).Take(size).ToListAsync(cancellationToken);
+        return TypedResults.Ok(new PagedResult<CertificateView>(list.Select(c => CertificateIssuance.View(c, cas.GetValueOrDefault(c.IssuerId) ?? "")).ToList(),
+            p, size, total));
     }
 
     private static async Task<Results<Created<CertificateView>, Created<CertificateWithKeyView>, ProblemHttpResult>> Issue(

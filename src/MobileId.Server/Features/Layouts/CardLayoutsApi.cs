@@ -1,5 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 using MobileId.Server.Features.Access;
+using MobileId.Server.Features.People;
 
 namespace MobileId.Server.Features.Layouts;
 
@@ -11,7 +13,7 @@ public static class CardLayoutsApi
     public static IEndpointRouteBuilder MapCardLayoutsApi(this IEndpointRouteBuilder app)
     {
         var layouts = app.MapGroup("/api/v1/card-layouts").WithTags("Card Layouts");
-        layouts.MapGet("", List).WithName("ListCardLayouts").RequiresWorkflow(Workflow.CardLayouts);
+        layouts.MapGet("", List).WithName("ListCardLayouts").WithSummary("Card layouts, paged; q filters by name and description.").RequiresWorkflow(Workflow.CardLayouts);
         layouts.MapGet("/{name}", Get).WithName("GetCardLayout").RequiresWorkflow(Workflow.CardLayouts);
         layouts.MapPost("", Create).WithName("CreateCardLayout")
             .WithSummary("A badge layout: text fields, photo, PNG/JPEG images and the signed identity QR code, top to bottom.")
@@ -21,8 +23,9 @@ public static class CardLayoutsApi
         return app;
     }
 
-    private static async Task<Ok<IReadOnlyList<CardLayoutView>>> List(CardLayouts layouts, CancellationToken cancellationToken) =>
-        TypedResults.Ok(await layouts.ListAsync(cancellationToken));
+    private static async Task<Results<Ok<PagedResult<CardLayoutView>>, ProblemHttpResult>> List([AsParameters] ListQuery query, CardLayouts layouts,
+        IOptions<ApiOptions> options, CancellationToken cancellationToken) =>
+        Paging.Respond(await layouts.ListAsync(cancellationToken), query, options, l => [l.Name, l.Description]);
 
     private static async Task<Results<Ok<CardLayoutView>, ProblemHttpResult>> Get(string name, CardLayouts layouts, CancellationToken cancellationToken)
     {

@@ -21,6 +21,9 @@ public sealed record MobileIdView(Guid Id, Guid PersonId, string Profile, Mobile
 /// (self-service) and <b>Validate Request</b> (PRODUCT.md §5.1–§5.2), with the three checks and
 /// their messages, the profile rights, and the one-time code.
 /// </summary>
+/// <summary>Filters of the mobile ID lists (all optional).</summary>
+public sealed record MobileIdQuery(Guid? PersonId, MobileIdStatus? Status, Guid? ProfileId, Guid? DeviceId, int Page, int PageSize);
+
 public sealed class MobileIdRequests(
     MobileIdDbContext db, AccessPolicy access, ProfileRights rights, SettingsService settings, AuditTrail audit, NotificationOutbox outbox,
     IOptions<OneTimeCodeOptions> codeOptions, TimeProvider time)
@@ -200,12 +203,39 @@ public sealed class MobileIdRequests(
     }
 
     /// <summary>A person's mobile IDs, newest first (Find Person scope is checked by the caller).</summary>
-    public async Task<IReadOnlyList<MobileIdView>> ListAsync(Guid personId, CancellationToken cancellationToken)
+    /// <summary>The mobile IDs of the people in the caller's Find Person scope that match the query, newest request first.</summary>
+    public async Task<PagedResult<MobileIdView>> SearchAsync(Caller caller, MobileIdQuery query, CancellationToken cancellationToken)
     {
+        var coverage = await access.CoverageAsync(caller, Workflow.FindPerson, cancellationToken);
+        var people = access.Filter(db.People.AsNoTracking(), coverage).Select(p => p.Id);
+        var found = db.MobileIdentities.AsNoTracking().Where(m => people.Contains(m.PersonId));
+        if (query.PersonId is { } personId)
+        {
+            found = found.Where(m => m.PersonId == personId);
+        }
+
+        if (query.Status is { } status)
+        {
+            found = found.Where(m => m.Status == status);
+        }
+
+        if (query.ProfileId is { } profileId)
+        {
+            found = found.Where(m => m.ProfileId == profileId);
+        }
+
+        if (query.DeviceId is { } deviceId)
+        {
+            found = found.Where(m => m.DeviceId == deviceId);
+        }
+
+        var total = await found.CountAsync(cancellationToken);
+        var page = await found.OrderByDescending(m => m.RequestedAt).ThenBy(m => m.Id)
+            .Skip((query.Page - 1) * query.PageSize).Take(query.PageSize).ToListAsync(cancellationToken);
         var operation = await settings.GetAsync(cancellationToken);
         var profiles = await db.CredentialProfiles.AsNoTracking().ToDictionaryAsync(p => p.Id, p => p.Name, cancellationToken);
-        var list = await db.MobileIdentities.AsNoTracking().Where(m => m.PersonId == personId).OrderByDescending(m => m.RequestedAt).ToListAsync(cancellationToken);
-        return list.Select(m => View(m, profiles.GetValueOrDefault(m.ProfileId) ?? "", operation, null)).ToList();
+        return new PagedResult<MobileIdView>(page.Select(m => View(m, profiles.GetValueOrDefault(m.ProfileId) ?? "", operation, null)).ToList(),
+            query.Page, query.PageSize, total);
     }
 
     public async Task<Result<MobileIdView>> GetAsync(Caller caller, Guid id, CancellationToken cancellationToken)

@@ -1,6 +1,9 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
 using MobileId.Server.Features.Access;
 using MobileId.Server.Features.Notifications;
+using MobileId.Server.Features.People;
 using MobileId.Server.Features.Settings;
 
 namespace MobileId.Server.Features.MobileIds;
@@ -24,6 +27,10 @@ public static class MobileIdsApi
             .WithSummary("Request ID: requests a mobile ID for the person under a credential profile; the answer carries the one-time code unless the profile requires validation.")
             .RequiresWorkflow(Workflow.RequestId);
         app.MapGet("/api/v1/people/{id:guid}/mobile-ids", ListForPerson).WithTags("Mobile IDs").WithName("ListPersonMobileIds")
+            .WithSummary("The person's mobile IDs, newest first, paged; filter by status.")
+            .RequiresWorkflow(Workflow.FindPerson);
+        app.MapGet("/api/v1/mobile-ids", List).WithTags("Mobile IDs").WithName("ListMobileIds")
+            .WithSummary("The mobile IDs of the people in your scope, newest first, paged; filter by status, profile, person and device.")
             .RequiresWorkflow(Workflow.FindPerson);
         app.MapPost("/api/v1/me/mobile-ids", RequestMine).WithTags("Mobile IDs").WithName("RequestMyMobileId")
             .WithSummary("Request My ID: requests a mobile ID for the caller; without email and phone the QR code is the way to collect.")
@@ -73,10 +80,16 @@ public static class MobileIdsApi
         MobileIdRequestInput input, Caller caller, MobileIdRequests requests, CancellationToken cancellationToken) =>
         Created(await requests.RequestMineAsync(caller, input, cancellationToken));
 
-    private static async Task<Results<Ok<IReadOnlyList<MobileIdView>>, ProblemHttpResult>> ListForPerson(
-        Guid id, Caller caller, MobileIdDbContext db, AccessPolicy access, MobileIdRequests requests, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<PagedResult<MobileIdView>>, ProblemHttpResult>> ListForPerson(Guid id, [FromQuery] MobileIdStatus? status,
+        [FromQuery] int? page, [FromQuery] int? pageSize, Caller caller, MobileIdDbContext db, AccessPolicy access, MobileIdRequests requests,
+        IOptions<ApiOptions> options, CancellationToken cancellationToken)
     {
-        var person = await db.People.AsNoTracking().SingleOrDefaultAsync(p => p.Id == id, cancellationToken);
+        if (Paging.Check(page, pageSize, options, out var p, out var size) is { } invalid)
+        {
+            return invalid.ToResult();
+        }
+
+        var person = await db.People.AsNoTracking().SingleOrDefaultAsync(x => x.Id == id, cancellationToken);
         if (person is null)
         {
             return AppError.NotFound("That person").ToResult();
@@ -84,7 +97,29 @@ public static class MobileIdsApi
 
         return await access.CheckAsync(caller, Workflow.FindPerson, person, cancellationToken) is { } denied
             ? denied.ToResult()
-            : TypedResults.Ok(await requests.ListAsync(id, cancellationToken));
+            : TypedResults.Ok(await requests.SearchAsync(caller, new MobileIdQuery(id, status, null, null, p, size), cancellationToken));
+    }
+
+    private static async Task<Results<Ok<PagedResult<MobileIdView>>, ProblemHttpResult>> List([FromQuery] MobileIdStatus? status, [FromQuery] string? profile,
+        [FromQuery] Guid? personId, [FromQuery] Guid? deviceId, [FromQuery] int? page, [FromQuery] int? pageSize, Caller caller, MobileIdDbContext db,
+        MobileIdRequests requests, IOptions<ApiOptions> options, CancellationToken cancellationToken)
+    {
+        if (Paging.Check(page, pageSize, options, out var p, out var size) is { } invalid)
+        {
+            return invalid.ToResult();
+        }
+
+        Guid? profileId = null;
+        if (profile is not null)
+        {
+            profileId = await db.CredentialProfiles.AsNoTracking().Where(x => x.Name == profile).Select(x => (Guid?)x.Id).SingleOrDefaultAsync(cancellationToken);
+            if (profileId is null)
+            {
+                return AppError.Validation("profile", $"'{profile}' is not a credential profile; see GET /api/v1/profiles.").ToResult();
+            }
+        }
+
+        return TypedResults.Ok(await requests.SearchAsync(caller, new MobileIdQuery(personId, status, profileId, deviceId, p, size), cancellationToken));
     }
 
     private static async Task<Results<Ok<MobileIdView>, ProblemHttpResult>> Get(Guid id, Caller caller, MobileIdRequests requests, CancellationToken cancellationToken) =>

@@ -31,7 +31,7 @@ public static class NotificationsApi
     {
         var templates = app.MapGroup("/api/v1/email-templates").WithTags("Email Templates");
         templates.MapGet("", ListTemplates).WithName("ListEmailTemplates")
-            .WithSummary("Every email and SMS template with the subject and body in force, whether it was changed, and the placeholders it may use.")
+            .WithSummary("The email and SMS templates with the subject and body in force, whether changed, and their placeholders; paged, q filters by key, channel and description.")
             .RequiresWorkflow(Workflow.EmailTemplates);
         templates.MapGet("/{key}", GetTemplate).WithName("GetEmailTemplate").RequiresWorkflow(Workflow.EmailTemplates);
         templates.MapPut("/{key}", SaveTemplate).WithName("UpdateEmailTemplate")
@@ -54,8 +54,9 @@ public static class NotificationsApi
         return app;
     }
 
-    private static async Task<Ok<IReadOnlyList<TemplateView>>> ListTemplates(MessageTemplates templates, CancellationToken cancellationToken) =>
-        TypedResults.Ok(await templates.ListAsync(cancellationToken));
+    private static async Task<Results<Ok<PagedResult<TemplateView>>, ProblemHttpResult>> ListTemplates([AsParameters] ListQuery query,
+        MessageTemplates templates, IOptions<ApiOptions> options, CancellationToken cancellationToken) =>
+        Paging.Respond(await templates.ListAsync(cancellationToken), query, options, t => [t.Key, t.Channel.ToString(), t.Description]);
 
     private static async Task<Results<Ok<TemplateView>, ProblemHttpResult>> GetTemplate(string key, MessageTemplates templates, CancellationToken cancellationToken) =>
         (await templates.GetAsync(key, cancellationToken)).ToOkResult();

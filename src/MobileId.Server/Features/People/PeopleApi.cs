@@ -32,7 +32,7 @@ public static class PeopleApi
             .WithMetadata(new UploadEndpointMetadata()).RequiresWorkflow(Workflow.AddPerson);
 
         var groups = app.MapGroup("/api/v1/groups").WithTags("People");
-        groups.MapGet("", ListGroups).WithName("ListGroups").RequiresWorkflow(Workflow.FindPerson);
+        groups.MapGet("", ListGroups).WithName("ListGroups").WithSummary("The groups in your scope, paged; q filters by name and path.").RequiresWorkflow(Workflow.FindPerson);
         groups.MapPost("", CreateGroup).WithName("CreateGroup").RequiresWorkflow(Workflow.AddPerson);
         return app;
     }
@@ -128,8 +128,9 @@ public static class PeopleApi
         return result.IsSuccess ? TypedResults.Ok(result.Value) : result.Error!.ToResult();
     }
 
-    private static async Task<Ok<IReadOnlyList<GroupView>>> ListGroups(Caller caller, GroupsService groups, CancellationToken cancellationToken) =>
-        TypedResults.Ok(await groups.ListAsync(caller, cancellationToken));
+    private static async Task<Results<Ok<PagedResult<GroupView>>, ProblemHttpResult>> ListGroups([AsParameters] ListQuery query, Caller caller,
+        GroupsService groups, IOptions<ApiOptions> options, CancellationToken cancellationToken) =>
+        Paging.Respond(await groups.ListAsync(caller, cancellationToken), query, options, g => [g.Name, g.Path]);
 
     private static async Task<Results<Created<GroupView>, ProblemHttpResult>> CreateGroup(
         CreateGroupRequest request, Caller caller, GroupsService groups, CancellationToken cancellationToken)

@@ -1,5 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 using MobileId.Server.Features.Access;
+using MobileId.Server.Features.People;
 using MobileId.Server.Features.Setup;
 
 namespace MobileId.Server.Features.Profiles;
@@ -21,7 +23,7 @@ public static class ProfilesApi
     public static IEndpointRouteBuilder MapProfilesApi(this IEndpointRouteBuilder app)
     {
         var profiles = app.MapGroup("/api/v1/profiles").WithTags("Credential Profiles");
-        profiles.MapGet("", List).WithName("ListCredentialProfiles").RequiresWorkflow(Workflow.CredentialProfiles);
+        profiles.MapGet("", List).WithName("ListCredentialProfiles").WithSummary("Credential profiles, paged; q filters by name, description, card encoding and card format.").RequiresWorkflow(Workflow.CredentialProfiles);
         profiles.MapGet("/{id:guid}", Get).WithName("GetCredentialProfile").RequiresWorkflow(Workflow.CredentialProfiles);
         profiles.MapPost("", Create).WithName("CreateCredentialProfile").RequiresWorkflow(Workflow.CredentialProfiles, ScopeRule.AllScope);
         profiles.MapPut("/{id:guid}", Update).WithName("UpdateCredentialProfile").RequiresWorkflow(Workflow.CredentialProfiles, ScopeRule.AllScope);
@@ -36,8 +38,9 @@ public static class ProfilesApi
         return app;
     }
 
-    private static async Task<Ok<IReadOnlyList<ProfileView>>> List(ProfilesService profiles, CancellationToken cancellationToken) =>
-        TypedResults.Ok(await profiles.ListAsync(cancellationToken));
+    private static async Task<Results<Ok<PagedResult<ProfileView>>, ProblemHttpResult>> List([AsParameters] ListQuery query, ProfilesService profiles,
+        IOptions<ApiOptions> options, CancellationToken cancellationToken) =>
+        Paging.Respond(await profiles.ListAsync(cancellationToken), query, options, p => [p.Name, p.Description, p.CardEncoding.ToString(), p.CardFormat.ToString()]);
 
     private static async Task<Results<Ok<ProfileView>, ProblemHttpResult>> Get(Guid id, ProfilesService profiles, CancellationToken cancellationToken)
     {

@@ -26,7 +26,7 @@ public static class WebhooksApi
         group.MapPost("", Create).WithName("CreateWebhook")
             .WithSummary("Subscribes a URL to lifecycle events; the answer holds the signing secret, shown this once.")
             .RequiresWorkflow(Workflow.OperationSettings, ScopeRule.AllScope);
-        group.MapGet("", List).WithName("ListWebhooks").RequiresWorkflow(Workflow.OperationSettings, ScopeRule.AllScope);
+        group.MapGet("", List).WithName("ListWebhooks").WithSummary("Webhook subscriptions, paged; q filters by name, URL and event.").RequiresWorkflow(Workflow.OperationSettings, ScopeRule.AllScope);
         group.MapGet("/{id:guid}", Get).WithName("GetWebhook").RequiresWorkflow(Workflow.OperationSettings, ScopeRule.AllScope);
         group.MapPut("/{id:guid}", Update).WithName("UpdateWebhook")
             .WithSummary("Changes a subscription's name, URL, event types and active flag; the secret stays.")
@@ -52,8 +52,9 @@ public static class WebhooksApi
             : result.Error!.ToResult();
     }
 
-    private static async Task<Ok<IReadOnlyList<WebhookView>>> List(WebhooksService webhooks, CancellationToken cancellationToken) =>
-        TypedResults.Ok(await webhooks.ListAsync(cancellationToken));
+    private static async Task<Results<Ok<PagedResult<WebhookView>>, ProblemHttpResult>> List([AsParameters] ListQuery query, WebhooksService webhooks,
+        IOptions<ApiOptions> options, CancellationToken cancellationToken) =>
+        Paging.Respond(await webhooks.ListAsync(cancellationToken), query, options, w => [w.Name, w.Url, string.Join(' ', w.Events)]);
 
     private static async Task<Results<Ok<WebhookView>, ProblemHttpResult>> Get(Guid id, WebhooksService webhooks, CancellationToken cancellationToken) =>
         (await webhooks.GetAsync(id, cancellationToken)).ToOkResult();

@@ -110,7 +110,7 @@ public sealed partial class AuthorizationMatrixTests
                     : CreatedWhenAllowed(r, await ExistsAsync(r, db => db.People.AnyAsync(x => x.LogonName == "made." + r.Unique)))),
 
         // Groups.
-        ["GET /api/v1/groups/"] = new(TargetKind.GroupList, Ok, _ => Send(HttpMethod.Get, "/api/v1/groups"), VerifyAsync: VerifyGroupListAsync),
+        ["GET /api/v1/groups/"] = new(TargetKind.GroupList, Ok, _ => Send(HttpMethod.Get, "/api/v1/groups?pageSize=200"), VerifyAsync: VerifyGroupListAsync),
         ["POST /api/v1/groups/"] = new(TargetKind.NewInGroup, Created,
             r => Json(HttpMethod.Post, "/api/v1/groups", new { name = "mx-group-" + r.Unique, parentId = r.Target.GroupId }),
             VerifyAsync: async (r, _) => CreatedWhenAllowed(r, await ExistsAsync(r, db => db.Groups.AnyAsync(x => x.Name == "mx-group-" + r.Unique)))),
@@ -213,6 +213,7 @@ public sealed partial class AuthorizationMatrixTests
         ["POST /api/v1/people/{id:guid}/mobile-ids"] = new(TargetKind.Person, Created,
             async r => await Json(HttpMethod.Post, $"/api/v1/people/{r.Target.Id}/mobile-ids", new { profile = await MatrixProfileAsync(r) })),
         ["GET /api/v1/people/{id:guid}/mobile-ids"] = new(TargetKind.Person, Ok, r => Send(HttpMethod.Get, $"/api/v1/people/{r.Target.Id}/mobile-ids")),
+        ["GET /api/v1/mobile-ids"] = new(TargetKind.None, Ok, r => Send(HttpMethod.Get, $"/api/v1/mobile-ids?personId={r.Target.Id}")),
         ["POST /api/v1/me/mobile-ids"] = new(TargetKind.None, Created,
             async r => await Json(HttpMethod.Post, "/api/v1/me/mobile-ids", new { profile = await MatrixProfileAsync(r) })),
         ["GET /api/v1/mobile-ids/{id:guid}"] = new(TargetKind.Person, Ok,
@@ -566,7 +567,7 @@ public sealed partial class AuthorizationMatrixTests
             return Task.FromResult<string?>(null);
         }
 
-        var listed = Parse(body).EnumerateArray().Select(g => g.GetProperty("id").GetGuid()).ToHashSet();
+        var listed = Parse(body).GetProperty("items").EnumerateArray().Select(g => g.GetProperty("id").GetGuid()).ToHashSet();
         var wrong = r.World.Groups.Where(g => listed.Contains(g) != r.World.ListsGroup(r.Scope, g))
             .Select(g => (listed.Contains(g) ? "+" : "-") + r.World.GroupPaths[g]).ToList();
         return Task.FromResult(wrong.Count == 0 ? null : $"groups wrongly listed (+) or missing (-): [{string.Join(", ", wrong)}]");

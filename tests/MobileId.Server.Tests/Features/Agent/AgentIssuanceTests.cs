@@ -139,7 +139,7 @@ public sealed partial class AgentIssuanceTests : AgentTestKit
         var device = await App.WithServicesAsync(s => s.GetRequiredService<MobileIdDbContext>().Devices.AsNoTracking().SingleAsync(d => d.Id == deviceId));
         Assert.Equal(("SN-E2E-MAIL", "android", DeviceStatus.Active, person.Id), (device.SerialNumber, device.Platform, device.Status, device.OwnerId));
         var certificates = await MobileIdApp.ReadJsonAsync(await operatorClient.GetAsync($"/api/v1/people/{person.Id}/certificates"));
-        var certificate = Assert.Single(certificates.EnumerateArray());
+        var certificate = Assert.Single(certificates.GetProperty("items").EnumerateArray());
         Assert.Equal(serial, certificate.GetProperty("serialNumber").GetString(), StringComparer.OrdinalIgnoreCase);
         Assert.Equal("Valid", certificate.GetProperty("status").GetString());
 

@@ -34,7 +34,7 @@ public sealed class AgentResumeTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, settings.StatusCode);
 
         // Note: Request ID belongs to no role by default (PRODUCT.md §2); the administrators get it here.
-        var administrator = (await MobileIdApp.ReadJsonAsync(await _admin.GetAsync("/api/v1/roles"))).EnumerateArray()
+        var administrator = (await MobileIdApp.ReadJsonAsync(await _admin.GetAsync("/api/v1/roles"))).GetProperty("items").EnumerateArray()
             .Single(r => r.GetProperty("name").GetString() == "Administrator");
         var workflows = administrator.GetProperty("workflows").EnumerateArray().Select(w => w.GetString()!).Append("RequestId").ToList();
         var granted = await _admin.PutAsJsonAsync($"/api/v1/roles/{administrator.GetProperty("id").GetGuid()}", new { name = "Administrator", scope = "All", workflows });
@@ -86,7 +86,7 @@ public sealed class AgentResumeTests : IAsyncLifetime
     private static Task<AgentRun> AgentAsync(HttpMessageHandler? handler, params string[] args) => AgentTestKit.AgentAsync(handler, args);
 
     private async Task<List<JsonElement>> CertificatesOfAsync(Guid personId) =>
-        (await MobileIdApp.ReadJsonAsync(await _admin.GetAsync($"/api/v1/people/{personId}/certificates"))).EnumerateArray().ToList();
+        (await MobileIdApp.ReadJsonAsync(await _admin.GetAsync($"/api/v1/people/{personId}/certificates"))).GetProperty("items").EnumerateArray().ToList();
 
     [Fact]
     public async Task Collect_ServerKilledAfterIssuingBeforeAnswering_AgentRetriesIntoTheRestartedServerAndOneSetExists()

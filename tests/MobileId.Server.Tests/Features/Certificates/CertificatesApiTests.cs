@@ -107,7 +107,7 @@ public abstract class CertificatesApiTests<TFixture>(TFixture fixture) where TFi
         Assert.Equal("Revoked", revoked.GetProperty("status").GetString());
         Assert.Equal(4, revoked.GetProperty("revocationReason").GetInt32());
         await MobileIdApp.AssertProblemAsync(again, 409, ErrorCodes.Conflict);
-        Assert.Equal("Revoked", list.EnumerateArray().Single().GetProperty("status").GetString());
+        Assert.Equal("Revoked", list.GetProperty("items").EnumerateArray().Single().GetProperty("status").GetString());
     }
 }
 

@@ -29,7 +29,7 @@ public sealed class CardLayoutsTests : AgentTestKit
             Layout("badge-" + tag, Text("displayName"), Text("employeeId", "Staff no."), new { type = "photo" }, Image("logo.JPEG", Jpeg), new { type = "qr" }));
         Assert.True(created.StatusCode == HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
         await CreateProfileAsync("phone-" + tag, false, [new ProfileRoleInput("Cardholder", true, false, false, true, false)]);
-        var profile = (await MobileIdApp.ReadJsonAsync(await admin.GetAsync("/api/v1/profiles"))).EnumerateArray().Single(p => p.GetProperty("name").GetString() == "phone-" + tag);
+        var profile = (await MobileIdApp.ReadJsonAsync(await admin.GetAsync($"/api/v1/profiles?q=phone-{tag}"))).GetProperty("items").EnumerateArray().Single(p => p.GetProperty("name").GetString() == "phone-" + tag);
         var updated = await admin.PutAsJsonAsync($"/api/v1/profiles/{profile.GetProperty("id").GetGuid()}", new
         {
             name = "phone-" + tag, cardLayout = "badge-" + tag,
@@ -103,7 +103,7 @@ public sealed class CardLayoutsTests : AgentTestKit
 
         var problem = await MobileIdApp.AssertProblemAsync(response, 400, ErrorCodes.ValidationFailed);
         Assert.Contains(message, problem.GetProperty("errors").GetProperty(field)[0].GetString(), StringComparison.Ordinal);
-        Assert.Empty((await MobileIdApp.ReadJsonAsync(await admin.GetAsync("/api/v1/card-layouts"))).EnumerateArray());
+        Assert.Empty((await MobileIdApp.ReadJsonAsync(await admin.GetAsync("/api/v1/card-layouts"))).GetProperty("items").EnumerateArray());
     }
 
     [Fact]
@@ -114,7 +114,7 @@ public sealed class CardLayoutsTests : AgentTestKit
         using var admin = await App.AdminClientAsync();
         Assert.Equal(HttpStatusCode.Created, (await admin.PostAsJsonAsync("/api/v1/card-layouts", Layout("used-" + tag, Image("logo.png", Png)))).StatusCode);
         await CreateProfileAsync("p-" + tag, false, [new ProfileRoleInput("Cardholder", true, false, false, true, false)]);
-        var id = (await MobileIdApp.ReadJsonAsync(await admin.GetAsync("/api/v1/profiles"))).EnumerateArray().Single(p => p.GetProperty("name").GetString() == "p-" + tag).GetProperty("id").GetGuid();
+        var id = (await MobileIdApp.ReadJsonAsync(await admin.GetAsync($"/api/v1/profiles?q=p-{tag}"))).GetProperty("items").EnumerateArray().Single(p => p.GetProperty("name").GetString() == "p-" + tag).GetProperty("id").GetGuid();
         object Profile(string layout) => new
         {
             name = "p-" + tag, cardLayout = layout, certificates = new[] { new { policy = $"auth-p-{tag}", container = "System Store", mode = "IssueNew" } },

@@ -301,7 +301,7 @@ public abstract partial class MobileIdRequestsTests<TFixture>(TFixture fixture) 
         Assert.True(body.GetProperty("selfService").GetBoolean());
         Assert.Matches(GroupedCode(), body.GetProperty("code").GetString()!);
         var mine = await MobileIdApp.ReadJsonAsync(await self.GetAsync($"/api/v1/people/{person.Id}/mobile-ids"));
-        Assert.Single(mine.EnumerateArray());
+        Assert.Single(mine.GetProperty("items").EnumerateArray());
     }
 }
 

@@ -15,7 +15,7 @@ public abstract class TemplatesApiTests<TFixture>(TFixture fixture) where TFixtu
 
         var list = await MobileIdApp.ReadJsonAsync(await admin.GetAsync("/api/v1/email-templates"));
 
-        var keys = list.EnumerateArray().Select(t => t.GetProperty("key").GetString()).ToList();
+        var keys = list.GetProperty("items").EnumerateArray().Select(t => t.GetProperty("key").GetString()).ToList();
         Assert.Equal(TemplateCatalog.All.Select(t => t.Key), keys);
         foreach (var key in new[] { "mobile-provision", "mobile-provision-link-only", "mobile-otp-sms", "mobile-provision-sms", "mobile-renewal-due-email",
             "mobile-renewal-due-sms", "mobile-renewed-email", "mobile-renewed-sms", "mobile-expired-email", "mobile-expired-sms",
@@ -24,14 +24,14 @@ public abstract class TemplatesApiTests<TFixture>(TFixture fixture) where TFixtu
             Assert.Contains(key, keys);
         }
 
-        var otp = list.EnumerateArray().Single(t => t.GetProperty("key").GetString() == "mobile-otp-sms");
+        var otp = list.GetProperty("items").EnumerateArray().Single(t => t.GetProperty("key").GetString() == "mobile-otp-sms");
         Assert.Equal("Sms", otp.GetProperty("channel").GetString());
         Assert.Equal(480, otp.GetProperty("maxBodyLength").GetInt32());
         Assert.Contains("{{code}}", otp.GetProperty("body").GetString(), StringComparison.Ordinal);
         Assert.Contains("code", otp.GetProperty("placeholders").EnumerateArray().Select(p => p.GetProperty("name").GetString()));
-        var linkOnly = list.EnumerateArray().Single(t => t.GetProperty("key").GetString() == "mobile-provision-link-only");
+        var linkOnly = list.GetProperty("items").EnumerateArray().Single(t => t.GetProperty("key").GetString() == "mobile-provision-link-only");
         Assert.DoesNotContain("code", linkOnly.GetProperty("placeholders").EnumerateArray().Select(p => p.GetProperty("name").GetString()));
-        Assert.All(list.EnumerateArray(), t => Assert.False(t.GetProperty("customised").GetBoolean()));
+        Assert.All(list.GetProperty("items").EnumerateArray(), t => Assert.False(t.GetProperty("customised").GetBoolean()));
     }
 
     [Theory]

@@ -616,7 +616,7 @@ public abstract class PeopleApiTests<TFixture>(TFixture fixture) where TFixture 
 
     /// <summary>Group path → id, for the groups whose path holds the token.</summary>
     private static async Task<Dictionary<string, Guid>> GroupPathsAsync(HttpClient client, string token) =>
-        (await ReadAsync<List<GroupView>>(await client.GetAsync("/api/v1/groups")))
+        (await ReadAsync<PagedResult<GroupView>>(await client.GetAsync($"/api/v1/groups?pageSize=200&q={Uri.EscapeDataString(token)}"))).Items
             .Where(g => g.Path.Contains(token, StringComparison.Ordinal))
             .ToDictionary(g => g.Path, g => g.Id, StringComparer.Ordinal);
 
