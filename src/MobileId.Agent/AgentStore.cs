@@ -315,6 +315,9 @@ public sealed class AgentStore
 
     public void Save() => WriteFile(_path, Contents);
 
+    /// <summary>Writes what <see cref="Peek"/> read, for changes that need no key (an unlock under way).</summary>
+    public static void Write(string directory, StoreFile file) => WriteFile(PathIn(directory), file);
+
     private static void WriteFile(string path, StoreFile file)
     {
         var temporary = path + ".tmp";

@@ -79,9 +79,6 @@ public sealed class UnlockCredential(MobileIdDbContext db, AccessPolicy access, 
     /// <summary>The KEK context of a mobile ID's escrowed unlock key.</summary>
     public static string KeyContext(Guid mobileId) => $"unlock-key:{mobileId:D}";
 
-    /// <summary>The context the unlock key is encrypted to the device under: <c>unlock|{requestId}|{mobileId}</c> (docs/protocol.md).</summary>
-    public static string DeliveryContext(Guid requestId, Guid mobileId) => $"unlock|{requestId:D}|{mobileId:D}";
-
     /// <summary>Reads the escrow a device sends with its confirmation: both values or neither.</summary>
     internal static AppError? ReadEscrow(ConfirmRequest? request, out byte[]? tokenHash, out byte[]? unlockKey)
     {
@@ -252,7 +249,7 @@ public sealed class UnlockCredential(MobileIdDbContext db, AccessPolicy access, 
         UnlockCompleteResponse answer;
         try
         {
-            answer = new UnlockCompleteResponse(mobileId.Id, unlock.Id, KeyDelivery.Encrypt(unlock.DeviceKey, unlockKey, DeliveryContext(unlock.Id, mobileId.Id)));
+            answer = new UnlockCompleteResponse(mobileId.Id, unlock.Id, KeyDelivery.Encrypt(unlock.DeviceKey, unlockKey, KeyDelivery.UnlockContext(unlock.Id, mobileId.Id)));
         }
         finally
         {
