@@ -96,7 +96,7 @@ public abstract class AgentTestKit : LoopbackServerTest
     /// issuing CA) and a Mobile profile that puts it in the System Store, with these role rights.
     /// </summary>
     protected async Task CreateProfileAsync(string name, bool requireValidation, ProfileRoleInput[] roles, string keyAlgorithm = "EcdsaP256",
-        string[]? extendedKeyUsages = null)
+        string[]? extendedKeyUsages = null, bool requireCallerVerification = false)
     {
         using var admin = await App.AdminClientAsync();
         var policy = "auth-" + name;
@@ -107,7 +107,8 @@ public abstract class AgentTestKit : LoopbackServerTest
         })).StatusCode);
         var profile = await App.WithServicesAsync(s => s.GetRequiredService<ProfilesService>().SaveAsync(Caller.System("test"), null,
             new ProfileInput(name, null, null, null, requireValidation, null, null, null, null, null, null, null,
-                [new ProfileCertificateInput(policy, "System Store", CertificateMode.IssueNew)], [.. roles]), CancellationToken.None));
+                [new ProfileCertificateInput(policy, "System Store", CertificateMode.IssueNew)], [.. roles],
+                RequireCallerVerification: requireCallerVerification), CancellationToken.None));
         Assert.True(profile.IsSuccess, profile.Error?.Detail);
     }
 
