@@ -83,6 +83,14 @@ public abstract class AgentTestKit : LoopbackServerTest
         return listed.Output.Split("serial ")[1].Split(' ')[0];
     }
 
+    /// <summary>The mails the server wrote to its pickup folder for this address.</summary>
+    protected List<MimeKit.MimeMessage> MailsTo(string address)
+    {
+        var folder = Path.Combine(App.Database.Directory, "data", "mail-pickup");
+        return !Directory.Exists(folder) ? [] : Directory.GetFiles(folder, "*.eml").Select(f => MimeKit.MimeMessage.Load(f))
+            .Where(m => m.To.Mailboxes.Any(a => a.Address == address)).ToList();
+    }
+
     /// <summary>The path of an agent store in this test's folder.</summary>
     protected string StorePath(string name) => Path.Combine(Dir, name);
 

@@ -2,7 +2,6 @@ using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using MimeKit;
 using MobileId.Server.Features.Device;
 using MobileId.Server.Features.MobileIds;
 using MobileId.Server.Features.Notifications;
@@ -479,13 +478,6 @@ public sealed partial class UnlockTests : AgentTestKit
 
     private Task<int> CountAsync(Func<MobileIdDbContext, Task<int>> query) =>
         App.WithServicesAsync(s => query(s.GetRequiredService<MobileIdDbContext>()));
-
-    private List<MimeMessage> MailsTo(string address)
-    {
-        var folder = Path.Combine(App.Database.Directory, "data", "mail-pickup");
-        return !Directory.Exists(folder) ? [] : Directory.GetFiles(folder, "*.eml").Select(f => MimeMessage.Load(f))
-            .Where(m => m.To.Mailboxes.Any(a => a.Address == address)).ToList();
-    }
 
     private Task<List<string>> ActionsAsync(Guid personId, params string[] actions) =>
         App.WithServicesAsync(s => s.GetRequiredService<MobileIdDbContext>().AuditRecords
