@@ -178,7 +178,7 @@ public sealed class UnlockCredential(MobileIdDbContext db, AccessPolicy access, 
         };
         db.UnlockRequests.Add(unlock);
         audit.Record(null, "mobile-id.unlock-requested", null, AuditTarget.For(person), AuditOutcome.Success,
-            new { mobileId = mobileId.Id, request = unlock.Id, expiresAt = unlock.ExpiresAt });
+            new { id = mobileId.Id, request = unlock.Id, expiresAt = unlock.ExpiresAt });
         await db.SaveChangesAsync(cancellationToken);
         return new UnlockStartResponse(unlock.Id, OneTimeCodes.Grouped(challenge), unlock.ExpiresAt);
     }
