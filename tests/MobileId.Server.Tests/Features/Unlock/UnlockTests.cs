@@ -317,27 +317,33 @@ public sealed partial class UnlockTests : AgentTestKit
     }
 
     [Fact]
-    public async Task Unlock_CancelledOrDisabledMobileId_RefusedAndCancelErasesTheUnlockKey()
+    public async Task Unlock_CancelledOrDisabledMobileId_DeviceAndOperatorRefusedAndCancelErasesTheUnlockKey()
     {
         // Arrange
         var phone = await CollectAsync("phone");
         var other = await CollectAsync("other");
+        var (requestId, challenge) = await StartAsync(other);
         using var admin = await App.AdminClientAsync();
         Assert.Equal(HttpStatusCode.OK, (await admin.PostAsJsonAsync($"/api/v1/mobile-ids/{phone.MobileId}/cancel", new { })).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await admin.PostAsJsonAsync($"/api/v1/mobile-ids/{other.MobileId}/disable", new { reason = "lost" })).StatusCode);
+        using var helpdesk = await App.ClientForAsync(other.Helpdesk, Scope.All);
 
         // Act
         var cancelled = await AgentProcessAsync("", "unlock", "--store", phone.Store);
         var disabled = await AgentProcessAsync("", "unlock", "--store", other.Store);
+        var operatorAnswer = await helpdesk.PostAsJsonAsync($"/api/v1/devices/{other.DeviceId}/unlock-code", new { challenge });
 
         // Assert
         Assert.Equal(MobileId.Agent.Program.Rejected, cancelled.Code);
         Assert.Contains("Cancelled; only an Issued mobile ID can be unlocked", cancelled.Output, StringComparison.Ordinal);
         Assert.Equal(MobileId.Agent.Program.Rejected, disabled.Code);
         Assert.Contains("disabled; it cannot be unlocked until it is enabled again", disabled.Output, StringComparison.Ordinal);
+        var problem = await MobileIdApp.AssertProblemAsync(operatorAnswer, 409, ErrorCodes.Conflict);
+        Assert.Contains("disabled", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        await AssertNoCodeAsync(requestId);
         Assert.Null(await App.WithServicesAsync(s => s.GetRequiredService<MobileIdDbContext>().MobileIdentities
             .Where(m => m.Id == phone.MobileId).Select(m => m.UnlockKey).SingleAsync()));
-        Assert.Equal(0, await CountAsync(db => db.UnlockRequests.CountAsync()));
+        Assert.Equal(0, await CountAsync(db => db.UnlockRequests.CountAsync(u => u.MobileIdentityId == phone.MobileId)));
     }
 
     [Fact]
