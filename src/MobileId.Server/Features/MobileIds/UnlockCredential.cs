@@ -398,6 +398,13 @@ public sealed class UnlockCredential(MobileIdDbContext db, AccessPolicy access, 
             return denied;
         }
 
+        if (caller.PersonId == person.Id)
+        {
+            // Note: the unlock code stands in for the helpdesk's check of the person; nobody checks themself.
+            return AppError.Forbidden(ErrorCodes.WorkflowNotGranted,
+                "You cannot unlock your own mobile ID: another operator with Can Unlock must give you the code.");
+        }
+
         var profile = await db.CredentialProfiles.AsNoTracking().SingleAsync(p => p.Id == mobileId.ProfileId, cancellationToken);
         if (!(await rights.ProfilesWhereAsync(caller, r => r.CanUnlock, cancellationToken)).Contains(profile.Id))
         {

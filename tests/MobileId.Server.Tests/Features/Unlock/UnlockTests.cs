@@ -203,6 +203,23 @@ public sealed partial class UnlockTests : AgentTestKit
     }
 
     [Fact]
+    public async Task RequestUnlockCode_OperatorForTheirOwnMobileId_403AndNoCode()
+    {
+        // Arrange: the holder's own client, with the helpdesk role that has Can Unlock.
+        var phone = await CollectAsync("phone");
+        var (requestId, challenge) = await StartAsync(phone);
+        using var self = await App.ClientForAsync(phone.Helpdesk, Scope.All, phone.PersonId);
+
+        // Act
+        var response = await self.PostAsJsonAsync($"/api/v1/devices/{phone.DeviceId}/unlock-code", new { challenge });
+
+        // Assert
+        var problem = await MobileIdApp.AssertProblemAsync(response, 403, ErrorCodes.WorkflowNotGranted);
+        Assert.Contains("your own mobile ID", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        await AssertNoCodeAsync(requestId);
+    }
+
+    [Fact]
     public async Task RequestUnlockCode_OperatorOutOfScope_RefusedAndNoCode()
     {
         // Arrange
