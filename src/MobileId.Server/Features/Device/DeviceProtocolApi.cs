@@ -29,6 +29,10 @@ public static class DeviceProtocolApi
             .WithSummary("With the session token: CSRs for the device-made keys in, the signed package out. Retrying returns the same certificates.");
         device.MapPost("/confirm/{id:guid}", ConfirmAsync).WithName("DeviceConfirm")
             .WithSummary("With the session token: the device installed the package; the mobile ID is Issued.");
+        device.MapPost("/update/{id:guid}", UpdateAsync).WithName("DeviceUpdate")
+            .WithSummary("Collect My Updates, with the session token: renewals, added and removed certificates, policy, badge and status in one signed package.");
+        device.MapPost("/update/{id:guid}/confirm", ConfirmUpdateAsync).WithName("DeviceConfirmUpdate")
+            .WithSummary("With the session token: the device installed the update; renewed certificates replace their predecessors, which are revoked as superseded.");
         device.MapPost("/cancel/{id:guid}", CancelAsync).WithName("DeviceCancelCollection")
             .WithSummary("With the session token: give up an interrupted collection; what it issued is revoked and the request can be collected again.");
         return app;
@@ -43,6 +47,19 @@ public static class DeviceProtocolApi
     private static async Task<IResult> ConfirmAsync(Guid id, HttpContext context, Collection collection, CancellationToken cancellationToken)
     {
         var result = await collection.ConfirmAsync(id, SessionToken(context), cancellationToken);
+        return result.IsSuccess ? TypedResults.Ok(result.Value) : result.Error!.ToResult();
+    }
+
+    private static async Task<IResult> UpdateAsync(Guid id, UpdateRequest request, HttpContext context, Collection collection, CancellationToken cancellationToken)
+    {
+        var result = await collection.UpdateAsync(id, SessionToken(context), request, cancellationToken);
+        return result.IsSuccess ? TypedResults.Ok(result.Value) : result.Error!.ToResult();
+    }
+
+    private static async Task<IResult> ConfirmUpdateAsync(Guid id, UpdateConfirmRequest request, HttpContext context, Collection collection,
+        CancellationToken cancellationToken)
+    {
+        var result = await collection.ConfirmUpdateAsync(id, SessionToken(context), request, cancellationToken);
         return result.IsSuccess ? TypedResults.Ok(result.Value) : result.Error!.ToResult();
     }
 
