@@ -11,7 +11,17 @@ public sealed record StoredCertificate(int Slot, string Container, string Mode, 
 /// <summary>A mobile ID the agent collected.</summary>
 /// <param name="Badge">The badge of the package (layout, values, photo, signed identity token), as its JSON, when the profile has one.</param>
 public sealed record StoredIdentity(Guid MobileId, string Server, string Profile, string Holder, DateTime CollectedAt, List<StoredCertificate> Certificates,
-    List<string> Chain, List<string> Skipped, string? Badge = null);
+    List<string> Chain, List<string> Skipped, string? Badge = null)
+{
+    /// <summary>The session token of the collection, sealed under the store key: <c>update</c> authenticates with it.</summary>
+    public string? SessionToken { get; set; }
+
+    /// <summary>The issuer disabled this mobile ID (its certificates are suspended); an update after Enable ID clears it.</summary>
+    public bool Disabled { get; set; }
+
+    /// <summary>Keys made for the slots an update asked to renew, sealed, kept until they are installed: an interrupted update resumes with them.</summary>
+    public Dictionary<int, string> UpdateKeys { get; set; } = [];
+}
 
 /// <summary>The Identity Agent Policy (PRODUCT.md §8) as the server last sent it; the defaults until then.</summary>
 public sealed record AgentPolicy(int LogLevel = 2, int MaximumLogStorageSpace = 10, int MaximumNumberOfLogFiles = -1, int MaximumRetryAttempts = 5,
