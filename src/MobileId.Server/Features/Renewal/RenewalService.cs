@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using System.Globalization;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using MobileId.Pki.Keys;
 using MobileId.Pki.Policies;
@@ -41,8 +42,13 @@ public sealed record RenewalPass(int Renewed, int Due, int Expired);
 /// (a unique successor per certificate, a conditional update of the notice time) in the same
 /// transaction as its notices, so several nodes on one database neither issue nor notify twice.
 /// </summary>
-public sealed partial class RenewalService(IServiceScopeFactory scopes, TimeProvider time, ILogger<RenewalService> logger)
+/// <param name="time">The renewal clock (<see cref="ClockKey"/>): the server's clock, unless a test puts the job ahead of it.</param>
+public sealed partial class RenewalService(IServiceScopeFactory scopes, [FromKeyedServices(RenewalService.ClockKey)] TimeProvider time,
+    ILogger<RenewalService> logger)
 {
+    /// <summary>The key of the <see cref="TimeProvider"/> by which the job decides what is due and when it runs.</summary>
+    public const string ClockKey = "renewal";
+
     private readonly SemaphoreSlim _gate = new(1, 1);
 
     public async Task<RenewalPass> RunOnceAsync(CancellationToken cancellationToken)
@@ -243,7 +249,7 @@ public sealed partial class RenewalService(IServiceScopeFactory scopes, TimeProv
 }
 
 /// <summary>Runs <see cref="RenewalService"/> on a timer of the server's <see cref="TimeProvider"/>: shortly after start, then every interval.</summary>
-public sealed partial class RenewalJob(RenewalService renewal, TimeProvider time, IOptions<RenewalOptions> options, ILogger<RenewalJob> logger) : BackgroundService
+public sealed partial class RenewalJob(RenewalService renewal, [FromKeyedServices(RenewalService.ClockKey)] TimeProvider time, IOptions<RenewalOptions> options, ILogger<RenewalJob> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -280,6 +286,7 @@ public static class RenewalSetup
     public static IServiceCollection AddMobileIdRenewal(this IServiceCollection services)
     {
         services.AddOptions<RenewalOptions>().BindConfiguration(RenewalOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddKeyedSingleton(RenewalService.ClockKey, (sp, _) => sp.GetRequiredService<TimeProvider>());
         services.AddSingleton<RenewalService>();
         services.AddHostedService<RenewalJob>();
         return services;
