@@ -71,7 +71,7 @@ public sealed class RenewalTests : AgentTestKit
         var created = await admin.PostAsJsonAsync("/api/v1/policies", new
         {
             name, ca = IssuingCa, keyAlgorithm = "EcdsaP256", keyUsage = new[] { "DigitalSignature" }, extendedKeyUsages = new[] { "1.3.6.1.5.5.7.3.2" },
-            subjectTemplate = "CN={displayName}", validityDays = ValidityDays, keyGeneration, archive = keyGeneration == "Server",
+            subjectTemplate = "CN={displayName}", validityDays = ValidityDays, keyGeneration,
             automaticRenewal = renews, renewalDaysBeforeExpiry = renews ? ValidityDays - 1 : 0,
         });
         Assert.True(created.StatusCode == HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
