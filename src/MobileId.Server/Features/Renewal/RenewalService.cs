@@ -127,11 +127,8 @@ public sealed partial class RenewalService(IServiceScopeFactory scopes, [FromKey
         await using var scope = scopes.CreateAsyncScope();
         var services = scope.ServiceProvider;
         var db = services.GetRequiredService<MobileIdDbContext>();
-        var certificate = await db.IssuedCertificates.AsNoTracking().SingleAsync(c => c.Id == id, cancellationToken);
+        var (certificate, mobileId, person, profile) = await LoadAsync(db, id, cancellationToken);
         var policy = await db.CertificatePolicies.AsNoTracking().SingleAsync(p => p.Id == certificate.PolicyId, cancellationToken);
-        var mobileId = await db.MobileIdentities.AsNoTracking().SingleAsync(m => m.Id == certificate.MobileIdentityId, cancellationToken);
-        var person = await db.People.AsNoTracking().SingleAsync(p => p.Id == mobileId.PersonId, cancellationToken);
-        var profile = await db.CredentialProfiles.AsNoTracking().Where(p => p.Id == mobileId.ProfileId).Select(p => p.Name).SingleAsync(cancellationToken);
         var caller = Caller.System("renewal");
         var audit = services.GetRequiredService<AuditTrail>();
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
@@ -195,10 +192,7 @@ public sealed partial class RenewalService(IServiceScopeFactory scopes, [FromKey
         await using var scope = scopes.CreateAsyncScope();
         var services = scope.ServiceProvider;
         var db = services.GetRequiredService<MobileIdDbContext>();
-        var certificate = await db.IssuedCertificates.AsNoTracking().SingleAsync(c => c.Id == id, cancellationToken);
-        var mobileId = await db.MobileIdentities.AsNoTracking().SingleAsync(m => m.Id == certificate.MobileIdentityId, cancellationToken);
-        var person = await db.People.AsNoTracking().SingleAsync(p => p.Id == mobileId.PersonId, cancellationToken);
-        var profile = await db.CredentialProfiles.AsNoTracking().Where(p => p.Id == mobileId.ProfileId).Select(p => p.Name).SingleAsync(cancellationToken);
+        var (certificate, mobileId, person, profile) = await LoadAsync(db, id, cancellationToken);
         var now = time.GetUtcNow().UtcDateTime;
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         if (await db.IssuedCertificates.Where(c => c.Id == id && c.ExpiredNoticeAt == null)
@@ -214,6 +208,17 @@ public sealed partial class RenewalService(IServiceScopeFactory scopes, [FromKey
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return true;
+    }
+
+    /// <summary>A certificate with its mobile ID, holder and profile name.</summary>
+    private static async Task<(IssuedCertificate Certificate, MobileIdentity MobileId, Person Person, string Profile)> LoadAsync(MobileIdDbContext db, Guid id,
+        CancellationToken cancellationToken)
+    {
+        var certificate = await db.IssuedCertificates.AsNoTracking().SingleAsync(c => c.Id == id, cancellationToken);
+        var mobileId = await db.MobileIdentities.AsNoTracking().SingleAsync(m => m.Id == certificate.MobileIdentityId, cancellationToken);
+        var person = await db.People.AsNoTracking().SingleAsync(p => p.Id == mobileId.PersonId, cancellationToken);
+        var profile = await db.CredentialProfiles.AsNoTracking().Where(p => p.Id == mobileId.ProfileId).Select(p => p.Name).SingleAsync(cancellationToken);
+        return (certificate, mobileId, person, profile);
     }
 
     /// <summary>Queues a notice by email when the person has an address, by SMS when they have a mobile number and SMS can be sent; both when both.</summary>
