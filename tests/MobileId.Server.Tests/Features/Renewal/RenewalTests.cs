@@ -8,6 +8,7 @@ using MobileId.Server.Features.Notifications;
 using MobileId.Server.Features.Profiles;
 using MobileId.Server.Features.Renewal;
 using MobileId.Server.Tests.Features.Agent;
+using MobileId.Server.Tests.Features.Notifications;
 
 namespace MobileId.Server.Tests.Features.Renewal;
 
@@ -23,17 +24,34 @@ public sealed class RenewalTests : AgentTestKit
     private const int ValidityDays = 30;
 
     private readonly FakeTimeProvider _clock = new(DateTimeOffset.UtcNow);
+    private SmsGatewayStub _gateway = null!;
 
     private string PickupFolder => Path.Combine(App.Database.Directory, "data", "mail-pickup");
 
-    protected override void Configure(MobileIdApp app) => app.TestServices = services =>
+    public override async Task InitializeAsync()
     {
-        // Note: the job runs when the test says, with the job's clock replaced by the fake.
-        var job = services.Single(d => d.ServiceType == typeof(IHostedService) && d.ImplementationType == typeof(RenewalJob));
-        services.Remove(job);
-        services.RemoveAllKeyed<TimeProvider>(RenewalService.ClockKey);
-        services.AddKeyedSingleton<TimeProvider>(RenewalService.ClockKey, _clock);
-    };
+        _gateway = await SmsGatewayStub.StartAsync();
+        await base.InitializeAsync();
+    }
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await _gateway.DisposeAsync();
+    }
+
+    protected override void Configure(MobileIdApp app)
+    {
+        app.Settings["MobileId:Sms:GatewayUrl"] = _gateway.Url;
+        app.TestServices = services =>
+        {
+            // Note: the job runs when the test says, with the job's clock replaced by the fake.
+            var job = services.Single(d => d.ServiceType == typeof(IHostedService) && d.ImplementationType == typeof(RenewalJob));
+            services.Remove(job);
+            services.RemoveAllKeyed<TimeProvider>(RenewalService.ClockKey);
+            services.AddKeyedSingleton<TimeProvider>(RenewalService.ClockKey, _clock);
+        };
+    }
 
     /// <summary>A policy (automatic renewal unless told, key made on the device or the server), a profile with it in the System Store, a Cardholder with an email, and a collected mobile ID.</summary>
     private async Task<Collected> CollectedAsync(string keyGeneration, bool renews = true, CardEncoding encoding = CardEncoding.IdentityAgent)
@@ -164,6 +182,26 @@ public sealed class RenewalTests : AgentTestKit
         Assert.Equal(0, certificates[1].Slot);
         Assert.Null(certificates[1].PendingKey);
         Assert.Equal(["certificate.renewed"], await ActionsAsync(collected.PersonId, "certificate.renewed"));
+    }
+
+    [Fact]
+    public async Task RenewalJob_HolderWithEmailAndMobileNumber_NoticeByBothOnce()
+    {
+        // Arrange
+        var collected = await CollectedAsync("Server");
+        await App.WithDbAsync(db => db.People.Where(p => p.Id == collected.PersonId).ExecuteUpdateAsync(s => s.SetProperty(p => p.Mobile, "+15551230042")));
+        _clock.Advance(TimeSpan.FromDays(2));
+
+        // Act
+        await RunJobAsync();
+        await RunJobAsync();
+        var mails = await MailSubjectsAsync(collected.Email);
+
+        // Assert
+        Assert.Single(mails, m => m.StartsWith("Your mobile ID was renewed", StringComparison.Ordinal));
+        var sms = Assert.Single(_gateway.Received).Body;
+        Assert.Equal("+15551230042", sms.GetProperty("to").GetString());
+        Assert.Contains($"your mobile ID {collected.Profile} was renewed", sms.GetProperty("text").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]
