@@ -178,9 +178,10 @@ public sealed partial class RenewalService(IServiceScopeFactory scopes, [FromKey
             await transaction.CommitAsync(cancellationToken);
             return policy.KeyGeneration;
         }
-        catch (DbUpdateException ex)
+        catch (Exception ex) when (ex is DbUpdateException or System.Data.Common.DbException)
         {
-            // Note: another node issued the successor first (the unique index on RenewsId).
+            // Note: another node issued the successor first (the unique index on RenewsId), or the
+            // database refused a write that raced with one; nothing was committed, the next pass looks again.
             LogRaced(logger, certificate.SerialHex, ex.InnerException?.Message ?? ex.Message);
             return null;
         }
@@ -222,7 +223,7 @@ public sealed partial class RenewalService(IServiceScopeFactory scopes, [FromKey
     }
 
     /// <summary>Queues a notice by email when the person has an address, by SMS when they have a mobile number and SMS can be sent; both when both.</summary>
-    private static async Task NotifyAsync(IServiceProvider services, Person person, Guid mobileId, string profile, DateTime expiresAt, string emailTemplate,
+    private async Task NotifyAsync(IServiceProvider services, Person person, Guid mobileId, string profile, DateTime expiresAt, string emailTemplate,
         string smsTemplate, CancellationToken cancellationToken)
     {
         var outbox = services.GetRequiredService<NotificationOutbox>();
@@ -232,14 +233,21 @@ public sealed partial class RenewalService(IServiceScopeFactory scopes, [FromKey
             ["expiresAt"] = expiresAt.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture),
         };
         var about = new NotificationSubject(person.Id, mobileId);
+        var queued = new List<Result<Notification>>();
         if (person.Email is { Length: > 0 } email)
         {
-            await outbox.EnqueueEmailAsync(email, emailTemplate, values, about, cancellationToken);
+            queued.Add(await outbox.EnqueueEmailAsync(email, emailTemplate, values, about, cancellationToken));
         }
 
         if (person.Mobile is { Length: > 0 } mobile && await outbox.CanSendSmsAsync(cancellationToken))
         {
-            await outbox.EnqueueSmsAsync(mobile, smsTemplate, values, about, cancellationToken);
+            queued.Add(await outbox.EnqueueSmsAsync(mobile, smsTemplate, values, about, cancellationToken));
+        }
+
+        foreach (var failed in queued.Where(q => !q.IsSuccess))
+        {
+            // Note: a notice that cannot be queued (an address the channel does not take) does not hold up the renewal.
+            LogNoticeFailed(logger, emailTemplate, person.LogonName, failed.Error!.Detail);
         }
     }
 
@@ -248,6 +256,9 @@ public sealed partial class RenewalService(IServiceScopeFactory scopes, [FromKey
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Renewal of certificate {Serial} failed: {Reason}")]
     private static partial void LogFailed(ILogger logger, string serial, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Renewal notice {Template} for {Person} could not be queued: {Reason}")]
+    private static partial void LogNoticeFailed(ILogger logger, string template, string person, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Renewal of certificate {Serial} was done elsewhere: {Reason}")]
     private static partial void LogRaced(ILogger logger, string serial, string reason);
