@@ -354,12 +354,14 @@ public sealed class RenewalTests : AgentTestKit
         await AssertKeyMatchesAsync(collected.Store, issuedThen[1].SerialHex);
     }
 
-    [Fact]
-    public async Task Update_CertificateAddedToTheProfile_IsDeliveredAndPolicyChangeIsPickedUp()
+    [Theory]
+    [InlineData("Server")]
+    [InlineData("Device")]
+    public async Task Update_CertificateAddedToTheProfile_IsDeliveredAndPolicyChangeIsPickedUp(string keyGeneration)
     {
         // Arrange
         var collected = await CollectedAsync("Device", renews: false);
-        var added = await CreatePolicyAsync("added-" + collected.Profile, "Server", false);
+        var added = await CreatePolicyAsync("added-" + collected.Profile, keyGeneration, false);
         var profileId = await App.WithServicesAsync(s => s.GetRequiredService<MobileIdDbContext>().CredentialProfiles.Where(p => p.Name == collected.Profile)
             .Select(p => p.Id).SingleAsync());
         var saved = await App.WithServicesAsync(s => s.GetRequiredService<ProfilesService>().SaveAsync(Caller.System("test"), profileId,
