@@ -392,6 +392,35 @@ public sealed class RenewalTests : AgentTestKit
         Assert.Null((await CertificatesAsync(collected.MobileId))[1].PendingKey);
     }
 
+    [Fact]
+    public async Task Update_LayoutGivenToTheProfileAfterCollection_BadgeArrives()
+    {
+        // Arrange
+        var collected = await CollectedAsync("Device", renews: false);
+        using var admin = await App.AdminClientAsync();
+        var layout = "badge-" + collected.Profile;
+        var created = await admin.PostAsJsonAsync("/api/v1/card-layouts", new { name = layout, description = "Staff badge", elements = new object[] { new { type = "text", field = "displayName" }, new { type = "qr" } } });
+        Assert.True(created.StatusCode == HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
+        var profileId = await App.WithServicesAsync(s => s.GetRequiredService<MobileIdDbContext>().CredentialProfiles.Where(p => p.Name == collected.Profile)
+            .Select(p => p.Id).SingleAsync());
+        var saved = await App.WithServicesAsync(s => s.GetRequiredService<ProfilesService>().SaveAsync(Caller.System("test"), profileId,
+            new ProfileInput(collected.Profile, null, null, null, false, null, null, null, null, null, null, null,
+                [new ProfileCertificateInput(collected.Policy, "System Store", CertificateMode.IssueNew)],
+                [new ProfileRoleInput("Cardholder", true, false, false, true, false)], layout), CancellationToken.None));
+        Assert.True(saved.IsSuccess, saved.Error?.Detail);
+        var before = AgentStore.Peek(StorePath(collected.Store))!.Identities.Single().Badge;
+
+        // Act
+        var updated = await UpdateAsync(collected.Store);
+        var listed = await AgentAsync("list", "--store", StorePath(collected.Store));
+
+        // Assert
+        Assert.Null(before);
+        Assert.True(updated.Code == 0, updated.ToString());
+        Assert.Contains($"badge {layout}", listed.Output, StringComparison.Ordinal);
+        Assert.Equal([collected.Serial], Serials(listed));
+    }
+
     /// <summary>Passes requests to the server until an update carries a CSR; that one reaches the server, but its answer is lost, and so is everything after it.</summary>
     private sealed class CutAfterCsr() : DelegatingHandler(new HttpClientHandler())
     {
