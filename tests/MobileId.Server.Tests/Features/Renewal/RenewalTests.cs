@@ -8,7 +8,6 @@ using MobileId.Server.Features.Notifications;
 using MobileId.Server.Features.Profiles;
 using MobileId.Server.Features.Renewal;
 using MobileId.Server.Tests.Features.Agent;
-using MobileId.Server.Tests.Features.Notifications;
 
 namespace MobileId.Server.Tests.Features.Renewal;
 
@@ -18,31 +17,16 @@ namespace MobileId.Server.Tests.Features.Renewal;
 /// (the job's clock alone: certificates and OCSP keep the real time), the notice read from the mail
 /// pickup folder, then <c>mobileid-agent update</c>, checked with <c>openssl verify</c> and <c>openssl ocsp</c>.
 /// </summary>
-public sealed class RenewalTests : AgentTestKit
+public sealed class RenewalTests : AgentMessagingTestKit
 {
     /// <summary>Certificates live 30 days and renew in their last 29: two days on, every one is due.</summary>
     private const int ValidityDays = 30;
 
     private readonly FakeTimeProvider _clock = new(DateTimeOffset.UtcNow);
-    private SmsGatewayStub _gateway = null!;
-
-    private string PickupFolder => Path.Combine(App.Database.Directory, "data", "mail-pickup");
-
-    public override async Task InitializeAsync()
-    {
-        _gateway = await SmsGatewayStub.StartAsync();
-        await base.InitializeAsync();
-    }
-
-    public override async Task DisposeAsync()
-    {
-        await base.DisposeAsync();
-        await _gateway.DisposeAsync();
-    }
 
     protected override void Configure(MobileIdApp app)
     {
-        app.Settings["MobileId:Sms:GatewayUrl"] = _gateway.Url;
+        base.Configure(app);
         app.TestServices = services =>
         {
             // Note: the job runs when the test says, with the job's clock replaced by the fake.
@@ -199,7 +183,7 @@ public sealed class RenewalTests : AgentTestKit
 
         // Assert
         Assert.Single(mails, m => m.StartsWith("Your mobile ID was renewed", StringComparison.Ordinal));
-        var sms = Assert.Single(_gateway.Received).Body;
+        var sms = Assert.Single(Gateway.Received).Body;
         Assert.Equal("+15551230042", sms.GetProperty("to").GetString());
         Assert.Contains($"your mobile ID {collected.Profile} was renewed", sms.GetProperty("text").GetString(), StringComparison.Ordinal);
     }
