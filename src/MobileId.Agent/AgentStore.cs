@@ -19,6 +19,15 @@ public sealed record StoredIdentity(Guid MobileId, string Server, string Profile
     /// when the server keeps no unlock key for this mobile ID (it cannot be unlocked).
     /// </summary>
     public string? UnlockToken { get; init; }
+
+    /// <summary>The session token of the collection, sealed under the store key: <c>update</c> authenticates with it.</summary>
+    public string? SessionToken { get; set; }
+
+    /// <summary>The issuer disabled this mobile ID (its certificates are suspended); an update after Enable ID clears it.</summary>
+    public bool Disabled { get; set; }
+
+    /// <summary>Keys made for the slots an update asked to renew, sealed, kept until they are installed: an interrupted update resumes with them.</summary>
+    public Dictionary<int, string> UpdateKeys { get; set; } = [];
 }
 
 /// <summary>The Identity Agent Policy (PRODUCT.md §8) as the server last sent it; the defaults until then.</summary>

@@ -32,7 +32,7 @@ public sealed record DeviceDescription(string SerialNumber, string Platform, str
 /// cancelled) and the server never issues a second set.
 /// </summary>
 /// <param name="delay">Waits between retries (the real clock unless a test gives another).</param>
-public sealed class Collector(HttpClient http, TextWriter progress, AgentLog log, AgentPolicy policy, Func<TimeSpan, CancellationToken, Task>? delay = null)
+public sealed partial class Collector(HttpClient http, TextWriter progress, AgentLog log, AgentPolicy policy, Func<TimeSpan, CancellationToken, Task>? delay = null)
 {
     private const string DocumentSigning = "1.3.6.1.5.5.7.3.36";
     private const string SessionInvalid = "session_invalid";
@@ -162,10 +162,7 @@ public sealed class Collector(HttpClient http, TextWriter progress, AgentLog log
                 var pkcs8 = store.Unseal(sealedKey, KeyContext(mobileId, slot));
                 var key = deviceKeys[slot] = KeyPackages.FromPkcs8(pkcs8);
                 CryptographicOperations.ZeroMemory(pkcs8);
-                var request = key is RSA rsa
-                    ? new CertificateRequest("CN=mobileid-agent", rsa, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1)
-                    : new CertificateRequest("CN=mobileid-agent", (ECDsa)key, HashAlgorithmName.SHA256);
-                requests.Add(new { slot, csr = request.CreateSigningRequestPem() });
+                requests.Add(new { slot, csr = Csr(key) });
             }
 
             var signed = await PostAsync(new Uri(protocolBase, $"collect/{mobileId}"), new { certificateRequests = requests }, token, cancellationToken);
@@ -174,37 +171,13 @@ public sealed class Collector(HttpClient http, TextWriter progress, AgentLog log
             var stored = new List<StoredCertificate>();
             foreach (var entry in content.GetProperty("certificates").EnumerateArray())
             {
-                var slot = entry.GetProperty("slot").GetInt32();
-                var serial = entry.GetProperty("serialNumber").GetString()!;
-                var der = Convert.FromBase64String(entry.GetProperty("certificate").GetString()!);
-                using var certificate = X509CertificateLoader.LoadCertificate(der);
-                byte[]? pkcs8 = null;
-                if (entry.GetProperty("key").ValueKind == JsonValueKind.Object)
-                {
-                    var encrypted = entry.GetProperty("key").Deserialize<EncryptedKey>(Json)!;
-                    pkcs8 = KeyDelivery.Decrypt(sessionKey, encrypted, KeyDelivery.PackageContext(mobileId, slot, serial));
-                }
-                else if (deviceKeys.TryGetValue(slot, out var own))
-                {
-                    if (!own.ExportSubjectPublicKeyInfo().AsSpan().SequenceEqual(certificate.PublicKey.ExportSubjectPublicKeyInfo()))
-                    {
-                        throw new RefusedException($"The certificate for slot {slot} is not for the key this device made; the package is refused.");
-                    }
-
-                    pkcs8 = own.ExportPkcs8PrivateKey();
-                }
-
-                stored.Add(store.Protect(slot, entry.GetProperty("container").GetString()!, entry.GetProperty("mode").GetString()!, serial, der, pkcs8));
-                if (pkcs8 is not null)
-                {
-                    CryptographicOperations.ZeroMemory(pkcs8);
-                }
+                stored.Add(Install(entry, mobileId, sessionKey, deviceKeys, store));
             }
 
             var identity = new StoredIdentity(mobileId, protocolBase.ToString(), content.GetProperty("profile").GetString()!, content.GetProperty("holder").GetString()!,
                 DateTime.UtcNow, stored, content.GetProperty("chain").EnumerateArray().Select(c => c.GetString()!).ToList(),
                 content.GetProperty("skipped").EnumerateArray().Select(s => $"slot {s.GetProperty("slot").GetInt32()}: {s.GetProperty("reason").GetString()}").ToList(),
-                content.TryGetProperty("badge", out var badge) && badge.ValueKind == JsonValueKind.Object ? badge.GetRawText() : null);
+                BadgeOf(content)) { SessionToken = pending.SessionToken };
             store.Contents.Identities.RemoveAll(i => i.MobileId == mobileId);
             store.Contents.Identities.Add(identity);
             store.Contents.Policy = content.GetProperty("policy").Deserialize<AgentPolicy>(Json) ?? store.Contents.Policy;
@@ -249,6 +222,58 @@ public sealed class Collector(HttpClient http, TextWriter progress, AgentLog log
         store.Save();
         log.Info($"mobile ID {pending.MobileId} confirmed: Issued{(unlockable ? "; it can be unlocked" : "")}");
     }
+
+    /// <summary>
+    /// A package's certificate, stored with its key: the delivered one (decrypted with the session
+    /// key), or the device's own for the slot, which must be the certificate's key.
+    /// </summary>
+    private static StoredCertificate Install(JsonElement entry, Guid mobileId, ECDiffieHellman sessionKey, IReadOnlyDictionary<int, AsymmetricAlgorithm> deviceKeys,
+        AgentStore store)
+    {
+        var slot = entry.GetProperty("slot").GetInt32();
+        var serial = entry.GetProperty("serialNumber").GetString()!;
+        var der = Convert.FromBase64String(entry.GetProperty("certificate").GetString()!);
+        using var certificate = X509CertificateLoader.LoadCertificate(der);
+        byte[]? pkcs8 = null;
+        if (entry.GetProperty("key").ValueKind == JsonValueKind.Object)
+        {
+            var encrypted = entry.GetProperty("key").Deserialize<EncryptedKey>(Json)!;
+            pkcs8 = KeyDelivery.Decrypt(sessionKey, encrypted, KeyDelivery.PackageContext(mobileId, slot, serial));
+        }
+        else if (deviceKeys.TryGetValue(slot, out var own))
+        {
+            if (!own.ExportSubjectPublicKeyInfo().AsSpan().SequenceEqual(certificate.PublicKey.ExportSubjectPublicKeyInfo()))
+            {
+                throw new RefusedException($"The certificate for slot {slot} is not for the key this device made; the package is refused.");
+            }
+
+            pkcs8 = own.ExportPkcs8PrivateKey();
+        }
+
+        try
+        {
+            return store.Protect(slot, entry.GetProperty("container").GetString()!, entry.GetProperty("mode").GetString()!, serial, der, pkcs8);
+        }
+        finally
+        {
+            if (pkcs8 is not null)
+            {
+                CryptographicOperations.ZeroMemory(pkcs8);
+            }
+        }
+    }
+
+    /// <summary>A PKCS#10 request (PEM) signed by the device key: the proof of possession.</summary>
+    private static string Csr(AsymmetricAlgorithm key)
+    {
+        var request = key is RSA rsa
+            ? new CertificateRequest("CN=mobileid-agent", rsa, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1)
+            : new CertificateRequest("CN=mobileid-agent", (ECDsa)key, HashAlgorithmName.SHA256);
+        return request.CreateSigningRequestPem();
+    }
+
+    private static string? BadgeOf(JsonElement content) =>
+        content.TryGetProperty("badge", out var badge) && badge.ValueKind == JsonValueKind.Object ? badge.GetRawText() : null;
 
     private static (Uri Link, Uri ProtocolBase) ParseLink(string link)
     {

@@ -22,6 +22,9 @@ public static class Program
           collect <link-or-qr-payload> --code <otp>   collect a mobile ID (asks for the code when not given);
                                                       run again to resume an interrupted collection
           collect <link-or-qr-payload> --cancel       give up an interrupted collection (the server revokes what it issued)
+          update [<mobile-id>]                        Collect My Updates for one mobile ID or all: renewals, added and removed
+                                                      certificates, policy and badge changes, disable and cancellation;
+                                                      run again to resume an interrupted update
           list                                        the mobile IDs and certificates in the store
           status                                      the store: where it is, PIN tries, pinned root
           export <serial> --pem [--chain]             print a certificate (and its CA chain) as PEM
@@ -34,7 +37,6 @@ public static class Program
                                                       a forgotten PIN or a blocked store: shows a challenge for the helpdesk,
                                                       takes the unlock code they read back and sets a new PIN (asked twice)
           reset [--yes]                               delete the store, after a confirmation (revokes nothing on the server)
-          update                                      not available in this build yet
         Options:  --store <dir>  --pin <pin>  --platform ios|android|windows|cli  --model <m>  --serial <s>  --key-store <name> (repeatable)
         The PIN, the code and passwords not given as options are asked for without echo; with input redirected, one line each.
         """;
@@ -82,7 +84,7 @@ public static class Program
                 "verify" when positional.Count == 2 => await SignatureCommands.VerifyAsync(store, positional[0], positional[1], output),
                 "reset" when positional.Count == 0 => await ResetCommand.RunAsync(store, options.ContainsKey("yes"), output),
                 "unlock" when positional.Count <= 1 => await UnlockCommand.RunAsync(store, positional.FirstOrDefault(), options, output, handler),
-                "update" => await NotYetAsync(args[0], error),
+                "update" when positional.Count <= 1 => await UpdateAsync(positional.SingleOrDefault(), options, store, output, handler),
                 _ => await UsageAsync(args[0], error),
             };
         }
@@ -104,12 +106,8 @@ public static class Program
 
     private static async Task<int> CollectAsync(string link, Dictionary<string, List<string>> options, string store, TextWriter output, HttpMessageHandler? handler)
     {
-        var pin = Terminal.ValueOrAsk(options, "pin", "PIN: ");
-        var opened = AgentStore.Open(store, pin);
-        var log = new AgentLog(store, opened.Contents.Policy);
-        using var http = handler is null ? new HttpClient() : new HttpClient(handler, disposeHandler: false);
-        http.Timeout = TimeSpan.FromSeconds(60);
-        var collector = new Collector(http, output, log, opened.Contents.Policy);
+        var (opened, log, http, collector) = Connect(options, store, output, handler);
+        using var client = http;
         try
         {
             if (options.ContainsKey("cancel"))
@@ -142,6 +140,56 @@ public static class Program
         }
     }
 
+    /// <summary>Opens the store with the PIN and makes the device protocol client that follows its policy.</summary>
+    private static (AgentStore Store, AgentLog Log, HttpClient Http, Collector Collector) Connect(Dictionary<string, List<string>> options, string store,
+        TextWriter output, HttpMessageHandler? handler)
+    {
+        var pin = Terminal.ValueOrAsk(options, "pin", "PIN: ");
+        var opened = AgentStore.Open(store, pin);
+        var log = new AgentLog(store, opened.Contents.Policy);
+        var http = handler is null ? new HttpClient() : new HttpClient(handler, disposeHandler: false);
+        http.Timeout = TimeSpan.FromSeconds(60);
+        return (opened, log, http, new Collector(http, output, log, opened.Contents.Policy));
+    }
+
+    private static async Task<int> UpdateAsync(string? mobileId, Dictionary<string, List<string>> options, string store, TextWriter output, HttpMessageHandler? handler)
+    {
+        Guid? only = null;
+        if (mobileId is not null)
+        {
+            only = Guid.TryParse(mobileId, out var parsed) ? parsed : throw new UsageException($"'{mobileId}' is not a mobile ID (a GUID, as `list` shows).");
+        }
+
+        var (opened, log, http, collector) = Connect(options, store, output, handler);
+        using var client = http;
+        var identities = opened.Contents.Identities.Where(i => only is null || i.MobileId == only).ToList();
+        if (identities.Count == 0)
+        {
+            throw new RefusedException(only is null ? $"No mobile ID in {store} to update." : $"Mobile ID {only} is not in {store}.");
+        }
+
+        try
+        {
+            foreach (var identity in identities)
+            {
+                var summary = await collector.UpdateAsync(identity, opened, CancellationToken.None);
+                await output.WriteLineAsync(summary.Status switch
+                {
+                    "Cancelled" => $"Mobile ID {summary.MobileId} ({summary.Profile}): cancelled by the issuer; removed from this store with its {summary.Removed} certificate(s) and keys.",
+                    "Disabled" => $"Mobile ID {summary.MobileId} ({summary.Profile}): disabled by the issuer; its certificates are kept but suspended.",
+                    _ => $"Mobile ID {summary.MobileId} ({summary.Profile}): {summary.Renewed} renewed, {summary.Added} added, {summary.Removed} removed.",
+                });
+            }
+
+            return Ok;
+        }
+        catch (Exception ex) when (ex is RejectedException or UnavailableException)
+        {
+            log.Error($"update: {ex.Message}");
+            throw;
+        }
+    }
+
     private static async Task<int> ListAsync(string store, TextWriter output)
     {
         var file = AgentStore.Peek(store);
@@ -153,7 +201,7 @@ public static class Program
 
         foreach (var identity in file.Identities)
         {
-            await output.WriteLineAsync($"{identity.MobileId}  {identity.Profile}  {identity.Holder}  collected {identity.CollectedAt:u}");
+            await output.WriteLineAsync($"{identity.MobileId}  {identity.Profile}  {identity.Holder}  collected {identity.CollectedAt:u}{(identity.Disabled ? "  DISABLED by the issuer" : "")}");
             if (identity.Badge is { } badge)
             {
                 using var parsed = System.Text.Json.JsonDocument.Parse(badge);
@@ -177,12 +225,6 @@ public static class Program
             ? $"No store at {store}: `collect` creates it with the PIN you give."
             : $"Store {store}: {file.Identities.Count} mobile ID(s); {(file.Blocked ? "blocked: run `mobileid-agent unlock`" : $"{file.MaxPinTries - file.FailedPins} PIN tries left")}; root {(file.RootFingerprint is { } r ? r[..16] + "…" : "not pinned yet")}.");
         return Ok;
-    }
-
-    private static async Task<int> NotYetAsync(string command, TextWriter error)
-    {
-        await error.WriteLineAsync($"mobileid-agent: '{command}' is not available in this build yet.");
-        return UsageError;
     }
 
     private static async Task<int> UsageAsync(string command, TextWriter error)

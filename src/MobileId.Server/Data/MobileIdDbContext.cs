@@ -253,6 +253,8 @@ public abstract class MobileIdDbContext(DbContextOptions options) : DbContext(op
             e.HasIndex(x => new { x.IssuerId, x.Status });
             e.HasIndex(x => new { x.PersonId, x.PolicyId });
             e.HasIndex(x => new { x.MobileIdentityId, x.Slot }).IsUnique();
+            e.HasIndex(x => x.RenewsId).IsUnique();
+            e.HasIndex(x => x.NotAfter);
             e.Property(x => x.Subject).HasMaxLength(500);
             e.Property(x => x.Status).HasConversion<string>().HasMaxLength(16);
             e.HasOne<CertificateAuthorityRecord>().WithMany().HasForeignKey(x => x.IssuerId).OnDelete(DeleteBehavior.Restrict);

@@ -95,6 +95,19 @@ public sealed class IssuedCertificate
 
     /// <summary>When a hold was last released: the next delta CRLs list the serial as removeFromCRL.</summary>
     public DateTime? HoldReleasedAt { get; set; }
+
+    /// <summary>
+    /// The certificate this one renews (PRODUCT.md §4 Automatic Renewal). Unique: a certificate has at
+    /// most one successor, however many nodes try. The successor takes its predecessor's slot when
+    /// the device confirms it installed it, and the predecessor is then revoked as superseded.
+    /// </summary>
+    public Guid? RenewsId { get; set; }
+
+    /// <summary>When the renewal job found this device-key certificate due and told its holder: the device brings a CSR with <c>update</c>.</summary>
+    public DateTime? RenewalDueAt { get; set; }
+
+    /// <summary>When its holder was told that it expired without a renewal being installed (sent once).</summary>
+    public DateTime? ExpiredNoticeAt { get; set; }
     public DateTime CreatedAt { get; set; }
     public DateTime UpdatedAt { get; set; }
 }

@@ -17,6 +17,7 @@ using MobileId.Server.Features.Device;
 using MobileId.Server.Features.MobileIds;
 using MobileId.Server.Features.Layouts;
 using MobileId.Server.Features.Profiles;
+using MobileId.Server.Features.Renewal;
 using MobileId.Server.Features.Settings;
 using MobileId.Server.Features.Setup;
 using MobileId.Server.Features.Webhooks;
@@ -128,6 +129,7 @@ public static class MobileIdServer
         services.AddMobileIdRequests();
         services.AddMobileIdDeviceProtocol();
         services.AddDeviceManagement();
+        services.AddMobileIdRenewal();
         services.AddMobileIdNotifications();
         services.AddMobileIdWebhooks();
         return services;

@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using MobileId.Server.Data;
 using MobileId.Server.Features.Access;
@@ -34,7 +35,15 @@ public class MobileIdApp : WebApplicationFactory<Program>
         {
             builder.UseSetting(key, value);
         }
+
+        if (TestServices is { } configure)
+        {
+            builder.ConfigureTestServices(configure);
+        }
     }
+
+    /// <summary>Services that replace the server's own for this test (set before it starts), such as a fake clock.</summary>
+    public Action<IServiceCollection>? TestServices { get; set; }
 
     /// <summary>More configuration for this server (set before it starts).</summary>
     public Dictionary<string, string> Settings { get; } = new(StringComparer.Ordinal);

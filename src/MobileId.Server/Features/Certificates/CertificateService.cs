@@ -18,8 +18,9 @@ namespace MobileId.Server.Features.Certificates;
 /// <param name="Slot">The slot of that mobile ID.</param>
 /// <param name="PendingPkcs8">A server-made key to keep, wrapped, until the device confirms.</param>
 /// <param name="NotAfter">An end of validity that overrides the profile's (still clipped to the issuer's end): certificates that must expire together.</param>
+/// <param name="RenewsId">The certificate this one renews (its slot stays empty until the device installs it).</param>
 public sealed record IssueFor(Guid? PersonId, Guid? PolicyId = null, byte[]? ArchivePkcs8 = null, Guid? MobileIdentityId = null, int? Slot = null,
-    byte[]? PendingPkcs8 = null, DateTimeOffset? NotAfter = null);
+    byte[]? PendingPkcs8 = null, DateTimeOffset? NotAfter = null, Guid? RenewsId = null);
 
 /// <summary>
 /// Issues certificates from this server's CAs and changes their revocation status. Every change
@@ -70,7 +71,7 @@ public sealed class CertificateService(
         var record = new IssuedCertificate
         {
             Id = Guid.CreateVersion7(), IssuerId = ca.Id, SerialHex = SerialNumbers.ToHex(serial), Subject = profile.Subject.Name, PersonId = personId,
-            PolicyId = target.PolicyId, MobileIdentityId = target.MobileIdentityId, Slot = target.Slot,
+            PolicyId = target.PolicyId, MobileIdentityId = target.MobileIdentityId, Slot = target.Slot, RenewsId = target.RenewsId,
             Der = der, NotBefore = Seconds(notBefore.UtcDateTime), NotAfter = Seconds(notAfter.UtcDateTime),
             Status = CertificateStatus.Valid, CreatedAt = now.UtcDateTime, UpdatedAt = now.UtcDateTime,
         };
@@ -86,7 +87,7 @@ public sealed class CertificateService(
         }
 
         audit.Record(caller, "certificate.issued", null, Target(record, personId), AuditOutcome.Success,
-            new { ca = ca.Name, serial = record.SerialHex, subject = record.Subject, notAfter = record.NotAfter, keyArchived = target.ArchivePkcs8 is not null });
+            new { ca = ca.Name, serial = record.SerialHex, subject = record.Subject, notAfter = record.NotAfter, keyArchived = target.ArchivePkcs8 is not null, renews = target.RenewsId });
         await db.SaveChangesAsync(cancellationToken);
         return record;
     }

@@ -40,6 +40,9 @@ public sealed record ConfirmRequest(string? UnlockToken, string? UnlockKey);
 /// <param name="Unlockable">The server keeps an unlock key for this mobile ID, so it can be unlocked (docs/protocol.md).</param>
 public sealed record ConfirmResponse(Guid MobileId, MobileIdStatus Status, DateTime? IssuedAt, bool Unlockable);
 
+/// <summary>The signer, chain, policy and badge that every package carries, and the time it is made.</summary>
+public sealed record PackageFrame(ContentSigningKey Signing, IReadOnlyList<string> Chain, AgentPolicy Policy, Badge? Badge, DateTimeOffset Now);
+
 /// <summary>A cancelled collection: the request can be collected again with its code; these certificates were revoked.</summary>
 public sealed record CancelCollectionResponse(Guid MobileId, MobileIdStatus Status, IReadOnlyList<string> RevokedSerialNumbers);
 
@@ -49,30 +52,25 @@ public sealed record CancelCollectionResponse(Guid MobileId, MobileIdStatus Stat
 /// Every call is authenticated by the session token. A retried collection returns the
 /// certificates already issued for the same slots: nothing is issued twice.
 /// </summary>
-public sealed class Collection(MobileIdDbContext db, CertificateIssuance issuance, CertificateService certificates, KeyArchive archive, IKeyStore keys,
+public sealed partial class Collection(MobileIdDbContext db, CertificateIssuance issuance, CertificateService certificates, KeyArchive archive, IKeyStore keys,
     ContentSigner signer, Badges badges, CardDataModels models, SettingsService settings, UnlockCredential unlocks, AuditTrail audit, TimeProvider time)
 {
+    private static readonly MobileIdStatus[] Collecting = [MobileIdStatus.Collecting];
     private static readonly JsonSerializerOptions PackageJson = new(JsonSerializerDefaults.Web) { Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } };
 
     public async Task<Result<SignedPackage>> CollectAsync(Guid mobileIdId, string? sessionToken, CollectRequest request, CancellationToken cancellationToken)
     {
-        var session = await SessionAsync(mobileIdId, sessionToken, cancellationToken);
+        var session = await SessionAsync(mobileIdId, sessionToken, Collecting, cancellationToken);
         if (!session.IsSuccess)
         {
             return session.Error!;
         }
 
         var (mobileId, person, device) = session.Value;
-        var profile = await db.CredentialProfiles.AsNoTracking().Include(p => p.Certificates).SingleAsync(p => p.Id == mobileId.ProfileId, cancellationToken);
-        var policies = await db.CertificatePolicies.AsNoTracking().ToDictionaryAsync(p => p.Id, cancellationToken);
-        var slots = Enrolment.SlotsFor(profile, policies, device.KeyStores.Split(',', StringSplitOptions.RemoveEmptyEntries), models);
+        var (profile, policies, slots) = await SlotsAsync(mobileId, device, cancellationToken);
         var requests = request.CertificateRequests ?? [];
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
-        foreach (var unknown in requests.Where(r => slots.All(s => s.Slot != r.Slot || s.KeyGeneration != "device" || s.Skipped is not null)))
-        {
-            errors[$"certificateRequests[{requests.IndexOf(unknown)}].slot"] = [$"Slot {unknown.Slot} takes no certificate request from the device."];
-        }
-
+        UnknownSlots(requests, slots, errors);
         if (errors.Count > 0)
         {
             return AppError.Validation(errors);
@@ -96,8 +94,8 @@ public sealed class Collection(MobileIdDbContext db, CertificateIssuance issuanc
             var delivered = slot.KeyGeneration switch
             {
                 "device" => await DeviceKeyAsync(caller, person, mobileId, slot, policy!, requests, issued, Aligned(slot, sharedEnd), cancellationToken),
-                "server" => await ServerKeyAsync(caller, person, mobileId, slot, policy!, issued, Aligned(slot, sharedEnd), cancellationToken),
-                _ => await RecoveredAsync(caller, person, mobileId, slot, entry, cancellationToken),
+                "server" => await ServerKeyAsync(caller, person, mobileId, mobileId.SessionKey, slot, policy!, issued, Aligned(slot, sharedEnd), cancellationToken),
+                _ => await RecoveredAsync(caller, person, mobileId, mobileId.SessionKey, slot, entry, cancellationToken),
             };
             if (!delivered.IsSuccess)
             {
@@ -114,7 +112,40 @@ public sealed class Collection(MobileIdDbContext db, CertificateIssuance issuanc
             certificates.AddRange(delivered.Value);
         }
 
-        // Note: the package carries the chain of every CA the profile's policies issue from; the first one's content signer signs it.
+        var frame = await FrameAsync(profile, policies, person, mobileId.Id, cancellationToken);
+        var content = new PackageContent(mobileId.Id, person.LogonName, profile.Name, frame.Now.UtcDateTime, certificates,
+            slots.Where(s => s.Skipped is not null).Select(s => new PackageSlotNote(s.Slot, s.Skipped!)).ToList(), pending, frame.Chain, frame.Policy, frame.Badge);
+        audit.Record(caller, "mobile-id.collected", null, AuditTarget.For(person), AuditOutcome.Success,
+            new { mobileId = mobileId.Id, certificates = certificates.Select(c => c.SerialNumber), skipped = content.Skipped, pending });
+        await db.SaveChangesAsync(cancellationToken);
+        return Sign(content, frame.Signing);
+    }
+
+    /// <summary>The mobile ID's profile, the certificate policies and the profile's slots on this device.</summary>
+    private async Task<(CredentialProfile Profile, Dictionary<Guid, CertificatePolicyRecord> Policies, List<CertificateSlot> Slots)> SlotsAsync(
+        MobileIdentity mobileId, Data.Device device, CancellationToken cancellationToken)
+    {
+        var profile = await db.CredentialProfiles.AsNoTracking().Include(p => p.Certificates).SingleAsync(p => p.Id == mobileId.ProfileId, cancellationToken);
+        var policies = await db.CertificatePolicies.AsNoTracking().ToDictionaryAsync(p => p.Id, cancellationToken);
+        return (profile, policies, Enrolment.SlotsFor(profile, policies, device.KeyStores.Split(',', StringSplitOptions.RemoveEmptyEntries), models));
+    }
+
+    /// <summary>Adds an error for each request of a slot whose key the device does not make.</summary>
+    private static void UnknownSlots(List<SlotRequest> requests, List<CertificateSlot> slots, Dictionary<string, string[]> errors)
+    {
+        foreach (var unknown in requests.Where(r => slots.All(s => s.Slot != r.Slot || s.KeyGeneration != "device" || s.Skipped is not null)))
+        {
+            errors[$"certificateRequests[{requests.IndexOf(unknown)}].slot"] = [$"Slot {unknown.Slot} takes no certificate request from the device."];
+        }
+    }
+
+    /// <summary>
+    /// What every package carries besides its certificates: the chain of every CA the profile's
+    /// policies issue from (the first one's content signer signs it), the Identity Agent Policy and the badge.
+    /// </summary>
+    private async Task<PackageFrame> FrameAsync(CredentialProfile profile, Dictionary<Guid, CertificatePolicyRecord> policies, Person person, Guid mobileId,
+        CancellationToken cancellationToken)
+    {
         var issuers = profile.Certificates.OrderBy(c => c.Order).Select(c => c.PolicyId).OfType<Guid>().Select(id => policies[id].IssuerId).Distinct().ToList();
         if (issuers.Count == 0)
         {
@@ -131,16 +162,16 @@ public sealed class Collection(MobileIdDbContext db, CertificateIssuance issuanc
 
         var operation = await settings.GetAsync(cancellationToken);
         var now = time.GetUtcNow();
-        var badge = await badges.ForAsync(profile, person, mobileId.Id, signing.Key, signing.Chain, operation.WebServerExternalAddress, now,
-            await BadgeExpiryAsync(mobileId.Id, now, cancellationToken), cancellationToken);
-        var content = new PackageContent(mobileId.Id, person.LogonName, profile.Name, now.UtcDateTime, certificates,
-            slots.Where(s => s.Skipped is not null).Select(s => new PackageSlotNote(s.Slot, s.Skipped!)).ToList(), pending,
-            chain.Select(Convert.ToBase64String).ToList(), Enrolment.PolicyOf(operation), badge);
+        var badge = await badges.ForAsync(profile, person, mobileId, signing.Key, signing.Chain, operation.WebServerExternalAddress, now,
+            await BadgeExpiryAsync(mobileId, now, cancellationToken), cancellationToken);
+        return new PackageFrame(signing, chain.Select(Convert.ToBase64String).ToList(), Enrolment.PolicyOf(operation), badge, now);
+    }
+
+    /// <summary>Signs a package's JSON bytes with the content signing key (ECDSA-SHA256).</summary>
+    private static SignedPackage Sign<T>(T content, ContentSigningKey signing)
+    {
         var bytes = JsonSerializer.SerializeToUtf8Bytes(content, PackageJson);
         var signature = signing.Key.SignData(bytes, HashAlgorithmName.SHA256);
-        audit.Record(caller, "mobile-id.collected", null, AuditTarget.For(person), AuditOutcome.Success,
-            new { mobileId = mobileId.Id, certificates = certificates.Select(c => c.SerialNumber), skipped = content.Skipped, pending });
-        await db.SaveChangesAsync(cancellationToken);
         return new SignedPackage(Convert.ToBase64String(bytes), Convert.ToBase64String(signature), "ecdsa-with-SHA256",
             signing.Chain.Select(Convert.ToBase64String).ToList());
     }
@@ -170,8 +201,8 @@ public sealed class Collection(MobileIdDbContext db, CertificateIssuance issuanc
     }
 
     /// <summary>A key made here for the slot: kept wrapped until confirmation, so a retry sends the same key and certificate.</summary>
-    private async Task<Result<List<PackageCertificate>>> ServerKeyAsync(Caller caller, Person person, MobileIdentity mobileId, CertificateSlot slot,
-        CertificatePolicyRecord policy, Dictionary<int, IssuedCertificate> issued, DateTimeOffset? notAfter, CancellationToken cancellationToken)
+    private async Task<Result<List<PackageCertificate>>> ServerKeyAsync(Caller caller, Person person, MobileIdentity mobileId, byte[] sessionKey,
+        CertificateSlot slot, CertificatePolicyRecord policy, Dictionary<int, IssuedCertificate> issued, DateTimeOffset? notAfter, CancellationToken cancellationToken)
     {
         byte[] pkcs8;
         IssuedCertificate certificate;
@@ -202,7 +233,7 @@ public sealed class Collection(MobileIdDbContext db, CertificateIssuance issuanc
 
         try
         {
-            return new List<PackageCertificate> { Entry(slot, certificate, Encrypt(mobileId, slot.Slot, certificate.SerialHex, pkcs8)) };
+            return new List<PackageCertificate> { Entry(slot, certificate, Encrypt(sessionKey, mobileId.Id, slot.Slot, certificate.SerialHex, pkcs8)) };
         }
         finally
         {
@@ -211,8 +242,8 @@ public sealed class Collection(MobileIdDbContext db, CertificateIssuance issuanc
     }
 
     /// <summary>Use existing and Historic Only recover archived keys; Unmanaged sends the person's PFX uploads.</summary>
-    private async Task<Result<List<PackageCertificate>>> RecoveredAsync(Caller caller, Person person, MobileIdentity mobileId, CertificateSlot slot,
-        ProfileCertificate entry, CancellationToken cancellationToken)
+    private async Task<Result<List<PackageCertificate>>> RecoveredAsync(Caller caller, Person person, MobileIdentity mobileId, byte[] sessionKey,
+        CertificateSlot slot, ProfileCertificate entry, CancellationToken cancellationToken)
     {
         var list = new List<PackageCertificate>();
         if (entry.Mode == CertificateMode.Unmanaged)
@@ -229,7 +260,7 @@ public sealed class Collection(MobileIdDbContext db, CertificateIssuance issuanc
                 try
                 {
                     list.Add(new PackageCertificate(slot.Slot, slot.Container, slot.Mode, pfx.SerialHex, Convert.ToBase64String(pfx.Der),
-                        Encrypt(mobileId, slot.Slot, pfx.SerialHex, pkcs8)));
+                        Encrypt(sessionKey, mobileId.Id, slot.Slot, pfx.SerialHex, pkcs8)));
                 }
                 finally
                 {
@@ -251,7 +282,7 @@ public sealed class Collection(MobileIdDbContext db, CertificateIssuance issuanc
         {
             using (key)
             {
-                list.Add(Entry(slot, key.Certificate, Encrypt(mobileId, slot.Slot, key.Certificate.SerialHex, key.Pkcs8)));
+                list.Add(Entry(slot, key.Certificate, Encrypt(sessionKey, mobileId.Id, slot.Slot, key.Certificate.SerialHex, key.Pkcs8)));
             }
         }
 
@@ -305,8 +336,8 @@ public sealed class Collection(MobileIdDbContext db, CertificateIssuance issuanc
     private static PackageCertificate Entry(CertificateSlot slot, IssuedCertificate certificate, EncryptedKey? key) =>
         new(slot.Slot, slot.Container, slot.Mode, certificate.SerialHex, Convert.ToBase64String(certificate.Der), key);
 
-    private static EncryptedKey Encrypt(MobileIdentity mobileId, int slot, string serial, byte[] pkcs8) =>
-        KeyDelivery.Encrypt(mobileId.SessionKey, pkcs8, KeyDelivery.PackageContext(mobileId.Id, slot, serial));
+    private static EncryptedKey Encrypt(byte[] sessionKey, Guid mobileId, int slot, string serial, byte[] pkcs8) =>
+        KeyDelivery.Encrypt(sessionKey, pkcs8, KeyDelivery.PackageContext(mobileId, slot, serial));
 
 
     /// <summary>The device installed the package: the mobile ID is Issued. Confirming again changes nothing.</summary>
@@ -323,7 +354,7 @@ public sealed class Collection(MobileIdDbContext db, CertificateIssuance issuanc
             return new ConfirmResponse(existing.Id, existing.Status, existing.IssuedAt, existing.UnlockKey is not null);
         }
 
-        var session = await SessionAsync(mobileIdId, sessionToken, cancellationToken);
+        var session = await SessionAsync(mobileIdId, sessionToken, Collecting, cancellationToken);
         if (!session.IsSuccess)
         {
             return session.Error!;
@@ -361,7 +392,7 @@ public sealed class Collection(MobileIdDbContext db, CertificateIssuance issuanc
     /// </summary>
     public async Task<Result<CancelCollectionResponse>> CancelAsync(Guid mobileIdId, string? sessionToken, CancellationToken cancellationToken)
     {
-        var session = await SessionAsync(mobileIdId, sessionToken, cancellationToken);
+        var session = await SessionAsync(mobileIdId, sessionToken, Collecting, cancellationToken);
         if (!session.IsSuccess)
         {
             return session.Error!;
@@ -389,7 +420,13 @@ public sealed class Collection(MobileIdDbContext db, CertificateIssuance issuanc
         return new CancelCollectionResponse(mobileId.Id, mobileId.Status, revoked.Value!);
     }
 
-    private async Task<Result<(MobileIdentity MobileId, Person Person, Data.Device Device)>> SessionAsync(Guid id, string? token, CancellationToken cancellationToken)
+    /// <summary>
+    /// The mobile ID, its holder and its device for a session token, when the token is its own and
+    /// the mobile ID is in one of <paramref name="states"/>: collection works while Collecting,
+    /// updates once it is Issued (and then Disabled or Cancelled: the device learns of both).
+    /// </summary>
+    private async Task<Result<(MobileIdentity MobileId, Person Person, Data.Device Device)>> SessionAsync(Guid id, string? token, MobileIdStatus[] states,
+        CancellationToken cancellationToken)
     {
         var mobileId = await db.MobileIdentities.SingleOrDefaultAsync(m => m.Id == id, cancellationToken);
         if (mobileId is null || !TokenMatches(mobileId, token))
@@ -398,9 +435,11 @@ public sealed class Collection(MobileIdDbContext db, CertificateIssuance issuanc
                 "The collection session token is missing or not valid for this mobile ID; enrol again with the link and code.");
         }
 
-        if (mobileId.Status != MobileIdStatus.Collecting)
+        if (!states.Contains(mobileId.Status))
         {
-            return AppError.Conflict($"This mobile ID is {mobileId.Status}, not being collected.");
+            return AppError.Conflict(states == Collecting
+                ? $"This mobile ID is {mobileId.Status}, not being collected."
+                : $"This mobile ID is {mobileId.Status}: finish its collection before asking for updates.");
         }
 
         var person = await db.People.AsNoTracking().SingleAsync(p => p.Id == mobileId.PersonId, cancellationToken);

@@ -34,41 +34,40 @@ public static class DeviceProtocolApi
             .WithSummary("With the unlock token: start (or resume) an unlock; the answer is the challenge the person reads to the helpdesk.");
         device.MapPost("/unlock/{id:guid}/complete", CompleteUnlockAsync).WithName("DeviceCompleteUnlock")
             .WithSummary("With the unlock token: redeem the helpdesk's unlock code for the store's unlock key, encrypted to the unlock request's key.");
+        device.MapPost("/update/{id:guid}", UpdateAsync).WithName("DeviceUpdate")
+            .WithSummary("Collect My Updates, with the session token: renewals, added and removed certificates, policy, badge and status in one signed package.");
+        device.MapPost("/update/{id:guid}/confirm", ConfirmUpdateAsync).WithName("DeviceConfirmUpdate")
+            .WithSummary("With the session token: the device installed the update; renewed certificates replace their predecessors, which are revoked as superseded.");
         device.MapPost("/cancel/{id:guid}", CancelAsync).WithName("DeviceCancelCollection")
             .WithSummary("With the session token: give up an interrupted collection; what it issued is revoked and the request can be collected again.");
         return app;
     }
 
-    private static async Task<IResult> CollectAsync(Guid id, CollectRequest request, HttpContext context, Collection collection, CancellationToken cancellationToken)
-    {
-        var result = await collection.CollectAsync(id, SessionToken(context), request, cancellationToken);
-        return result.IsSuccess ? TypedResults.Ok(result.Value) : result.Error!.ToResult();
-    }
+    private static async Task<IResult> CollectAsync(Guid id, CollectRequest request, HttpContext context, Collection collection, CancellationToken cancellationToken) =>
+        Answer(await collection.CollectAsync(id, SessionToken(context), request, cancellationToken));
 
-    private static async Task<IResult> ConfirmAsync(Guid id, ConfirmRequest? request, HttpContext context, Collection collection, CancellationToken cancellationToken)
-    {
-        var result = await collection.ConfirmAsync(id, SessionToken(context), request, cancellationToken);
-        return result.IsSuccess ? TypedResults.Ok(result.Value) : result.Error!.ToResult();
-    }
+    private static async Task<IResult> ConfirmAsync(Guid id, ConfirmRequest? request, HttpContext context, Collection collection, CancellationToken cancellationToken) =>
+        Answer(await collection.ConfirmAsync(id, SessionToken(context), request, cancellationToken));
 
-    private static async Task<IResult> UnlockAsync(Guid id, UnlockStartRequest request, HttpContext context, UnlockCredential unlocks, CancellationToken cancellationToken)
-    {
-        var result = await unlocks.StartAsync(id, BearerToken(context, "Unlock"), request, cancellationToken);
-        return result.IsSuccess ? TypedResults.Ok(result.Value) : result.Error!.ToResult();
-    }
+    private static async Task<IResult> UnlockAsync(Guid id, UnlockStartRequest request, HttpContext context, UnlockCredential unlocks, CancellationToken cancellationToken) =>
+        Answer(await unlocks.StartAsync(id, BearerToken(context, "Unlock"), request, cancellationToken));
 
     private static async Task<IResult> CompleteUnlockAsync(Guid id, UnlockCompleteRequest request, HttpContext context, UnlockCredential unlocks,
-        CancellationToken cancellationToken)
-    {
-        var result = await unlocks.CompleteAsync(id, BearerToken(context, "Unlock"), request, cancellationToken);
-        return result.IsSuccess ? TypedResults.Ok(result.Value) : result.Error!.ToResult();
-    }
+        CancellationToken cancellationToken) =>
+        Answer(await unlocks.CompleteAsync(id, BearerToken(context, "Unlock"), request, cancellationToken));
 
-    private static async Task<IResult> CancelAsync(Guid id, HttpContext context, Collection collection, CancellationToken cancellationToken)
-    {
-        var result = await collection.CancelAsync(id, SessionToken(context), cancellationToken);
-        return result.IsSuccess ? TypedResults.Ok(result.Value) : result.Error!.ToResult();
-    }
+    private static async Task<IResult> UpdateAsync(Guid id, UpdateRequest request, HttpContext context, Collection collection, CancellationToken cancellationToken) =>
+        Answer(await collection.UpdateAsync(id, SessionToken(context), request, cancellationToken));
+
+    private static async Task<IResult> ConfirmUpdateAsync(Guid id, UpdateConfirmRequest request, HttpContext context, Collection collection,
+        CancellationToken cancellationToken) =>
+        Answer(await collection.ConfirmUpdateAsync(id, SessionToken(context), request, cancellationToken));
+
+    private static async Task<IResult> CancelAsync(Guid id, HttpContext context, Collection collection, CancellationToken cancellationToken) =>
+        Answer(await collection.CancelAsync(id, SessionToken(context), cancellationToken));
+
+    /// <summary>200 with the value, or the problem details of the refusal.</summary>
+    private static IResult Answer<T>(Result<T> result) => result.IsSuccess ? TypedResults.Ok(result.Value) : result.Error!.ToResult();
 
     private static string? SessionToken(HttpContext context) => BearerToken(context, "Session");
 
@@ -78,11 +77,8 @@ public static class DeviceProtocolApi
             ? header[(scheme.Length + 1)..].Trim()
             : null;
 
-    private static async Task<IResult> EnrolAsync(string token, EnrolRequest request, Enrolment enrolment, CancellationToken cancellationToken)
-    {
-        var result = await enrolment.EnrolAsync(token, request, cancellationToken);
-        return result.IsSuccess ? TypedResults.Ok(result.Value) : result.Error!.ToResult();
-    }
+    private static async Task<IResult> EnrolAsync(string token, EnrolRequest request, Enrolment enrolment, CancellationToken cancellationToken) =>
+        Answer(await enrolment.EnrolAsync(token, request, cancellationToken));
 }
 
 /// <summary>

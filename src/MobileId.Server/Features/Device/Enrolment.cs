@@ -30,6 +30,10 @@ public sealed class Enrolment(MobileIdDbContext db, CodeRedemption codes, CardDa
 {
     public const string BiometricMessage = "Your mobile device is not compatible with biometric authentication";
 
+    /// <summary>The refusal when a biometric setting asks for fingerprints this protocol cannot check.</summary>
+    internal static AppError BiometricRefusal =>
+        new(StatusCodes.Status422UnprocessableEntity, ErrorCodes.NotEligible, "Biometric verification not possible", BiometricMessage);
+
     /// <summary>The platforms a device may report or be registered with.</summary>
     internal static readonly string[] Platforms = ["ios", "android", "windows", "cli"];
 
@@ -47,21 +51,7 @@ public sealed class Enrolment(MobileIdDbContext db, CodeRedemption codes, CardDa
             errors["device.platform"] = [$"The platform must be one of {string.Join(", ", Platforms)}."];
         }
 
-        byte[]? sessionKey = null;
-        try
-        {
-            sessionKey = Convert.FromBase64String(request.SessionKey ?? "");
-            using var key = ECDiffieHellman.Create();
-            key.ImportSubjectPublicKeyInfo(sessionKey, out _);
-            if (key.KeySize != 256)
-            {
-                errors["sessionKey"] = ["The session key must be an EC P-256 public key (SubjectPublicKeyInfo, base64)."];
-            }
-        }
-        catch (Exception ex) when (ex is FormatException or CryptographicException)
-        {
-            errors["sessionKey"] = ["The session key must be an EC P-256 public key (SubjectPublicKeyInfo, base64)."];
-        }
+        var sessionKey = ReadSessionKey(request.SessionKey, errors);
 
         if (errors.Count > 0)
         {
@@ -72,7 +62,7 @@ public sealed class Enrolment(MobileIdDbContext db, CodeRedemption codes, CardDa
         // Note: provisioning follows Verify fingerprints during card update; the unlock setting refuses unlock only (PRODUCT.md §8, "resp.").
         if (operation.VerifyFingerprintsDuringCardUpdate)
         {
-            return new AppError(StatusCodes.Status422UnprocessableEntity, ErrorCodes.NotEligible, "Biometric verification not possible", BiometricMessage);
+            return BiometricRefusal;
         }
 
         var serial = device!.SerialNumber!.Trim();
@@ -126,6 +116,28 @@ public sealed class Enrolment(MobileIdDbContext db, CodeRedemption codes, CardDa
         var policies = await db.CertificatePolicies.AsNoTracking().ToDictionaryAsync(p => p.Id, cancellationToken);
         var slots = SlotsFor(profile!, policies, reported, models);
         return new EnrolResponse(redeemed.Value!.Id, sessionToken, profile!.Name, holder, profile.CardFormat, slots, PolicyOf(operation));
+    }
+
+    /// <summary>The device's EC P-256 session key (SubjectPublicKeyInfo, base64) to which keys are encrypted; null, with an error, when it is not one.</summary>
+    internal static byte[]? ReadSessionKey(string? text, Dictionary<string, string[]> errors)
+    {
+        try
+        {
+            var sessionKey = Convert.FromBase64String(text ?? "");
+            using var key = ECDiffieHellman.Create();
+            key.ImportSubjectPublicKeyInfo(sessionKey, out _);
+            if (key.KeySize == 256)
+            {
+                return sessionKey;
+            }
+        }
+        catch (Exception ex) when (ex is FormatException or CryptographicException)
+        {
+            // Note: reported below, as a key of the wrong size is.
+        }
+
+        errors["sessionKey"] = ["The session key must be an EC P-256 public key (SubjectPublicKeyInfo, base64)."];
+        return null;
     }
 
     /// <summary>Why a device may not collect under the profile's Mobile Device Restrictions, or null.</summary>

@@ -195,7 +195,7 @@ public sealed class MobileIdLifecycle(
 
     /// <summary>
     /// Cancels a mobile ID whose state allows it (checked by the caller): revokes every certificate
-    /// not yet revoked, ends the collection session, and marks its device cancelled when no other
+    /// not yet revoked, ends the collection session (its token stays for the device's next update), and marks its device cancelled when no other
     /// live mobile ID uses it. Each revocation is saved on its own, so a cancel cut short can be repeated.
     /// </summary>
     internal async Task<Result<MobileIdentity>> CancelCoreAsync(Caller caller, MobileIdentity mobileId, Person person, X509RevocationReason reason,
@@ -214,7 +214,7 @@ public sealed class MobileIdLifecycle(
         var now = Touch(mobileId, MobileIdStatus.Cancelled);
         mobileId.EndedAt = now;
         mobileId.EndReason = details is { Length: > 0 } ? $"{reasonName}: {details}" : reasonName;
-        mobileId.SessionTokenHash = null;
+        // Note: the session token stays, so the device learns of the cancellation at its next update and wipes the identity.
         mobileId.SessionKey = null;
         // Note: the unlock token's hash stays, so the device is told the mobile ID is cancelled rather than that its token is wrong.
         mobileId.UnlockKey = null;

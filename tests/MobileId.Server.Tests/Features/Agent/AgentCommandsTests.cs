@@ -256,20 +256,23 @@ public sealed class AgentCommandsTests : AgentTestKit
     }
 
     [Fact]
-    public async Task Usage_EveryCommandListed_UpdateNotYetAvailableAndUnlockNeedsAStore()
+    public async Task Usage_EveryCommandListed_UpdateChecksItsArgumentsAndUnlockNeedsAStore()
     {
         var help = await AgentAsync("help");
-        var update = await AgentAsync("update");
+        var notAnId = await AgentAsync("update", "not-a-mobile-id", "--store", _store, "--pin", Pin);
+        var emptyStore = await AgentAsync("update", "--store", _store, "--pin", Pin);
         var unlock = await AgentAsync("unlock", "--store", _store);
 
         Assert.Equal(AgentProgram.Ok, help.Code);
-        foreach (var command in new[] { "collect", "list", "status", "export <serial> --pem", "export <serial> --pfx", "sign", "verify", "reset", "update", "unlock" })
+        foreach (var command in new[] { "collect", "list", "status", "export <serial> --pem", "export <serial> --pfx", "sign", "verify", "reset", "update [<mobile-id>]", "unlock" })
         {
             Assert.Contains(command, help.Output, StringComparison.Ordinal);
         }
 
-        Assert.Equal(AgentProgram.UsageError, update.Code);
-        Assert.Contains("not available in this build yet", update.Error, StringComparison.Ordinal);
+        Assert.Equal(AgentProgram.UsageError, notAnId.Code);
+        Assert.Contains("'not-a-mobile-id' is not a mobile ID", notAnId.Error, StringComparison.Ordinal);
+        Assert.Equal(AgentProgram.Rejected, emptyStore.Code);
+        Assert.Contains("No mobile ID", emptyStore.Error, StringComparison.Ordinal);
         Assert.Equal(AgentProgram.Rejected, unlock.Code);
         Assert.Contains("there is nothing to unlock", unlock.Error, StringComparison.Ordinal);
     }

@@ -13,10 +13,8 @@ namespace MobileId.Server.Tests.Features.Agent;
 /// from what arrived; the certificate chains to the CA, OCSP says good, the API shows the mobile ID
 /// Issued, and the audit log has every step.
 /// </summary>
-public sealed partial class AgentIssuanceTests : AgentTestKit
+public sealed partial class AgentIssuanceTests : AgentMessagingTestKit
 {
-    private SmsGatewayStub _gateway = null!;
-
     /// <summary>The roles and the profile of one test: an operator role that may request and validate, and a self-service role.</summary>
     private sealed record World(string Operator, string SelfService, string Profile);
 
@@ -28,21 +26,6 @@ public sealed partial class AgentIssuanceTests : AgentTestKit
 
     /// <summary>The provisioning link and the grouped one-time code in a text; empty where there is none.</summary>
     private static (string Link, string Code) Read(string? text) => (ProvisioningLink().Match(text ?? "").Value, GroupedCode().Match(text ?? "").Value);
-
-
-    public override async Task InitializeAsync()
-    {
-        _gateway = await SmsGatewayStub.StartAsync();
-        await base.InitializeAsync();
-    }
-
-    public override async Task DisposeAsync()
-    {
-        await base.DisposeAsync();
-        await _gateway.DisposeAsync();
-    }
-
-    protected override void Configure(MobileIdApp app) => app.Settings["MobileId:Sms:GatewayUrl"] = _gateway.Url;
 
     /// <summary>
     /// An operator role (Find Person, Request ID, Validate Request; scope All), a self-service role
@@ -167,7 +150,7 @@ public sealed partial class AgentIssuanceTests : AgentTestKit
         var requested = await RequestAsync(operatorClient, $"/api/v1/people/{person.Id}/mobile-ids", world.Profile);
         await DispatchAsync();
         var mail = Assert.Single(MailsTo(email));
-        var received = Assert.Single(_gateway.Received).Body;
+        var received = Assert.Single(Gateway.Received).Body;
         var sms = received.GetProperty("text").GetString()!;
         var link = Read(mail.TextBody).Link;
         var code = Read(sms).Code;

@@ -143,4 +143,9 @@ public abstract class AgentTestKit : LoopbackServerTest
         Assert.True(ocsp.Code == 0 && ocsp.Output.Contains(": good", StringComparison.Ordinal), ocsp.Output);
         return serial;
     }
+
+    /// <summary>The audit actions among <paramref name="actions"/> recorded about a person, in order.</summary>
+    protected Task<List<string>> ActionsAsync(Guid personId, params string[] actions) =>
+        App.WithServicesAsync(s => s.GetRequiredService<MobileIdDbContext>().AuditRecords
+            .Where(a => a.TargetPersonId == personId && actions.Contains(a.Action)).OrderBy(a => a.Sequence).Select(a => a.Action).ToListAsync());
 }

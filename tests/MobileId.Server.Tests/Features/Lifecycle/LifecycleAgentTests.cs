@@ -221,9 +221,4 @@ public sealed class LifecycleAgentTests : AgentTestKit
     /// <summary>What <c>openssl ocsp</c> says about leaf.pem.</summary>
     private async Task<string> OcspAsync() =>
         (await ExternalTool.RunAsync("openssl", $"ocsp -issuer {Dir}/issuing.pem -cert {Dir}/leaf.pem -url {Base}/pki/ocsp -CAfile {Dir}/chain.pem")).Output;
-
-    /// <summary>The audit actions among these recorded about the person, in order.</summary>
-    private Task<List<string>> ActionsAsync(Guid personId, params string[] actions) =>
-        App.WithServicesAsync(s => s.GetRequiredService<MobileIdDbContext>().AuditRecords
-            .Where(a => a.TargetPersonId == personId && actions.Contains(a.Action)).OrderBy(a => a.Sequence).Select(a => a.Action).ToListAsync());
 }

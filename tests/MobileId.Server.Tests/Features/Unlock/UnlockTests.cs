@@ -502,10 +502,6 @@ public sealed partial class UnlockTests : AgentTestKit
     private Task<int> CountAsync(Func<MobileIdDbContext, Task<int>> query) =>
         App.WithServicesAsync(s => query(s.GetRequiredService<MobileIdDbContext>()));
 
-    private Task<List<string>> ActionsAsync(Guid personId, params string[] actions) =>
-        App.WithServicesAsync(s => s.GetRequiredService<MobileIdDbContext>().AuditRecords
-            .Where(a => a.TargetPersonId == personId && actions.Contains(a.Action)).OrderBy(a => a.Sequence).Select(a => a.Action).ToListAsync());
-
     private async Task<string> AuditTextAsync(Guid personId) =>
         string.Join("\n", await App.WithServicesAsync(s => s.GetRequiredService<MobileIdDbContext>().AuditRecords
             .Where(a => a.TargetPersonId == personId).Select(a => a.Details ?? "").ToListAsync()));

@@ -654,6 +654,9 @@ namespace MobileId.Server.Data.Migrations.PostgreSql
                         .IsRequired()
                         .HasColumnType("bytea");
 
+                    b.Property<DateTime?>("ExpiredNoticeAt")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<DateTime?>("HoldReleasedAt")
                         .HasColumnType("timestamp with time zone");
 
@@ -676,6 +679,12 @@ namespace MobileId.Server.Data.Migrations.PostgreSql
                         .HasColumnType("uuid");
 
                     b.Property<Guid?>("PolicyId")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTime?>("RenewalDueAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid?>("RenewsId")
                         .HasColumnType("uuid");
 
                     b.Property<int?>("RevocationReason")
@@ -707,7 +716,12 @@ namespace MobileId.Server.Data.Migrations.PostgreSql
 
                     b.HasKey("Id");
 
+                    b.HasIndex("NotAfter");
+
                     b.HasIndex("PolicyId");
+
+                    b.HasIndex("RenewsId")
+                        .IsUnique();
 
                     b.HasIndex("IssuerId", "SerialHex")
                         .IsUnique();

@@ -647,6 +647,9 @@ namespace MobileId.Server.Data.Migrations.Sqlite
                         .IsRequired()
                         .HasColumnType("BLOB");
 
+                    b.Property<DateTime?>("ExpiredNoticeAt")
+                        .HasColumnType("TEXT");
+
                     b.Property<DateTime?>("HoldReleasedAt")
                         .HasColumnType("TEXT");
 
@@ -669,6 +672,12 @@ namespace MobileId.Server.Data.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.Property<Guid?>("PolicyId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("RenewalDueAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("RenewsId")
                         .HasColumnType("TEXT");
 
                     b.Property<int?>("RevocationReason")
@@ -700,7 +709,12 @@ namespace MobileId.Server.Data.Migrations.Sqlite
 
                     b.HasKey("Id");
 
+                    b.HasIndex("NotAfter");
+
                     b.HasIndex("PolicyId");
+
+                    b.HasIndex("RenewsId")
+                        .IsUnique();
 
                     b.HasIndex("IssuerId", "SerialHex")
                         .IsUnique();
