@@ -248,10 +248,11 @@ public sealed partial class AuthorizationMatrixTests
         ["POST /api/v1/devices/{id:guid}/unlock-code"] = new(TargetKind.Person, Ok,
             async r => await Json(HttpMethod.Post, $"/api/v1/devices/{await FreshUnlockAsync(r)}/unlock-code", new { challenge = MatrixChallenge }),
             VerifyAsync: async (r, _) => ChangedWhenAllowed(r, await ExistsAsync(r, db => db.UnlockRequests.AnyAsync(u => u.Challenge == MatrixChallenge.Replace(" ", "")
-                && u.CodeHash != null && db.Devices.Any(d => d.Id == u.DeviceId && d.SerialNumber == "mx-" + r.Unique))))),
+                && u.CodeHash != null && db.Devices.Any(d => d.Id == u.DeviceId && d.SerialNumber == "mx-" + r.Unique)))), NeverForOneself: true),
         ["POST /api/v1/devices/{id:guid}/unlock-verification"] = new(TargetKind.Person,
             new Expectation(409, ErrorCodes.Conflict, "passes access control; the matrix profile does not require caller verification"),
-            async r => await Json(HttpMethod.Post, $"/api/v1/devices/{await FreshUnlockAsync(r)}/unlock-verification", new { challenge = MatrixChallenge })),
+            async r => await Json(HttpMethod.Post, $"/api/v1/devices/{await FreshUnlockAsync(r)}/unlock-verification", new { challenge = MatrixChallenge }),
+            NeverForOneself: true),
 
         // Certificates.
         ["GET /api/v1/people/{id:guid}/certificates"] = new(TargetKind.Person, Ok, r => Send(HttpMethod.Get, $"/api/v1/people/{r.Target.Id}/certificates")),

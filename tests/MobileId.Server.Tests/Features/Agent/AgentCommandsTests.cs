@@ -256,7 +256,7 @@ public sealed class AgentCommandsTests : AgentTestKit
     }
 
     [Fact]
-    public async Task Usage_EveryCommandListed_UpdateChecksItsArgumentsAndUnlockNeedsAStore()
+    public async Task Usage_EveryCommandListed_UpdateChecksItsArgumentsAndUnlockNeedsAnUnlockableMobileId()
     {
         var help = await AgentAsync("help");
         var notAnId = await AgentAsync("update", "not-a-mobile-id", "--store", _store, "--pin", Pin);
@@ -274,7 +274,7 @@ public sealed class AgentCommandsTests : AgentTestKit
         Assert.Equal(AgentProgram.Rejected, emptyStore.Code);
         Assert.Contains("No mobile ID", emptyStore.Error, StringComparison.Ordinal);
         Assert.Equal(AgentProgram.Rejected, unlock.Code);
-        Assert.Contains("there is nothing to unlock", unlock.Error, StringComparison.Ordinal);
+        Assert.Contains("No mobile ID in this store can be unlocked", unlock.Error, StringComparison.Ordinal);
     }
 
     /// <summary><c>verify</c> said no (exit 3) for these reasons.</summary>
