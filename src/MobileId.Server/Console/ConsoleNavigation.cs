@@ -14,7 +14,7 @@ public static class ConsoleNavigation
     private static readonly IReadOnlyList<ConsoleSection> All =
     [
         new("Operators", [new("Find Person", "/console/people", Workflow.FindPerson)]),
-        new("My account", [new("Change password", "/console/change-password", null)]),
+        new("My account", [new("My mobile IDs", "/console/me", null), new("Change password", "/console/change-password", null)]),
     ];
 
     public static IReadOnlyList<ConsoleSection> For(Caller caller) =>

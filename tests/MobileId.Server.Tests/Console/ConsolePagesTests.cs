@@ -1,4 +1,5 @@
 using MobileId.Server.Console;
+using MobileId.Server.Features.Profiles;
 using MobileId.Server.Tests.Features.Access;
 
 namespace MobileId.Server.Tests.Console;
@@ -178,6 +179,66 @@ public sealed class ConsolePagesTests(SqliteAppFixture fixture) : IClassFixture<
         Assert.Equal(HttpStatusCode.OK, stillIn.StatusCode);
         Assert.Equal(HttpStatusCode.Found, signedOut.StatusCode);
         Assert.Equal(HttpStatusCode.Found, after.StatusCode);
+    }
+
+    [Fact]
+    public async Task RequestMyId_PersonWithoutEmailOrPhone_GetsTheCodeAndTheQrCodeOnThePage()
+    {
+        // Arrange: a self-service role and a profile its holders may receive, request and collect.
+        var tag = Guid.NewGuid().ToString("N")[..8];
+        var role = "self-" + tag;
+        await fixture.App.WithServicesAsync(async s => (await s.GetRequiredService<RolesService>().CreateAsync(Caller.System("test"),
+            new RoleInput(role, null, Scope.Self, [Workflow.FindPerson, Workflow.RequestMyId, Workflow.IssueDevice], true, null), CancellationToken.None)).IsSuccess);
+        var saved = await fixture.App.WithServicesAsync(s => s.GetRequiredService<ProfilesService>().SaveAsync(Caller.System("test"), null,
+            new ProfileInput("mine-" + tag, null, null, null, null, null, null, null, null, null, null, null, null,
+                [new ProfileRoleInput(role, true, true, false, true, false)]), CancellationToken.None));
+        Assert.True(saved.IsSuccess, saved.Error?.Detail);
+        var (logon, password) = await PersonWithPasswordAsync(false, role);
+        using var browser = ConsoleForms.Browser(fixture.App);
+        using var signedIn = await ConsoleForms.SignInAsync(browser, logon, password);
+
+        // Act
+        using var requested = await ConsoleForms.SubmitAsync(browser, "/console/me", "request-my-id", new Dictionary<string, string> { ["Form.Profile"] = "mine-" + tag });
+        var html = await requested.Content.ReadAsStringAsync();
+        var again = await browser.GetStringAsync("/console/me");
+
+        // Assert: the code once, grouped; the QR image of this server; the list shows the request, without the code.
+        Assert.Equal(HttpStatusCode.OK, requested.StatusCode);
+        Assert.Matches("data-testid=\"one-time-code\">\\d{4} \\d{4}<", html);
+        var qr = System.Text.RegularExpressions.Regex.Match(html, "<img class=\"qr\" src=\"([^\"]+)\"").Groups[1].Value;
+        Assert.Equal(HttpStatusCode.OK, (await browser.GetAsync(new Uri(qr).PathAndQuery)).StatusCode);
+        Assert.Contains("ReadyToCollect", again, StringComparison.Ordinal);
+        Assert.DoesNotContain("one-time-code", again, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RequestMyId_NoProfileOffered_PageSaysSoAndACraftedPostCreatesNothing()
+    {
+        // Arrange: Request My ID, but no profile this person may receive.
+        var role = "self-none-" + Guid.NewGuid().ToString("N")[..8];
+        await fixture.App.WithServicesAsync(async s => (await s.GetRequiredService<RolesService>().CreateAsync(Caller.System("test"),
+            new RoleInput(role, null, Scope.Self, [Workflow.FindPerson, Workflow.RequestMyId, Workflow.IssueDevice], true, null), CancellationToken.None)).IsSuccess);
+        var (logon, password) = await PersonWithPasswordAsync(false, role);
+        using var browser = ConsoleForms.Browser(fixture.App);
+        using var signedIn = await ConsoleForms.SignInAsync(browser, logon, password);
+
+        // Act
+        var page = await browser.GetStringAsync("/console/me");
+        using var crafted = await browser.PostAsync("/console/me", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["_handler"] = "request-my-id", ["__RequestVerificationToken"] = ConsoleForms.Token(page), ["Form.Profile"] = "anything",
+        }));
+        var created = await fixture.App.WithServicesAsync(s =>
+        {
+            var db = s.GetRequiredService<MobileIdDbContext>();
+            return db.MobileIdentities.CountAsync(m => db.People.Any(p => p.Id == m.PersonId && p.LogonName == logon));
+        });
+
+        // Assert
+        Assert.Contains("You have no mobile ID yet.", page, StringComparison.Ordinal);
+        Assert.DoesNotContain("Request My ID</button>", page, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, crafted.StatusCode);
+        Assert.Equal(0, created);
     }
 
     [Theory]

@@ -73,8 +73,12 @@ public sealed class MobileIdRequests(
             : await CreateAsync(caller, person, input, selfService: true, null, cancellationToken);
     }
 
-    /// <summary>The profiles the caller may request for the person (Can Request) that the person may receive (Can Receive, Can Collect, Issue Device), by name.</summary>
-    public async Task<Result<IReadOnlyList<string>>> RequestableProfilesAsync(Caller caller, Guid personId, CancellationToken cancellationToken)
+    /// <summary>
+    /// The profiles the caller may request for the person (Can Request) that the person may receive
+    /// (Can Receive, Can Collect, Issue Device), by name: the choices of Request ID, or of Request My ID
+    /// when <paramref name="workflow"/> is <see cref="Workflow.RequestMyId"/> and the person is the caller.
+    /// </summary>
+    public async Task<Result<IReadOnlyList<string>>> RequestableProfilesAsync(Caller caller, Guid personId, Workflow workflow, CancellationToken cancellationToken)
     {
         var person = await db.People.AsNoTracking().SingleOrDefaultAsync(p => p.Id == personId, cancellationToken);
         if (person is null)
@@ -82,7 +86,7 @@ public sealed class MobileIdRequests(
             return AppError.NotFound("That person");
         }
 
-        if (await access.CheckAsync(caller, Workflow.RequestId, person, cancellationToken) is { } denied)
+        if (await access.CheckAsync(caller, workflow, person, cancellationToken) is { } denied)
         {
             return denied;
         }

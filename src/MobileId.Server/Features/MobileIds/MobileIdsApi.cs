@@ -82,7 +82,7 @@ public static class MobileIdsApi
     private static async Task<Results<Ok<IReadOnlyList<string>>, ProblemHttpResult>> RequestableProfiles(Guid id, Caller caller, MobileIdRequests requests,
         CancellationToken cancellationToken)
     {
-        var result = await requests.RequestableProfilesAsync(caller, id, cancellationToken);
+        var result = await requests.RequestableProfilesAsync(caller, id, Workflow.RequestId, cancellationToken);
         return result.IsSuccess ? TypedResults.Ok(result.Value!) : result.Error!.ToResult();
     }
 
