@@ -13,7 +13,7 @@ public static class ConsoleNavigation
 {
     private static readonly IReadOnlyList<ConsoleSection> All =
     [
-        new("Operators", [new("Find Person", "/console/people", Workflow.FindPerson)]),
+        new("Operators", [new("Find Person", "/console/people", Workflow.FindPerson), new("Validate Request", "/console/validate", Workflow.ValidateRequest)]),
         new("My account", [new("My mobile IDs", "/console/me", null), new("Change password", "/console/change-password", null)]),
     ];
 
