@@ -1,3 +1,4 @@
+using System.Buffers.Text;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
@@ -226,10 +227,27 @@ public sealed class Collector(HttpClient http, TextWriter progress, AgentLog log
 
     private async Task ConfirmAsync(PendingCollection pending, Uri protocolBase, string token, AgentStore store, CancellationToken cancellationToken)
     {
-        await PostAsync(new Uri(protocolBase, $"confirm/{pending.MobileId}"), null, token, cancellationToken);
+        if (pending.UnlockToken is null)
+        {
+            // Note: kept before the first try, so that a retried confirmation escrows the same token.
+            pending.UnlockToken = Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
+            store.Save();
+        }
+
+        var unlockKey = store.UnlockKey();
+        var confirmed = await PostAsync(new Uri(protocolBase, $"confirm/{pending.MobileId}"),
+            new { unlockToken = pending.UnlockToken, unlockKey = Convert.ToBase64String(unlockKey) }, token, cancellationToken);
+        CryptographicOperations.ZeroMemory(unlockKey);
+        var unlockable = confirmed.TryGetProperty("unlockable", out var flag) && flag.ValueKind == JsonValueKind.True;
+        var index = store.Contents.Identities.FindIndex(i => i.MobileId == pending.MobileId);
+        if (index >= 0)
+        {
+            store.Contents.Identities[index] = store.Contents.Identities[index] with { UnlockToken = unlockable ? pending.UnlockToken : null };
+        }
+
         store.Contents.Pending.Remove(pending);
         store.Save();
-        log.Info($"mobile ID {pending.MobileId} confirmed: Issued");
+        log.Info($"mobile ID {pending.MobileId} confirmed: Issued{(unlockable ? "; it can be unlocked" : "")}");
     }
 
     private static (Uri Link, Uri ProtocolBase) ParseLink(string link)
@@ -303,7 +321,9 @@ public sealed class Collector(HttpClient http, TextWriter progress, AgentLog log
     /// retried <b>Maximum retry attempts</b> times, waiting <b>Minimum retry delay</b> and doubling
     /// (at least what Retry-After asks), and are unavailability (exit 4) after that.
     /// </summary>
-    private async Task<JsonElement> PostAsync(Uri uri, object? body, string? session, CancellationToken cancellationToken)
+    /// <param name="session">The bearer token, sent as <c>Authorization: {scheme} {token}</c>.</param>
+    /// <param name="scheme">Session (collection) or Unlock.</param>
+    internal async Task<JsonElement> PostAsync(Uri uri, object? body, string? session, CancellationToken cancellationToken, string scheme = "Session")
     {
         var wait = TimeSpan.FromSeconds(Math.Max(1, Policy.MinimumRetryDelay));
         for (var attempt = 0; ; attempt++)
@@ -315,7 +335,7 @@ public sealed class Collector(HttpClient http, TextWriter progress, AgentLog log
                 using var request = new HttpRequestMessage(HttpMethod.Post, uri) { Content = body is null ? null : JsonContent.Create(body) };
                 if (session is not null)
                 {
-                    request.Headers.Authorization = new AuthenticationHeaderValue("Session", session);
+                    request.Headers.Authorization = new AuthenticationHeaderValue(scheme, session);
                 }
 
                 using var response = await http.SendAsync(request, cancellationToken);

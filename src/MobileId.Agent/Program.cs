@@ -30,8 +30,11 @@ public static class Program
           sign <serial> <file> [--out <sigfile>]      a detached CMS signature (SHA-256) of the file, DER (--pem: PEM),
                                                       to <file>.p7s unless --out is given
           verify <file> <sigfile>                     check a detached CMS signature and that its signer is under the pinned root
+          unlock [<mobile-id>] [--code <c>] [--new-pin <p>]
+                                                      a forgotten PIN or a blocked store: shows a challenge for the helpdesk,
+                                                      takes the unlock code they read back and sets a new PIN (asked twice)
           reset [--yes]                               delete the store, after a confirmation (revokes nothing on the server)
-          update, unlock                              not available in this build yet
+          update                                      not available in this build yet
         Options:  --store <dir>  --pin <pin>  --platform ios|android|windows|cli  --model <m>  --serial <s>  --key-store <name> (repeatable)
         The PIN, the code and passwords not given as options are asked for without echo; with input redirected, one line each.
         """;
@@ -78,7 +81,8 @@ public static class Program
                 "sign" when positional.Count == 2 => await SignatureCommands.SignAsync(store, positional[0], positional[1], options, output),
                 "verify" when positional.Count == 2 => await SignatureCommands.VerifyAsync(store, positional[0], positional[1], output),
                 "reset" when positional.Count == 0 => await ResetCommand.RunAsync(store, options.ContainsKey("yes"), output),
-                "update" or "unlock" => await NotYetAsync(args[0], error),
+                "unlock" when positional.Count <= 1 => await UnlockCommand.RunAsync(store, positional.FirstOrDefault(), options, output, handler),
+                "update" => await NotYetAsync(args[0], error),
                 _ => await UsageAsync(args[0], error),
             };
         }
@@ -171,7 +175,7 @@ public static class Program
         var file = AgentStore.Peek(store);
         await output.WriteLineAsync(file is null
             ? $"No store at {store}: `collect` creates it with the PIN you give."
-            : $"Store {store}: {file.Identities.Count} mobile ID(s); {file.MaxPinTries - file.FailedPins} PIN tries left; root {(file.RootFingerprint is { } r ? r[..16] + "…" : "not pinned yet")}.");
+            : $"Store {store}: {file.Identities.Count} mobile ID(s); {(file.Blocked ? "blocked: run `mobileid-agent unlock`" : $"{file.MaxPinTries - file.FailedPins} PIN tries left")}; root {(file.RootFingerprint is { } r ? r[..16] + "…" : "not pinned yet")}.");
         return Ok;
     }
 

@@ -63,6 +63,15 @@ public static class ErrorCodes
     /// <summary>The device's collection session token is missing or wrong.</summary>
     public const string SessionInvalid = "session_invalid";
 
+    /// <summary>The device's unlock token is missing or wrong for the mobile ID.</summary>
+    public const string UnlockInvalid = "unlock_invalid";
+
+    /// <summary>The mobile ID cannot be unlocked: its device escrowed no unlock key when it confirmed.</summary>
+    public const string NotUnlockable = "not_unlockable";
+
+    /// <summary>The credential profile requires caller verification before an unlock code is issued.</summary>
+    public const string VerificationRequired = "verification_required";
+
     /// <summary>An unexpected server error; details are in the server log, not the response.</summary>
     public const string InternalError = "internal_error";
 

@@ -21,6 +21,9 @@ public static class KeyDelivery
     /// <summary>The context a key delivered in a collection package is bound to: <c>{mobileId}|{slot}|{serialNumber}</c> (docs/protocol.md).</summary>
     public static string PackageContext(Guid mobileId, int slot, string serialNumber) => $"{mobileId:D}|{slot}|{serialNumber}";
 
+    /// <summary>The context an unlock key delivered to a device is bound to: <c>unlock|{requestId}|{mobileId}</c> (docs/protocol.md).</summary>
+    public static string UnlockContext(Guid requestId, Guid mobileId) => $"unlock|{requestId:D}|{mobileId:D}";
+
     /// <summary>Encrypts <paramref name="plaintext"/> to the device's session key.</summary>
     public static EncryptedKey Encrypt(ReadOnlySpan<byte> sessionKeySpki, ReadOnlySpan<byte> plaintext, string context)
     {

@@ -78,6 +78,12 @@ public sealed class MobileIdentity
     public DateTime? EndedAt { get; set; }
     public string? EndReason { get; set; }
 
+    /// <summary>SHA-256 of the token with which the device starts and completes an unlock; null when the device escrowed nothing (no unlock).</summary>
+    public byte[]? UnlockTokenHash { get; set; }
+
+    /// <summary>The device store's unlock key, wrapped under the key store's KEK (context <c>unlock-key:{id}</c>); erased when the mobile ID is cancelled.</summary>
+    public byte[]? UnlockKey { get; set; }
+
     /// <summary>The mobile ID this one replaces (Request Replacement ID).</summary>
     public Guid? ReplacesId { get; set; }
     public DateTime UpdatedAt { get; set; }
@@ -163,4 +169,45 @@ public sealed class MessageTemplate
     public required string Body { get; set; }
     public DateTime UpdatedAt { get; set; }
     public string? UpdatedBy { get; set; }
+}
+
+/// <summary>
+/// An unlock under way (PRODUCT.md §5.6 Unlock Credential): the device showed <see cref="Challenge"/>;
+/// an operator with Can Unlock reads it to the server and gets an unlock code for this device, which
+/// the device then redeems for the unlock key, encrypted to <see cref="DeviceKey"/>.
+/// </summary>
+public sealed class UnlockRequest
+{
+    public Guid Id { get; set; }
+    public Guid MobileIdentityId { get; set; }
+    public Guid DeviceId { get; set; }
+
+    /// <summary>The 8 digits the device shows; not a secret (it only finds this request for the operator).</summary>
+    public required string Challenge { get; set; }
+
+    /// <summary>The device's ephemeral EC P-256 key (SubjectPublicKeyInfo): the unlock key is encrypted to it.</summary>
+    public required byte[] DeviceKey { get; set; }
+    public DateTime CreatedAt { get; set; }
+    public DateTime ExpiresAt { get; set; }
+
+    /// <summary>Caller verification: the one-time authentication code sent to the person, as a salted hash.</summary>
+    public byte[]? VerificationHash { get; set; }
+    public byte[]? VerificationSalt { get; set; }
+    public DateTime? VerificationExpiresAt { get; set; }
+    public int VerificationFailures { get; set; }
+
+    /// <summary>The unlock code the operator read back, as a salted hash; the code itself is never stored.</summary>
+    public byte[]? CodeHash { get; set; }
+    public byte[]? CodeSalt { get; set; }
+    public DateTime? CodeExpiresAt { get; set; }
+    public int CodeFailures { get; set; }
+    public Guid? IssuedById { get; set; }
+    public string? IssuedByName { get; set; }
+
+    /// <summary>When the device redeemed the code; the request is finished.</summary>
+    public DateTime? CompletedAt { get; set; }
+
+    /// <summary>The answer the device got (the unlock key encrypted to <see cref="DeviceKey"/>, JSON), for a retried completion.</summary>
+    public string? Delivered { get; set; }
+    public int Version { get; set; }
 }

@@ -40,6 +40,7 @@ public abstract class MobileIdDbContext(DbContextOptions options) : DbContext(op
     public DbSet<ProfileRole> ProfileRoles => Set<ProfileRole>();
     public DbSet<MobileIdentity> MobileIdentities => Set<MobileIdentity>();
     public DbSet<Device> Devices => Set<Device>();
+    public DbSet<UnlockRequest> UnlockRequests => Set<UnlockRequest>();
     public DbSet<Notification> Notifications => Set<Notification>();
     public DbSet<MessageTemplate> MessageTemplates => Set<MessageTemplate>();
     public DbSet<WebhookSubscription> WebhookSubscriptions => Set<WebhookSubscription>();
@@ -314,6 +315,19 @@ public abstract class MobileIdDbContext(DbContextOptions options) : DbContext(op
             e.HasIndex(x => x.DeviceId);
             e.HasOne<Person>().WithMany().HasForeignKey(x => x.PersonId).OnDelete(DeleteBehavior.Restrict);
             e.HasOne<CredentialProfile>().WithMany().HasForeignKey(x => x.ProfileId).OnDelete(DeleteBehavior.Restrict);
+            e.HasOne<Device>().WithMany().HasForeignKey(x => x.DeviceId).OnDelete(DeleteBehavior.Restrict);
+        });
+
+        modelBuilder.Entity<UnlockRequest>(e =>
+        {
+            e.ToTable("unlock_requests");
+            e.Property(x => x.Challenge).HasMaxLength(16);
+            e.Property(x => x.IssuedByName).HasMaxLength(200);
+            e.Property(x => x.Delivered).HasMaxLength(2000);
+            e.Property(x => x.Version).IsConcurrencyToken();
+            e.HasIndex(x => new { x.DeviceId, x.Challenge });
+            e.HasIndex(x => x.MobileIdentityId);
+            e.HasOne<MobileIdentity>().WithMany().HasForeignKey(x => x.MobileIdentityId).OnDelete(DeleteBehavior.Cascade);
             e.HasOne<Device>().WithMany().HasForeignKey(x => x.DeviceId).OnDelete(DeleteBehavior.Restrict);
         });
 

@@ -95,6 +95,9 @@ public sealed class CredentialProfile
     /// <summary>The badge layout the phone shows (PRODUCT.md §11), or none.</summary>
     public Guid? CardLayoutId { get; set; }
 
+    /// <summary>Unlock Credential: the operator first verifies the caller with a one-time code sent to the person's email or phone.</summary>
+    public bool RequireCallerVerification { get; set; }
+
     public List<ProfileCertificate> Certificates { get; set; } = [];
     public List<ProfileRole> Roles { get; set; } = [];
     public DateTime CreatedAt { get; set; }

@@ -5,6 +5,7 @@ using MobileId.Server.Features.Access;
 using MobileId.Server.Features.Audit;
 using MobileId.Server.Features.Certificates;
 using MobileId.Server.Features.Layouts;
+using MobileId.Server.Features.MobileIds;
 using MobileId.Server.Features.Profiles;
 using MobileId.Server.Features.Settings;
 using MobileId.Server.Features.Webhooks;
@@ -29,7 +30,15 @@ public sealed record PackageContent(Guid MobileId, string Holder, string Profile
 /// <summary>The signed package: <see cref="Package"/> is the base64 of the JSON bytes, signed with ECDSA-SHA256 by the first certificate of <see cref="Signer"/>.</summary>
 public sealed record SignedPackage(string Package, string Signature, string SignatureAlgorithm, IReadOnlyList<string> Signer);
 
-public sealed record ConfirmResponse(Guid MobileId, MobileIdStatus Status, DateTime? IssuedAt);
+/// <summary>
+/// The device installed the package. A device that supports Unlock Credential escrows an unlock
+/// token (base64url, 32 random bytes recommended) and its store's unlock key (32 bytes, base64);
+/// both or neither, and the same on a retry.
+/// </summary>
+public sealed record ConfirmRequest(string? UnlockToken, string? UnlockKey);
+
+/// <param name="Unlockable">The server keeps an unlock key for this mobile ID, so it can be unlocked (docs/protocol.md).</param>
+public sealed record ConfirmResponse(Guid MobileId, MobileIdStatus Status, DateTime? IssuedAt, bool Unlockable);
 
 /// <summary>A cancelled collection: the request can be collected again with its code; these certificates were revoked.</summary>
 public sealed record CancelCollectionResponse(Guid MobileId, MobileIdStatus Status, IReadOnlyList<string> RevokedSerialNumbers);
@@ -41,7 +50,7 @@ public sealed record CancelCollectionResponse(Guid MobileId, MobileIdStatus Stat
 /// certificates already issued for the same slots: nothing is issued twice.
 /// </summary>
 public sealed class Collection(MobileIdDbContext db, CertificateIssuance issuance, CertificateService certificates, KeyArchive archive, IKeyStore keys,
-    ContentSigner signer, Badges badges, CardDataModels models, SettingsService settings, AuditTrail audit, TimeProvider time)
+    ContentSigner signer, Badges badges, CardDataModels models, SettingsService settings, UnlockCredential unlocks, AuditTrail audit, TimeProvider time)
 {
     private static readonly JsonSerializerOptions PackageJson = new(JsonSerializerDefaults.Web) { Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } };
 
@@ -301,12 +310,17 @@ public sealed class Collection(MobileIdDbContext db, CertificateIssuance issuanc
 
 
     /// <summary>The device installed the package: the mobile ID is Issued. Confirming again changes nothing.</summary>
-    public async Task<Result<ConfirmResponse>> ConfirmAsync(Guid mobileIdId, string? sessionToken, CancellationToken cancellationToken)
+    public async Task<Result<ConfirmResponse>> ConfirmAsync(Guid mobileIdId, string? sessionToken, ConfirmRequest? request, CancellationToken cancellationToken)
     {
+        if (UnlockCredential.ReadEscrow(request, out var unlockTokenHash, out var unlockKey) is { } invalid)
+        {
+            return invalid;
+        }
+
         var existing = await db.MobileIdentities.AsNoTracking().SingleOrDefaultAsync(m => m.Id == mobileIdId, cancellationToken);
         if (existing is { Status: MobileIdStatus.Issued } && TokenMatches(existing, sessionToken))
         {
-            return new ConfirmResponse(existing.Id, existing.Status, existing.IssuedAt);
+            return new ConfirmResponse(existing.Id, existing.Status, existing.IssuedAt, existing.UnlockKey is not null);
         }
 
         var session = await SessionAsync(mobileIdId, sessionToken, cancellationToken);
@@ -329,14 +343,15 @@ public sealed class Collection(MobileIdDbContext db, CertificateIssuance issuanc
             delivered.PendingKey = null;
         }
 
+        unlocks.Escrow(mobileId, unlockTokenHash, unlockKey);
         mobileId.Status = MobileIdStatus.Issued;
         mobileId.IssuedAt = now;
         mobileId.UpdatedAt = now;
         mobileId.Version++;
         audit.Record(Caller.System($"device {device.SerialNumber}"), LifecycleActions.Issued, null, AuditTarget.For(person), AuditOutcome.Success,
-            new { mobileId = mobileId.Id, device = device.SerialNumber });
+            new { mobileId = mobileId.Id, device = device.SerialNumber, unlockable = mobileId.UnlockKey is not null });
         await db.SaveChangesAsync(cancellationToken);
-        return new ConfirmResponse(mobileId.Id, mobileId.Status, mobileId.IssuedAt);
+        return new ConfirmResponse(mobileId.Id, mobileId.Status, mobileId.IssuedAt, mobileId.UnlockKey is not null);
     }
 
     /// <summary>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using MobileId.Server.Features.Audit;
+using MobileId.Server.Features.MobileIds;
 using MobileId.Server.Features.Settings;
 
 namespace MobileId.Server.Features.Device;
@@ -7,7 +8,7 @@ namespace MobileId.Server.Features.Device;
 /// <summary>
 /// The device protocol under <c>/device/v1</c> (docs/protocol.md): JSON over HTTPS, for the agent
 /// and phone apps. No console or API authentication: a device proves itself with the link and
-/// one-time code, then with its session token.
+/// one-time code, then with its session token; for an unlock, with its unlock token.
 /// </summary>
 public static class DeviceProtocolApi
 {
@@ -29,6 +30,10 @@ public static class DeviceProtocolApi
             .WithSummary("With the session token: CSRs for the device-made keys in, the signed package out. Retrying returns the same certificates.");
         device.MapPost("/confirm/{id:guid}", ConfirmAsync).WithName("DeviceConfirm")
             .WithSummary("With the session token: the device installed the package; the mobile ID is Issued.");
+        device.MapPost("/unlock/{id:guid}", UnlockAsync).WithName("DeviceUnlock")
+            .WithSummary("With the unlock token: start (or resume) an unlock; the answer is the challenge the person reads to the helpdesk.");
+        device.MapPost("/unlock/{id:guid}/complete", CompleteUnlockAsync).WithName("DeviceCompleteUnlock")
+            .WithSummary("With the unlock token: redeem the helpdesk's unlock code for the store's unlock key, encrypted to the unlock request's key.");
         device.MapPost("/cancel/{id:guid}", CancelAsync).WithName("DeviceCancelCollection")
             .WithSummary("With the session token: give up an interrupted collection; what it issued is revoked and the request can be collected again.");
         return app;
@@ -40,9 +45,22 @@ public static class DeviceProtocolApi
         return result.IsSuccess ? TypedResults.Ok(result.Value) : result.Error!.ToResult();
     }
 
-    private static async Task<IResult> ConfirmAsync(Guid id, HttpContext context, Collection collection, CancellationToken cancellationToken)
+    private static async Task<IResult> ConfirmAsync(Guid id, ConfirmRequest? request, HttpContext context, Collection collection, CancellationToken cancellationToken)
     {
-        var result = await collection.ConfirmAsync(id, SessionToken(context), cancellationToken);
+        var result = await collection.ConfirmAsync(id, SessionToken(context), request, cancellationToken);
+        return result.IsSuccess ? TypedResults.Ok(result.Value) : result.Error!.ToResult();
+    }
+
+    private static async Task<IResult> UnlockAsync(Guid id, UnlockStartRequest request, HttpContext context, UnlockCredential unlocks, CancellationToken cancellationToken)
+    {
+        var result = await unlocks.StartAsync(id, BearerToken(context, "Unlock"), request, cancellationToken);
+        return result.IsSuccess ? TypedResults.Ok(result.Value) : result.Error!.ToResult();
+    }
+
+    private static async Task<IResult> CompleteUnlockAsync(Guid id, UnlockCompleteRequest request, HttpContext context, UnlockCredential unlocks,
+        CancellationToken cancellationToken)
+    {
+        var result = await unlocks.CompleteAsync(id, BearerToken(context, "Unlock"), request, cancellationToken);
         return result.IsSuccess ? TypedResults.Ok(result.Value) : result.Error!.ToResult();
     }
 
@@ -52,9 +70,12 @@ public static class DeviceProtocolApi
         return result.IsSuccess ? TypedResults.Ok(result.Value) : result.Error!.ToResult();
     }
 
-    private static string? SessionToken(HttpContext context) =>
-        context.Request.Headers.Authorization.ToString() is { } header && header.StartsWith("Session ", StringComparison.OrdinalIgnoreCase)
-            ? header["Session ".Length..].Trim()
+    private static string? SessionToken(HttpContext context) => BearerToken(context, "Session");
+
+    /// <summary>The token of <c>Authorization: {scheme} {token}</c>, or null.</summary>
+    private static string? BearerToken(HttpContext context, string scheme) =>
+        context.Request.Headers.Authorization.ToString() is { } header && header.StartsWith(scheme + " ", StringComparison.OrdinalIgnoreCase)
+            ? header[(scheme.Length + 1)..].Trim()
             : null;
 
     private static async Task<IResult> EnrolAsync(string token, EnrolRequest request, Enrolment enrolment, CancellationToken cancellationToken)

@@ -69,7 +69,8 @@ public sealed class Enrolment(MobileIdDbContext db, CodeRedemption codes, CardDa
         }
 
         var operation = await settings.GetAsync(cancellationToken);
-        if (operation.VerifyFingerprintsDuringCardUpdate || operation.VerifyFingerprintsDuringCardUnlock)
+        // Note: provisioning follows Verify fingerprints during card update; the unlock setting refuses unlock only (PRODUCT.md §8, "resp.").
+        if (operation.VerifyFingerprintsDuringCardUpdate)
         {
             return new AppError(StatusCodes.Status422UnprocessableEntity, ErrorCodes.NotEligible, "Biometric verification not possible", BiometricMessage);
         }

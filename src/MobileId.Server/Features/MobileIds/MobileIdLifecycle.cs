@@ -216,6 +216,8 @@ public sealed class MobileIdLifecycle(
         mobileId.EndReason = details is { Length: > 0 } ? $"{reasonName}: {details}" : reasonName;
         mobileId.SessionTokenHash = null;
         mobileId.SessionKey = null;
+        // Note: the unlock token's hash stays, so the device is told the mobile ID is cancelled rather than that its token is wrong.
+        mobileId.UnlockKey = null;
         if (device is not null)
         {
             device.Status = DeviceStatus.Cancelled;

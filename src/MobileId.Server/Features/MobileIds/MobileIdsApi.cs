@@ -8,7 +8,7 @@ using MobileId.Server.Features.Settings;
 
 namespace MobileId.Server.Features.MobileIds;
 
-/// <summary>Request ID, Request My ID, Validate Request, reading mobile IDs, and Cancel Credential, Enable / Disable ID and Request Replacement ID.</summary>
+/// <summary>Request ID, Request My ID, Validate Request, reading mobile IDs, and Cancel Credential, Enable / Disable ID, Request Replacement ID and Unlock Credential.</summary>
 public static class MobileIdsApi
 {
     public static IServiceCollection AddMobileIdRequests(this IServiceCollection services)
@@ -18,6 +18,8 @@ public static class MobileIdsApi
         services.AddScoped<MobileIdRequests>();
         services.AddScoped<MobileIdLifecycle>();
         services.AddScoped<CodeRedemption>();
+        services.AddOptions<UnlockOptions>().BindConfiguration(UnlockOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddScoped<UnlockCredential>();
         return services;
     }
 
@@ -54,6 +56,12 @@ public static class MobileIdsApi
         app.MapPost("/api/v1/mobile-ids/{id:guid}/replace", Replace).WithTags("Mobile IDs").WithName("RequestReplacementId")
             .WithSummary("Request Replacement ID: for a lost, damaged or stolen device, cancels the mobile ID and requests a new one for the same person and profile, as Request ID does.")
             .RequiresWorkflow(Workflow.RequestReplacementId);
+        app.MapPost("/api/v1/devices/{id:guid}/unlock-code", RequestUnlockCode).WithTags("Mobile IDs").WithName("RequestUnlockCodeForDevice")
+            .WithSummary("Unlock Credential: for the challenge the device shows, an unlock code that only this device accepts, once, for a short time. Needs Can Unlock for the profile; with caller verification, the code the person received.")
+            .RequiresWorkflow(Workflow.UnlockCredential);
+        app.MapPost("/api/v1/devices/{id:guid}/unlock-verification", SendUnlockVerification).WithTags("Mobile IDs").WithName("SendUnlockVerificationCode")
+            .WithSummary("Unlock Credential with caller verification: sends the person a one-time authentication code by email or SMS, to be given with RequestUnlockCodeForDevice.")
+            .RequiresWorkflow(Workflow.UnlockCredential);
         app.MapGet("/qr/{file}", QrCodeAsync).WithTags("Mobile IDs").WithName("ProvisioningQrCode")
             .WithSummary("The QR code (PNG) of a provisioning link, while the mobile ID can be collected; the link alone is useless without the one-time code.");
         return app;
@@ -156,6 +164,14 @@ public static class MobileIdsApi
         var result = await lifecycle.ReplaceAsync(caller, id, input, cancellationToken);
         return result.IsSuccess ? TypedResults.Created($"/api/v1/mobile-ids/{result.Value!.Request.Id}", result.Value) : result.Error!.ToResult();
     }
+
+    private static async Task<Results<Ok<UnlockCodeView>, ProblemHttpResult>> RequestUnlockCode(Guid id, UnlockCodeInput input, Caller caller,
+        UnlockCredential unlocks, CancellationToken cancellationToken) =>
+        (await unlocks.RequestCodeAsync(caller, id, input, cancellationToken)).ToOkResult();
+
+    private static async Task<Results<Ok<UnlockVerificationView>, ProblemHttpResult>> SendUnlockVerification(Guid id, UnlockVerificationInput input, Caller caller,
+        UnlockCredential unlocks, CancellationToken cancellationToken) =>
+        (await unlocks.SendVerificationAsync(caller, id, input, cancellationToken)).ToOkResult();
 
     private static Results<Ok<MobileIdView>, ProblemHttpResult> Answer(Result<MobileIdView> result) =>
         result.IsSuccess ? TypedResults.Ok(result.Value) : result.Error!.ToResult();

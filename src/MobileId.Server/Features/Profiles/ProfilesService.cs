@@ -12,7 +12,7 @@ public sealed record ProfileInput(
     string? Name, string? Description, CardEncoding? CardEncoding, DeviceRestriction? DeviceRestriction, bool? RequireValidation,
     bool? AllowFace, bool? AllowFingerprint, BiometricRequirement? RequireFingerprintsAtIssuance, BiometricRequirement? RequireFacialBiometrics,
     CardFormat? CardFormat, string? CardDataModel, bool? RequireChallenge, List<ProfileCertificateInput>? Certificates, List<ProfileRoleInput>? Roles,
-    string? CardLayout = null);
+    string? CardLayout = null, bool? RequireCallerVerification = null);
 
 public sealed record ProfileCertificateView(string? Policy, string Container, CertificateMode Mode);
 
@@ -22,7 +22,8 @@ public sealed record ProfileView(
     Guid Id, string Name, string? Description, CardEncoding CardEncoding, DeviceRestriction DeviceRestriction, bool RequireValidation,
     IReadOnlyList<string> AuthenticationTypes, BiometricRequirement RequireFingerprintsAtIssuance, BiometricRequirement RequireFacialBiometrics,
     CardFormat CardFormat, string? CardDataModel, bool RequireChallenge, IReadOnlyList<string> Containers,
-    IReadOnlyList<ProfileCertificateView> Certificates, IReadOnlyList<ProfileRoleView> Roles, string? CardLayout, DateTime UpdatedAt);
+    IReadOnlyList<ProfileCertificateView> Certificates, IReadOnlyList<ProfileRoleView> Roles, string? CardLayout, DateTime UpdatedAt,
+    bool RequireCallerVerification);
 
 /// <summary>
 /// Credential Profiles (PRODUCT.md §3): every save is checked against the rules below, and a
@@ -281,6 +282,7 @@ public sealed class ProfilesService(MobileIdDbContext db, CardDataModels models,
         profile.CardDataModel = modelName;
         profile.RequireChallenge = input.RequireChallenge ?? false;
         profile.CardLayoutId = layoutId;
+        profile.RequireCallerVerification = input.RequireCallerVerification ?? false;
         foreach (var certificate in certificates)
         {
             certificate.ProfileId = profile.Id;
@@ -352,7 +354,7 @@ public sealed class ProfilesService(MobileIdDbContext db, CardDataModels models,
             p.Certificates.OrderBy(c => c.Order).Select(c => new ProfileCertificateView(c.PolicyId is { } pid ? policies.GetValueOrDefault(pid) : null, c.Container, c.Mode)).ToList(),
             p.Roles.Select(r => new ProfileRoleView(roles.GetValueOrDefault(r.RoleId) ?? "", r.CanReceive, r.CanRequest, r.CanValidate, r.CanCollect, r.CanUnlock))
                 .OrderBy(r => r.Role, StringComparer.Ordinal).ToList(),
-            p.CardLayoutId is { } layout ? layouts.GetValueOrDefault(layout) : null, p.UpdatedAt);
+            p.CardLayoutId is { } layout ? layouts.GetValueOrDefault(layout) : null, p.UpdatedAt, p.RequireCallerVerification);
     }
 
     private static string Display(CardEncoding encoding) => encoding switch

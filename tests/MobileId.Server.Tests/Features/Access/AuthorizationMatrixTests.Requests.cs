@@ -246,6 +246,14 @@ public sealed partial class AuthorizationMatrixTests
             async r => await Send(HttpMethod.Post, $"/api/v1/devices/{await FreshDeviceAsync(r)}/cancel"),
             VerifyAsync: async (r, _) => ChangedWhenAllowed(r, await ExistsAsync(r, db => db.Devices.AnyAsync(x => x.SerialNumber == "mx-" + r.Unique && x.Status == DeviceStatus.Cancelled)))),
 
+        ["POST /api/v1/devices/{id:guid}/unlock-code"] = new(TargetKind.Person, Ok,
+            async r => await Json(HttpMethod.Post, $"/api/v1/devices/{await FreshUnlockAsync(r)}/unlock-code", new { challenge = MatrixChallenge }),
+            VerifyAsync: async (r, _) => ChangedWhenAllowed(r, await ExistsAsync(r, db => db.UnlockRequests.AnyAsync(u => u.Challenge == MatrixChallenge.Replace(" ", "")
+                && u.CodeHash != null && db.Devices.Any(d => d.Id == u.DeviceId && d.SerialNumber == "mx-" + r.Unique))))),
+        ["POST /api/v1/devices/{id:guid}/unlock-verification"] = new(TargetKind.Person,
+            new Expectation(409, ErrorCodes.Conflict, "passes access control; the matrix profile does not require caller verification"),
+            async r => await Json(HttpMethod.Post, $"/api/v1/devices/{await FreshUnlockAsync(r)}/unlock-verification", new { challenge = MatrixChallenge })),
+
         // Certificates.
         ["GET /api/v1/people/{id:guid}/certificates"] = new(TargetKind.Person, Ok, r => Send(HttpMethod.Get, $"/api/v1/people/{r.Target.Id}/certificates")),
         ["POST /api/v1/people/{id:guid}/certificates"] = new(TargetKind.Person, Created, async r =>
@@ -411,6 +419,30 @@ public sealed partial class AuthorizationMatrixTests
             await db.SaveChangesAsync();
             return device.Id;
         });
+
+    private const string MatrixChallenge = "4711 0815";
+
+    /// <summary>The device <c>mx-{unique}</c> of an Issued mobile ID of the target person, with an open unlock request showing <see cref="MatrixChallenge"/>.</summary>
+    private static async Task<Guid> FreshUnlockAsync(MatrixRequest r)
+    {
+        var mobileId = await FreshMobileIdAsync(r, MobileIdStatus.Issued);
+        var device = await FreshDeviceAsync(r);
+        await r.App.WithDbAsync(async db =>
+        {
+            var issued = await db.MobileIdentities.SingleAsync(m => m.Id == mobileId);
+            issued.DeviceId = device;
+            issued.UnlockTokenHash = new byte[32];
+            issued.UnlockKey = new byte[60];
+            using var key = System.Security.Cryptography.ECDiffieHellman.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+            db.UnlockRequests.Add(new UnlockRequest
+            {
+                Id = Guid.CreateVersion7(), MobileIdentityId = mobileId, DeviceId = device, Challenge = MatrixChallenge.Replace(" ", ""),
+                DeviceKey = key.ExportSubjectPublicKeyInfo(), CreatedAt = DateTime.UtcNow, ExpiresAt = DateTime.UtcNow.AddMinutes(30),
+            });
+            await db.SaveChangesAsync();
+        });
+        return device;
+    }
 
     /// <summary>A profile made directly through the service, named for this request.</summary>
     private static async Task<Guid> FreshProfileAsync(MatrixRequest r)

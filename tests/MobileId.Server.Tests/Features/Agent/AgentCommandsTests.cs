@@ -256,11 +256,11 @@ public sealed class AgentCommandsTests : AgentTestKit
     }
 
     [Fact]
-    public async Task Usage_EveryCommandListed_UpdateAndUnlockNotYetAvailable()
+    public async Task Usage_EveryCommandListed_UpdateNotYetAvailableAndUnlockNeedsAStore()
     {
         var help = await AgentAsync("help");
         var update = await AgentAsync("update");
-        var unlock = await AgentAsync("unlock");
+        var unlock = await AgentAsync("unlock", "--store", _store);
 
         Assert.Equal(AgentProgram.Ok, help.Code);
         foreach (var command in new[] { "collect", "list", "status", "export <serial> --pem", "export <serial> --pfx", "sign", "verify", "reset", "update", "unlock" })
@@ -270,7 +270,8 @@ public sealed class AgentCommandsTests : AgentTestKit
 
         Assert.Equal(AgentProgram.UsageError, update.Code);
         Assert.Contains("not available in this build yet", update.Error, StringComparison.Ordinal);
-        Assert.Equal(AgentProgram.UsageError, unlock.Code);
+        Assert.Equal(AgentProgram.Rejected, unlock.Code);
+        Assert.Contains("there is nothing to unlock", unlock.Error, StringComparison.Ordinal);
     }
 
     /// <summary><c>verify</c> said no (exit 3) for these reasons.</summary>

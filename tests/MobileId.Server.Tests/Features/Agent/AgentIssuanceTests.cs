@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using MimeKit;
 using MobileId.Server.Features.Notifications;
 using MobileId.Server.Features.People;
 using MobileId.Server.Features.Profiles;
@@ -30,7 +29,6 @@ public sealed partial class AgentIssuanceTests : AgentTestKit
     /// <summary>The provisioning link and the grouped one-time code in a text; empty where there is none.</summary>
     private static (string Link, string Code) Read(string? text) => (ProvisioningLink().Match(text ?? "").Value, GroupedCode().Match(text ?? "").Value);
 
-    private string PickupFolder => Path.Combine(App.Database.Directory, "data", "mail-pickup");
 
     public override async Task InitializeAsync()
     {
@@ -92,11 +90,6 @@ public sealed partial class AgentIssuanceTests : AgentTestKit
 
     /// <summary>Sends what the outbox holds now (the background dispatcher may have sent some of it already).</summary>
     private Task DispatchAsync() => App.Services.GetRequiredService<NotificationDispatcher>().DispatchDueAsync(CancellationToken.None);
-
-    /// <summary>The mails in the pickup folder to this address.</summary>
-    private List<MimeMessage> MailsTo(string address) =>
-        !Directory.Exists(PickupFolder) ? [] : Directory.GetFiles(PickupFolder, "*.eml").Select(f => MimeMessage.Load(f))
-            .Where(m => m.To.Mailboxes.Any(a => a.Address == address)).ToList();
 
     private Task<int> NotificationCountAsync(Guid mobileId) =>
         App.WithServicesAsync(s => s.GetRequiredService<MobileIdDbContext>().Notifications.CountAsync(n => n.MobileIdentityId == mobileId));

@@ -83,6 +83,14 @@ public abstract class AgentTestKit : LoopbackServerTest
         return listed.Output.Split("serial ")[1].Split(' ')[0];
     }
 
+    /// <summary>The mails the server wrote to its pickup folder for this address.</summary>
+    protected List<MimeKit.MimeMessage> MailsTo(string address)
+    {
+        var folder = Path.Combine(App.Database.Directory, "data", "mail-pickup");
+        return !Directory.Exists(folder) ? [] : Directory.GetFiles(folder, "*.eml").Select(f => MimeKit.MimeMessage.Load(f))
+            .Where(m => m.To.Mailboxes.Any(a => a.Address == address)).ToList();
+    }
+
     /// <summary>The path of an agent store in this test's folder.</summary>
     protected string StorePath(string name) => Path.Combine(Dir, name);
 
@@ -96,7 +104,7 @@ public abstract class AgentTestKit : LoopbackServerTest
     /// issuing CA) and a Mobile profile that puts it in the System Store, with these role rights.
     /// </summary>
     protected async Task CreateProfileAsync(string name, bool requireValidation, ProfileRoleInput[] roles, string keyAlgorithm = "EcdsaP256",
-        string[]? extendedKeyUsages = null)
+        string[]? extendedKeyUsages = null, bool requireCallerVerification = false)
     {
         using var admin = await App.AdminClientAsync();
         var policy = "auth-" + name;
@@ -107,7 +115,8 @@ public abstract class AgentTestKit : LoopbackServerTest
         })).StatusCode);
         var profile = await App.WithServicesAsync(s => s.GetRequiredService<ProfilesService>().SaveAsync(Caller.System("test"), null,
             new ProfileInput(name, null, null, null, requireValidation, null, null, null, null, null, null, null,
-                [new ProfileCertificateInput(policy, "System Store", CertificateMode.IssueNew)], [.. roles]), CancellationToken.None));
+                [new ProfileCertificateInput(policy, "System Store", CertificateMode.IssueNew)], [.. roles],
+                RequireCallerVerification: requireCallerVerification), CancellationToken.None));
         Assert.True(profile.IsSuccess, profile.Error?.Detail);
     }
 

@@ -406,19 +406,30 @@ public abstract class EnrolmentTests<TFixture>(TFixture fixture) where TFixture 
             .AnyAsync(a => a.Action == "device.refused" && a.TargetPersonId == known.PersonId)));
     }
 
-    [Theory]
-    [InlineData("verifyFingerprintsDuringCardUpdate")]
-    [InlineData("verifyFingerprintsDuringCardUnlock")]
-    public async Task Enrol_FingerprintVerificationOn_FailsWithTheBiometricMessage(string setting)
+    [Fact]
+    public async Task Enrol_FingerprintVerificationDuringUpdateOn_FailsWithTheBiometricMessage()
     {
         var (_, token, code, _) = await RequestAsync();
         using var client = fixture.App.CreateClient();
 
-        var response = await ChangeSettingAsync(setting, true, false,
+        var response = await ChangeSettingAsync("verifyFingerprintsDuringCardUpdate", true, false,
             () => client.PostAsJsonAsync($"/device/v1/enrol/{token}", Body(code, "SN-" + Guid.NewGuid().ToString("N")[..8])));
 
         var problem = await MobileIdApp.AssertProblemAsync(response, 422, ErrorCodes.NotEligible);
         Assert.Equal("Your mobile device is not compatible with biometric authentication", problem.GetProperty("detail").GetString());
+    }
+
+    [Fact]
+    public async Task Enrol_FingerprintVerificationDuringUnlockOnly_Enrols()
+    {
+        var (_, token, code, _) = await RequestAsync();
+        using var client = fixture.App.CreateClient();
+
+        var response = await ChangeSettingAsync("verifyFingerprintsDuringCardUnlock", true, false,
+            () => client.PostAsJsonAsync($"/device/v1/enrol/{token}", Body(code, "SN-" + Guid.NewGuid().ToString("N")[..8])));
+
+        Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+        Assert.False(string.IsNullOrEmpty((await MobileIdApp.ReadJsonAsync(response)).GetProperty("sessionToken").GetString()));
     }
 
     [Fact]

@@ -1,6 +1,6 @@
 namespace MobileId.Server.Tests.Features.Lifecycle;
 
-/// <summary>The lifecycle operations and the Device Management API under their names in the OpenAPI document (PRODUCT.md §7).</summary>
+/// <summary>The lifecycle operations and the Device Management API and RequestUnlockCodeForDevice under their names in the OpenAPI document (PRODUCT.md §7).</summary>
 public sealed class LifecycleOpenApiTests(SqliteAppFixture fixture) : IClassFixture<SqliteAppFixture>
 {
     [Fact]
@@ -22,7 +22,8 @@ public sealed class LifecycleOpenApiTests(SqliteAppFixture fixture) : IClassFixt
             ("/api/v1/mobile-ids/{id}/cancel", "post", "CancelCredential"), ("/api/v1/mobile-ids/{id}/disable", "post", "DisableId"),
             ("/api/v1/mobile-ids/{id}/enable", "post", "EnableId"), ("/api/v1/mobile-ids/{id}/replace", "post", "RequestReplacementId"),
             ("/api/v1/devices", "post", "AddDevice"), ("/api/v1/devices", "get", "ListDevices"), ("/api/v1/devices/{id}", "get", "GetDevice"),
-            ("/api/v1/devices/{id}/cancel", "post", "CancelDevice"),
+            ("/api/v1/devices/{id}/cancel", "post", "CancelDevice"), ("/api/v1/devices/{id}/unlock-code", "post", "RequestUnlockCodeForDevice"),
+            ("/api/v1/devices/{id}/unlock-verification", "post", "SendUnlockVerificationCode"),
         ];
         foreach (var (path, method, id) in expected)
         {

@@ -51,6 +51,7 @@ public abstract class ProfilesApiTests<TFixture>(TFixture fixture) where TFixtur
         var body = Profile(name,
             ("description", "Badge, sign-in and mail"), ("deviceRestriction", "KnownMobiles"), ("requireValidation", true), ("allowFace", true),
             ("allowFingerprint", true), ("requireFingerprintsAtIssuance", "NeverRequired"), ("requireFacialBiometrics", "NeverRequired"),
+            ("requireCallerVerification", true),
             ("certificates", new object[]
             {
                 new { policy = device, container = "System Store", mode = "IssueNew" },
@@ -74,6 +75,7 @@ public abstract class ProfilesApiTests<TFixture>(TFixture fixture) where TFixtur
         Assert.Equal(name, shown.GetProperty("name").GetString());
         Assert.Equal("KnownMobiles", shown.GetProperty("deviceRestriction").GetString());
         Assert.True(shown.GetProperty("requireValidation").GetBoolean());
+        Assert.True(shown.GetProperty("requireCallerVerification").GetBoolean());
         Assert.Equal(["PIN", "Face", "Fingerprint"], shown.GetProperty("authenticationTypes").EnumerateArray().Select(e => e.GetString()));
         var certificates = shown.GetProperty("certificates").EnumerateArray().ToList();
         Assert.Equal(["IssueNew", "UseExisting", "HistoricOnly", "Unmanaged"], certificates.Select(c => c.GetProperty("mode").GetString()));

@@ -488,6 +488,9 @@ namespace MobileId.Server.Data.Migrations.PostgreSql
                         .HasMaxLength(100)
                         .HasColumnType("character varying(100)");
 
+                    b.Property<bool>("RequireCallerVerification")
+                        .HasColumnType("boolean");
+
                     b.Property<bool>("RequireChallenge")
                         .HasColumnType("boolean");
 
@@ -823,6 +826,12 @@ namespace MobileId.Server.Data.Migrations.PostgreSql
                         .IsRequired()
                         .HasMaxLength(24)
                         .HasColumnType("character varying(24)");
+
+                    b.Property<byte[]>("UnlockKey")
+                        .HasColumnType("bytea");
+
+                    b.Property<byte[]>("UnlockTokenHash")
+                        .HasColumnType("bytea");
 
                     b.Property<DateTime>("UpdatedAt")
                         .HasColumnType("timestamp with time zone");
@@ -1239,6 +1248,84 @@ namespace MobileId.Server.Data.Migrations.PostgreSql
                     b.ToTable("settings", (string)null);
                 });
 
+            modelBuilder.Entity("MobileId.Server.Data.UnlockRequest", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Challenge")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<DateTime?>("CodeExpiresAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("CodeFailures")
+                        .HasColumnType("integer");
+
+                    b.Property<byte[]>("CodeHash")
+                        .HasColumnType("bytea");
+
+                    b.Property<byte[]>("CodeSalt")
+                        .HasColumnType("bytea");
+
+                    b.Property<DateTime?>("CompletedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Delivered")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)");
+
+                    b.Property<Guid>("DeviceId")
+                        .HasColumnType("uuid");
+
+                    b.Property<byte[]>("DeviceKey")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.Property<DateTime>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid?>("IssuedById")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("IssuedByName")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<Guid>("MobileIdentityId")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTime?>("VerificationExpiresAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("VerificationFailures")
+                        .HasColumnType("integer");
+
+                    b.Property<byte[]>("VerificationHash")
+                        .HasColumnType("bytea");
+
+                    b.Property<byte[]>("VerificationSalt")
+                        .HasColumnType("bytea");
+
+                    b.Property<int>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("integer");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("MobileIdentityId");
+
+                    b.HasIndex("DeviceId", "Challenge");
+
+                    b.ToTable("unlock_requests", (string)null);
+                });
+
             modelBuilder.Entity("MobileId.Server.Data.UnmanagedCertificate", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1616,6 +1703,21 @@ namespace MobileId.Server.Data.Migrations.PostgreSql
                         .IsRequired();
 
                     b.Navigation("Role");
+                });
+
+            modelBuilder.Entity("MobileId.Server.Data.UnlockRequest", b =>
+                {
+                    b.HasOne("MobileId.Server.Data.Device", null)
+                        .WithMany()
+                        .HasForeignKey("DeviceId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.HasOne("MobileId.Server.Data.MobileIdentity", null)
+                        .WithMany()
+                        .HasForeignKey("MobileIdentityId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("MobileId.Server.Data.UnmanagedCertificate", b =>

@@ -481,6 +481,9 @@ namespace MobileId.Server.Data.Migrations.Sqlite
                         .HasMaxLength(100)
                         .HasColumnType("TEXT");
 
+                    b.Property<bool>("RequireCallerVerification")
+                        .HasColumnType("INTEGER");
+
                     b.Property<bool>("RequireChallenge")
                         .HasColumnType("INTEGER");
 
@@ -816,6 +819,12 @@ namespace MobileId.Server.Data.Migrations.Sqlite
                         .IsRequired()
                         .HasMaxLength(24)
                         .HasColumnType("TEXT");
+
+                    b.Property<byte[]>("UnlockKey")
+                        .HasColumnType("BLOB");
+
+                    b.Property<byte[]>("UnlockTokenHash")
+                        .HasColumnType("BLOB");
 
                     b.Property<DateTime>("UpdatedAt")
                         .HasColumnType("TEXT");
@@ -1232,6 +1241,84 @@ namespace MobileId.Server.Data.Migrations.Sqlite
                     b.ToTable("settings", (string)null);
                 });
 
+            modelBuilder.Entity("MobileId.Server.Data.UnlockRequest", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Challenge")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("CodeExpiresAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("CodeFailures")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("CodeHash")
+                        .HasColumnType("BLOB");
+
+                    b.Property<byte[]>("CodeSalt")
+                        .HasColumnType("BLOB");
+
+                    b.Property<DateTime?>("CompletedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Delivered")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("DeviceId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<byte[]>("DeviceKey")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.Property<DateTime>("ExpiresAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("IssuedById")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("IssuedByName")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("MobileIdentityId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("VerificationExpiresAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("VerificationFailures")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("VerificationHash")
+                        .HasColumnType("BLOB");
+
+                    b.Property<byte[]>("VerificationSalt")
+                        .HasColumnType("BLOB");
+
+                    b.Property<int>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("MobileIdentityId");
+
+                    b.HasIndex("DeviceId", "Challenge");
+
+                    b.ToTable("unlock_requests", (string)null);
+                });
+
             modelBuilder.Entity("MobileId.Server.Data.UnmanagedCertificate", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1607,6 +1694,21 @@ namespace MobileId.Server.Data.Migrations.Sqlite
                         .IsRequired();
 
                     b.Navigation("Role");
+                });
+
+            modelBuilder.Entity("MobileId.Server.Data.UnlockRequest", b =>
+                {
+                    b.HasOne("MobileId.Server.Data.Device", null)
+                        .WithMany()
+                        .HasForeignKey("DeviceId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.HasOne("MobileId.Server.Data.MobileIdentity", null)
+                        .WithMany()
+                        .HasForeignKey("MobileIdentityId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("MobileId.Server.Data.UnmanagedCertificate", b =>
