@@ -62,6 +62,14 @@ public abstract class ConsolePage : ComponentBase
         await LoadAsync();
     }
 
+    /// <summary>
+    /// Sets the answer's status for a refusal shown on the page. A 404 from a service (an unknown
+    /// challenge, a person out of scope) becomes 422 here: the page itself exists and shows the message,
+    /// while a 404 would make the framework drop the page's body.
+    /// </summary>
+    protected void Refuse(AppError error) =>
+        HttpContext.Response.StatusCode = error.Status == StatusCodes.Status404NotFound ? StatusCodes.Status422UnprocessableEntity : error.Status;
+
     /// <summary>Loads what the page shows (and handles its form post) once the caller is allowed.</summary>
     protected virtual Task LoadAsync() => Task.CompletedTask;
 }

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Http.HttpResults;
 using MobileId.Server.Features.Access;
 
 namespace MobileId.Server.Console;
@@ -29,6 +30,9 @@ public static class ConsoleSetup
         app.MapRazorComponents<App>();
         app.MapGet(Prefix + "/console.css", () => TypedResults.Text(Stylesheet.Value, "text/css; charset=utf-8")).ExcludeFromDescription();
         app.MapPost(Prefix + "/sign-out", SignOutAsync).ExcludeFromDescription();
+        // Note: an address that no page has gets the console's own page, not the API's problem JSON.
+        app.MapGet(Prefix + "/{**rest}", () => new RazorComponentResult<App> { StatusCode = StatusCodes.Status404NotFound })
+            .ExcludeFromDescription();
         return app;
     }
 

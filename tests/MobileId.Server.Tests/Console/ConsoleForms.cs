@@ -10,6 +10,10 @@ public static partial class ConsoleForms
     public static HttpClient Browser(MobileIdApp app) =>
         app.CreateClient(new WebApplicationFactoryClientOptions { HandleCookies = true, AllowAutoRedirect = false });
 
+    /// <summary>The same, for a server on loopback at <paramref name="baseAddress"/>.</summary>
+    public static HttpClient Browser(string baseAddress) =>
+        new(new HttpClientHandler { UseCookies = true, CookieContainer = new CookieContainer(), AllowAutoRedirect = false }) { BaseAddress = new Uri(baseAddress) };
+
     /// <summary>The antiforgery token of the first form on the page.</summary>
     public static string Token(string html) => TokenField().Match(html) is { Success: true } match
         ? WebUtility.HtmlDecode(match.Groups[1].Value)

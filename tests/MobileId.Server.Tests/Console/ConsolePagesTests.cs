@@ -242,6 +242,26 @@ public sealed class ConsolePagesTests(SqliteAppFixture fixture) : IClassFixture<
     }
 
     [Theory]
+    [InlineData("/console/people/{0}")]
+    [InlineData("/console/no-such-page")]
+    public async Task Page_UnknownPersonOrAddress_Answers404WithAReadablePage(string path)
+    {
+        // Arrange
+        var (logon, password) = await PersonWithPasswordAsync(false, "Helpdesk");
+        using var browser = ConsoleForms.Browser(fixture.App);
+        using var signedIn = await ConsoleForms.SignInAsync(browser, logon, password);
+
+        // Act
+        using var response = await browser.GetAsync(string.Format(System.Globalization.CultureInfo.InvariantCulture, path, Guid.NewGuid()));
+        var html = await response.Content.ReadAsStringAsync();
+
+        // Assert
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("<h1>Not found</h1>", html, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("/console/people", "/console/people")]
     [InlineData("https://evil.example/console", "/console")]
     [InlineData("//evil.example/console", "/console")]
