@@ -22,6 +22,7 @@ PACKAGES=(
     opensc          # pkcs11-tool, to list token objects from outside the process
     python3-aiosmtpd # a real SMTP server on loopback for the email tests (/usr/bin/python3 -m aiosmtpd)
     zbar-tools      # zbarimg: decodes the server's QR code PNGs in the end-to-end agent tests
+    chromium        # the browser the console tests drive with Playwright (/usr/bin/chromium; no browser download)
 )
 
 cd "$(dirname "$0")"

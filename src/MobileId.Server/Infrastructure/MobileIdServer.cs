@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
+using MobileId.Server.Console;
 using MobileId.Server.Features.Access;
 using MobileId.Server.Features.Audit;
 using MobileId.Server.Features.Authorities;
@@ -132,6 +133,7 @@ public static class MobileIdServer
         services.AddMobileIdRenewal();
         services.AddMobileIdNotifications();
         services.AddMobileIdWebhooks();
+        services.AddMobileIdConsole();
         return services;
     }
 
@@ -145,6 +147,7 @@ public static class MobileIdServer
         app.UseMiddleware<BodyLimitMiddleware>();
         app.UseAuthentication();
         app.UseMiddleware<AccessMiddleware>();
+        app.UseAntiforgery();
 
         app.MapOpenApi("/openapi/{documentName}.json").ExcludeFromDescription();
         app.MapScalarApiReference("/api/docs", o => o.WithTitle("MobileId API").WithOpenApiRoutePattern("/openapi/{documentName}.json"))
@@ -166,6 +169,7 @@ public static class MobileIdServer
         app.MapDevicesApi();
         app.MapNotificationsApi();
         app.MapWebhooksApi();
+        app.MapMobileIdConsole();
 
         AccessRules.EnsureEveryApiEndpointHasARule(((IEndpointRouteBuilder)app).DataSources.SelectMany(d => d.Endpoints));
         return app;
@@ -209,6 +213,7 @@ public static class MobileIdServer
         <h1>MobileId</h1>
         <p>Mobile identity management server.</p>
         <ul>
+        <li><a href="/console">Console</a>: sign in to issue and manage mobile IDs</li>
         <li><a href="/api/docs">REST API documentation</a> (<a href="/openapi/v1.json">OpenAPI document</a>)</li>
         <li><a href="/health/ready">Readiness</a> and <a href="/metrics">metrics</a></li>
         </ul>

@@ -58,23 +58,9 @@ public static class AccessApi
         return TypedResults.Ok(new SignInResponse(person.LogonName, person.MustChangePassword));
     }
 
-    private static async Task<NoContent> SignOut(Caller caller, MobileIdDbContext db, AuditTrail audit, HttpContext context, CancellationToken cancellationToken)
+    private static async Task<NoContent> SignOut(Caller caller, SignInService signIn, HttpContext context, CancellationToken cancellationToken)
     {
-        await context.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
-        if (caller.Kind == CallerKind.Person)
-        {
-            // Note: session cookies are not stored on the server; a new security stamp makes every
-            // copy of this person's cookies worthless, so a captured cookie dies with the sign-out.
-            var person = await db.People.SingleAsync(p => p.Id == caller.Id, cancellationToken);
-            person.SecurityStamp = Guid.NewGuid().ToString("N");
-            audit.Record(caller, "signout", null, AuditTarget.For(person), AuditOutcome.Success);
-            await db.SaveChangesAsync(cancellationToken);
-        }
-        else
-        {
-            await audit.RecordNowAsync(caller, "signout", null, null, AuditOutcome.Success, null, cancellationToken);
-        }
-
+        await signIn.SignOutAsync(caller, context, cancellationToken);
         return TypedResults.NoContent();
     }
 

@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.Extensions.Options;
 using MobileId.Server.Features.Audit;
 
@@ -71,6 +73,25 @@ public sealed class SignInService(
             "signin.succeeded", null, AuditTarget.For(person), AuditOutcome.Success, new { method = "password" });
         await db.SaveChangesAsync(cancellationToken);
         return person;
+    }
+
+    /// <summary>
+    /// Ends the caller's session. Session cookies are not stored on the server: a new security stamp
+    /// makes every copy of this person's cookies worthless, so a captured cookie dies with the sign-out.
+    /// </summary>
+    public async Task SignOutAsync(Caller caller, HttpContext context, CancellationToken cancellationToken)
+    {
+        await context.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+        if (caller.Kind == CallerKind.Person)
+        {
+            var person = await db.People.SingleAsync(p => p.Id == caller.Id, cancellationToken);
+            person.SecurityStamp = Guid.NewGuid().ToString("N");
+            audit.Record(caller, "signout", null, AuditTarget.For(person), AuditOutcome.Success);
+            await db.SaveChangesAsync(cancellationToken);
+            return;
+        }
+
+        await audit.RecordNowAsync(caller, "signout", null, null, AuditOutcome.Success, null, cancellationToken);
     }
 
     public async Task<Result<Person>> ChangePasswordAsync(Caller caller, ChangePasswordRequest request, CancellationToken cancellationToken)

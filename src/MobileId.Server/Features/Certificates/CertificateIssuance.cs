@@ -71,6 +71,28 @@ public sealed class CertificateIssuance(MobileIdDbContext db, AccessPolicy acces
         return issued.IsSuccess ? (issued.Value!.View, null) : issued.Error!;
     }
 
+    /// <summary>The certificates issued to a person in the caller's Find Person scope, newest first, optionally of one status.</summary>
+    public async Task<Result<PagedResult<CertificateView>>> ListForPersonAsync(Caller caller, Guid personId, CertificateStatus? status, int page, int pageSize,
+        CancellationToken cancellationToken)
+    {
+        var person = await db.People.AsNoTracking().SingleOrDefaultAsync(p => p.Id == personId, cancellationToken);
+        if (person is null)
+        {
+            return AppError.NotFound("That person");
+        }
+
+        if (await access.CheckAsync(caller, Workflow.FindPerson, person, cancellationToken) is { } denied)
+        {
+            return denied;
+        }
+
+        var cas = await db.CertificateAuthorities.AsNoTracking().ToDictionaryAsync(c => c.Id, c => c.Name, cancellationToken);
+        var found = db.IssuedCertificates.AsNoTracking().Where(c => c.PersonId == personId && (status == null || c.Status == status));
+        var total = await found.CountAsync(cancellationToken);
+        var list = await found.OrderByDescending(c => c.CreatedAt).ThenBy(c => c.Id).Skip((page - 1) * pageSize).Take(pageSize).ToListAsync(cancellationToken);
+        return new PagedResult<CertificateView>(list.Select(c => View(c, cas.GetValueOrDefault(c.IssuerId) ?? "")).ToList(), page, pageSize, total);
+    }
+
     private async Task<Result<CertificateWithKeyView>> IssueServerKeyAsync(Caller caller, Person person, CertificatePolicyRecord policy,
         IssueCertificateRequest request, CancellationToken cancellationToken)
     {

@@ -72,7 +72,7 @@ public static class CertificatesApi
     }
 
     private static async Task<Results<Ok<PagedResult<CertificateView>>, ProblemHttpResult>> ListForPerson(Guid id, [FromQuery] CertificateStatus? status,
-        [FromQuery] int? page, [FromQuery] int? pageSize, Caller caller, MobileIdDbContext db, AccessPolicy access, IOptions<ApiOptions> options,
+        [FromQuery] int? page, [FromQuery] int? pageSize, Caller caller, CertificateIssuance certificates, IOptions<ApiOptions> options,
         CancellationToken cancellationToken)
     {
         if (Paging.Check(page, pageSize, options, out var p, out var size) is { } invalid)
@@ -80,23 +80,8 @@ public static class CertificatesApi
             return invalid.ToResult();
         }
 
-        var person = await db.People.AsNoTracking().SingleOrDefaultAsync(p => p.Id == id, cancellationToken);
-        if (person is null)
-        {
-            return AppError.NotFound("That person").ToResult();
-        }
-
-        if (await access.CheckAsync(caller, Workflow.FindPerson, person, cancellationToken) is { } denied)
-        {
-            return denied.ToResult();
-        }
-
-        var cas = await db.CertificateAuthorities.AsNoTracking().ToDictionaryAsync(c => c.Id, c => c.Name, cancellationToken);
-        var found = db.IssuedCertificates.AsNoTracking().Where(c => c.PersonId == id && (status == null || c.Status == status));
-        var total = await found.CountAsync(cancellationToken);
-        var list = await found.OrderByDescending(c => c.CreatedAt).ThenBy(c => c.Id).Skip((p - 1) * size).Take(size).ToListAsync(cancellationToken);
-        return TypedResults.Ok(new PagedResult<CertificateView>(list.Select(c => CertificateIssuance.View(c, cas.GetValueOrDefault(c.IssuerId) ?? "")).ToList(),
-            p, size, total));
+        var result = await certificates.ListForPersonAsync(caller, id, status, p, size, cancellationToken);
+        return result.IsSuccess ? TypedResults.Ok(result.Value!) : result.Error!.ToResult();
     }
 
     private static async Task<Results<Created<CertificateView>, Created<CertificateWithKeyView>, ProblemHttpResult>> Issue(

@@ -73,6 +73,30 @@ public sealed class MobileIdRequests(
             : await CreateAsync(caller, person, input, selfService: true, null, cancellationToken);
     }
 
+    /// <summary>
+    /// The profiles the caller may request for the person (Can Request) that the person may receive
+    /// (Can Receive, Can Collect, Issue Device), by name: the choices of Request ID, or of Request My ID
+    /// when <paramref name="workflow"/> is <see cref="Workflow.RequestMyId"/> and the person is the caller.
+    /// </summary>
+    public async Task<Result<IReadOnlyList<string>>> RequestableProfilesAsync(Caller caller, Guid personId, Workflow workflow, CancellationToken cancellationToken)
+    {
+        var person = await db.People.AsNoTracking().SingleOrDefaultAsync(p => p.Id == personId, cancellationToken);
+        if (person is null)
+        {
+            return AppError.NotFound("That person");
+        }
+
+        if (await access.CheckAsync(caller, workflow, person, cancellationToken) is { } denied)
+        {
+            return denied;
+        }
+
+        var available = (await rights.ReceivableByAsync(person.Id, cancellationToken))
+            .Intersect(await rights.ProfilesWhereAsync(caller, r => r.CanRequest, cancellationToken)).ToList();
+        return await db.CredentialProfiles.AsNoTracking().Where(p => available.Contains(p.Id)).OrderBy(p => p.Name).Select(p => p.Name)
+            .ToListAsync(cancellationToken);
+    }
+
     private sealed record Replacing(Guid Id, Func<Task<AppError?>> CancelOld);
 
     private async Task<Result<MobileIdView>> CreateAsync(Caller caller, Person person, MobileIdRequestInput input, bool selfService, Replacing? replacing,

@@ -34,6 +34,9 @@ public static class MobileIdsApi
         app.MapGet("/api/v1/mobile-ids", List).WithTags("Mobile IDs").WithName("ListMobileIds")
             .WithSummary("The mobile IDs of the people in your scope, newest first, paged; filter by status, profile, person and device.")
             .RequiresWorkflow(Workflow.FindPerson);
+        app.MapGet("/api/v1/people/{id:guid}/requestable-profiles", RequestableProfiles).WithTags("Mobile IDs").WithName("ListRequestableProfiles")
+            .WithSummary("The credential profiles you may request for the person and the person may receive: the choices of Request ID.")
+            .RequiresWorkflow(Workflow.RequestId);
         app.MapPost("/api/v1/me/mobile-ids", RequestMine).WithTags("Mobile IDs").WithName("RequestMyMobileId")
             .WithSummary("Request My ID: requests a mobile ID for the caller; without email and phone the QR code is the way to collect.")
             .RequiresWorkflow(Workflow.RequestMyId);
@@ -83,6 +86,13 @@ public static class MobileIdsApi
     private static async Task<Results<Created<MobileIdView>, ProblemHttpResult>> Request(
         Guid id, MobileIdRequestInput input, Caller caller, MobileIdRequests requests, CancellationToken cancellationToken) =>
         Created(await requests.RequestAsync(caller, id, input, cancellationToken));
+
+    private static async Task<Results<Ok<IReadOnlyList<string>>, ProblemHttpResult>> RequestableProfiles(Guid id, Caller caller, MobileIdRequests requests,
+        CancellationToken cancellationToken)
+    {
+        var result = await requests.RequestableProfilesAsync(caller, id, Workflow.RequestId, cancellationToken);
+        return result.IsSuccess ? TypedResults.Ok(result.Value!) : result.Error!.ToResult();
+    }
 
     private static async Task<Results<Created<MobileIdView>, ProblemHttpResult>> RequestMine(
         MobileIdRequestInput input, Caller caller, MobileIdRequests requests, CancellationToken cancellationToken) =>

@@ -151,8 +151,8 @@ internal sealed class StartupInitializer(IServiceScopeFactory scopes, IConfigura
     {
         await using var scope = scopes.CreateAsyncScope();
         var init = scope.ServiceProvider.GetRequiredService<InitService>();
-        var result = await init.RunAsync(Console.Out, cancellationToken);
-        InitService.PrintSignIn(Console.Out, result, ServerAddresses.Primary(configuration));
+        var result = await init.RunAsync(System.Console.Out, cancellationToken);
+        InitService.PrintSignIn(System.Console.Out, result, ServerAddresses.Primary(configuration));
     }
 
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;

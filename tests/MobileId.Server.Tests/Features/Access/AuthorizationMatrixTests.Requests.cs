@@ -213,6 +213,7 @@ public sealed partial class AuthorizationMatrixTests
         ["POST /api/v1/people/{id:guid}/mobile-ids"] = new(TargetKind.Person, Created,
             async r => await Json(HttpMethod.Post, $"/api/v1/people/{r.Target.Id}/mobile-ids", new { profile = await MatrixProfileAsync(r) })),
         ["GET /api/v1/people/{id:guid}/mobile-ids"] = new(TargetKind.Person, Ok, r => Send(HttpMethod.Get, $"/api/v1/people/{r.Target.Id}/mobile-ids")),
+        ["GET /api/v1/people/{id:guid}/requestable-profiles"] = new(TargetKind.Person, Ok, r => Send(HttpMethod.Get, $"/api/v1/people/{r.Target.Id}/requestable-profiles")),
         ["GET /api/v1/mobile-ids"] = new(TargetKind.None, Ok, r => Send(HttpMethod.Get, $"/api/v1/mobile-ids?personId={r.Target.Id}")),
         ["POST /api/v1/me/mobile-ids"] = new(TargetKind.None, Created,
             async r => await Json(HttpMethod.Post, "/api/v1/me/mobile-ids", new { profile = await MatrixProfileAsync(r) })),

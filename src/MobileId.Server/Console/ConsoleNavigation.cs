@@ -1,0 +1,24 @@
+using MobileId.Server.Features.Access;
+
+namespace MobileId.Server.Console;
+
+/// <summary>A link of the console's navigation and the workflow it needs.</summary>
+public sealed record ConsoleLink(string Text, string Href, Workflow? Workflow);
+
+/// <summary>A group of links under a heading.</summary>
+public sealed record ConsoleSection(string Title, IReadOnlyList<ConsoleLink> Links);
+
+/// <summary>The console's navigation: only the workflows the signed-in person's roles grant.</summary>
+public static class ConsoleNavigation
+{
+    private static readonly IReadOnlyList<ConsoleSection> All =
+    [
+        new("Operators", [new("Find Person", "/console/people", Workflow.FindPerson), new("Validate Request", "/console/validate", Workflow.ValidateRequest)]),
+        new("My account", [new("My mobile IDs", "/console/me", null), new("Change password", "/console/change-password", null)]),
+    ];
+
+    public static IReadOnlyList<ConsoleSection> For(Caller caller) =>
+        All.Select(s => new ConsoleSection(s.Title, s.Links.Where(l => l.Workflow is not { } w || caller.Has(w)).ToList()))
+            .Where(s => s.Links.Count > 0)
+            .ToList();
+}

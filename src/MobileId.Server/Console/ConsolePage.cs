@@ -1,0 +1,75 @@
+using Microsoft.AspNetCore.Components;
+using MobileId.Server.Features.Access;
+
+namespace MobileId.Server.Console;
+
+/// <summary>
+/// The base of every console page (static server rendering). It reads the caller that
+/// <c>AccessMiddleware</c> resolved from the session cookie, sends a visitor who is not signed in
+/// to the sign-in page (and back afterwards), sends a person who must change the password to that
+/// page, and answers 403 when the caller's roles lack the page's workflow. Pages hold no rules of
+/// their own: they call the same feature services as the API, which check scope and input.
+/// </summary>
+public abstract class ConsolePage : ComponentBase
+{
+    [CascadingParameter]
+    public HttpContext HttpContext { get; set; } = default!;
+
+    [Inject]
+    protected NavigationManager Navigation { get; set; } = default!;
+
+    /// <summary>The signed-in person; set once <see cref="Allowed"/> is true.</summary>
+    protected Caller Caller { get; private set; } = default!;
+
+    /// <summary>The caller may see this page: signed in, password changed, workflow granted.</summary>
+    protected bool Allowed { get; private set; }
+
+    /// <summary>The caller is signed in but no role grants the page's workflow (the page answers 403).</summary>
+    protected bool Refused { get; private set; }
+
+    /// <summary>The workflow the page needs; null for any signed-in person.</summary>
+    protected virtual Workflow? RequiredWorkflow => null;
+
+    /// <summary>Whether the page is for someone who must still change the password (the change-password page).</summary>
+    protected virtual bool DuringPasswordChange => false;
+
+    protected CancellationToken Aborted => HttpContext.RequestAborted;
+
+    protected sealed override async Task OnInitializedAsync()
+    {
+        if (HttpContext.Items[typeof(Caller)] is not Caller { Kind: CallerKind.Person } caller)
+        {
+            var here = Navigation.ToBaseRelativePath(Navigation.Uri);
+            Navigation.NavigateTo("/console/sign-in?returnUrl=" + Uri.EscapeDataString("/" + here));
+            return;
+        }
+
+        if (caller.MustChangePassword && !DuringPasswordChange)
+        {
+            Navigation.NavigateTo("/console/change-password");
+            return;
+        }
+
+        Caller = caller;
+        if (RequiredWorkflow is { } workflow && !caller.Has(workflow))
+        {
+            HttpContext.Response.StatusCode = StatusCodes.Status403Forbidden;
+            Refused = true;
+            return;
+        }
+
+        Allowed = true;
+        await LoadAsync();
+    }
+
+    /// <summary>
+    /// Sets the answer's status for a refusal shown on the page. A 404 from a service (an unknown
+    /// challenge, a person out of scope) becomes 422 here: the page itself exists and shows the message,
+    /// while a 404 would make the framework drop the page's body.
+    /// </summary>
+    protected void Refuse(AppError error) =>
+        HttpContext.Response.StatusCode = error.Status == StatusCodes.Status404NotFound ? StatusCodes.Status422UnprocessableEntity : error.Status;
+
+    /// <summary>Loads what the page shows (and handles its form post) once the caller is allowed.</summary>
+    protected virtual Task LoadAsync() => Task.CompletedTask;
+}

@@ -1,0 +1,42 @@
+using Microsoft.AspNetCore.Mvc.Testing;
+using System.Text.RegularExpressions;
+
+namespace MobileId.Server.Tests.Console;
+
+/// <summary>Drives the console's server-rendered forms over plain HTTP, as a browser without scripts does.</summary>
+public static partial class ConsoleForms
+{
+    /// <summary>A client that keeps cookies and does not follow redirects, so tests see each 302.</summary>
+    public static HttpClient Browser(MobileIdApp app) =>
+        app.CreateClient(new WebApplicationFactoryClientOptions { HandleCookies = true, AllowAutoRedirect = false });
+
+    /// <summary>The same, for a server on loopback at <paramref name="baseAddress"/>.</summary>
+    public static HttpClient Browser(string baseAddress) =>
+        new(new HttpClientHandler { UseCookies = true, CookieContainer = new CookieContainer(), AllowAutoRedirect = false }) { BaseAddress = new Uri(baseAddress) };
+
+    /// <summary>The antiforgery token of the first form on the page.</summary>
+    public static string Token(string html) => TokenField().Match(html) is { Success: true } match
+        ? WebUtility.HtmlDecode(match.Groups[1].Value)
+        : throw new Xunit.Sdk.XunitException("The page has no antiforgery token:\n" + html);
+
+    /// <summary>Loads <paramref name="path"/>, then posts its form named <paramref name="form"/> with these fields and the page's token.</summary>
+    public static async Task<HttpResponseMessage> SubmitAsync(HttpClient browser, string path, string form, IDictionary<string, string> fields, bool withToken = true)
+    {
+        var page = await browser.GetStringAsync(path);
+        var values = new Dictionary<string, string>(fields) { ["_handler"] = form };
+        if (withToken)
+        {
+            values["__RequestVerificationToken"] = Token(page);
+        }
+
+        return await browser.PostAsync(path, new FormUrlEncodedContent(values));
+    }
+
+    /// <summary>Signs in through the sign-in page; the answer is the redirect after it.</summary>
+    public static Task<HttpResponseMessage> SignInAsync(HttpClient browser, string logonName, string password, string? returnUrl = null) =>
+        SubmitAsync(browser, "/console/sign-in" + (returnUrl is null ? "" : "?returnUrl=" + Uri.EscapeDataString(returnUrl)), "sign-in",
+            new Dictionary<string, string> { ["Input.LogonName"] = logonName, ["Input.Password"] = password, ["Input.ReturnUrl"] = returnUrl ?? "" });
+
+    [GeneratedRegex("name=\"__RequestVerificationToken\" value=\"([^\"]+)\"")]
+    private static partial Regex TokenField();
+}

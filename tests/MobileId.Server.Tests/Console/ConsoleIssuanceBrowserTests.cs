@@ -1,0 +1,70 @@
+using Microsoft.Playwright;
+using MobileId.Server.Features.Profiles;
+using MobileId.Server.Tests.Features.Access;
+using MobileId.Server.Tests.Features.Agent;
+
+namespace MobileId.Server.Tests.Console;
+
+/// <summary>An operator issues a mobile ID in the console (Chromium through Playwright), the agent collects it, and the operator disables, enables and cancels it.</summary>
+public sealed class ConsoleIssuanceBrowserTests : AgentTestKit
+{
+    [Fact]
+    public async Task Operator_RequestsInTheBrowserAgentCollects_ThenDisableEnableCancelShowInThePage()
+    {
+        // Arrange: an operator role that may request, disable/enable and cancel; a profile for Cardholders; a person to issue to.
+        var tag = Guid.NewGuid().ToString("N")[..8];
+        var role = "issuers-" + tag;
+        await App.WithServicesAsync(async s => (await s.GetRequiredService<RolesService>().CreateAsync(Caller.System("test"),
+            new RoleInput(role, null, Scope.All, [Workflow.FindPerson, Workflow.RequestId, Workflow.EnableDisableId, Workflow.CancelCredential], true, null),
+            CancellationToken.None)).IsSuccess);
+        await CreateProfileAsync("phone-" + tag, false,
+            [new ProfileRoleInput("Cardholder", true, false, false, true, false), new ProfileRoleInput(role, false, true, false, false, false)]);
+        var person = await App.CreatePersonAsync("grace" + tag, null, $"grace{tag}@example.org", "Cardholder");
+        var operatorPerson = await App.CreatePersonAsync("operator" + tag, null, null, role);
+        var password = "Operator-" + Guid.NewGuid().ToString("N");
+        await App.SetPasswordAsync(operatorPerson.Id, password);
+        await using var browser = await ConsoleBrowser.StartAsync();
+        var page = browser.Page;
+
+        // Act: sign in, find the person, Request ID.
+        await page.GotoAsync(Base + "/console/sign-in");
+        await page.GetByLabel("Logon name").FillAsync("operator" + tag);
+        await page.GetByLabel("Password").FillAsync(password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await page.WaitForURLAsync("**/console");
+        await page.GotoAsync($"{Base}/console/people?q=grace{tag}");
+        await page.GetByRole(AriaRole.Link, new() { Name = person.DisplayName }).ClickAsync();
+        await page.WaitForURLAsync($"**/console/people/{person.Id}");
+        await page.GetByLabel("Credential profile").SelectOptionAsync("phone-" + tag);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Request ID" }).ClickAsync();
+        var code = await page.GetByTestId("one-time-code").TextContentAsync();
+        var link = (await page.Locator("code").First.TextContentAsync())!;
+        await browser.ScreenshotAsync("request-id");
+
+        // The agent collects with what the page showed.
+        var collected = await CollectAsync("phone", link, code!, "SN-" + tag);
+        await page.GotoAsync($"{Base}/console/people/{person.Id}");
+        var status = page.Locator("td.status").First;
+        var issued = await status.TextContentAsync();
+        await browser.ScreenshotAsync("person");
+
+        await page.GetByText("Disable ID", new() { Exact = true }).ClickAsync();
+        await page.Locator("select[id^=disable-reason]").SelectOptionAsync("lost");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Disable", Exact = true }).ClickAsync();
+        var disabled = await status.TextContentAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Enable ID" }).ClickAsync();
+        var enabled = await status.TextContentAsync();
+        await page.GetByText("Cancel Credential", new() { Exact = true }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Cancel credential" }).ClickAsync();
+        var cancelled = await status.TextContentAsync();
+        var message = await page.GetByRole(AriaRole.Status).Last.TextContentAsync();
+        var certificateStatus = await page.Locator("section, table").Last.Locator("tbody td").Nth(2).TextContentAsync();
+
+        // Assert
+        Assert.Matches(@"^\d{4} \d{4}$", code);
+        Assert.True(collected.Code == 0, collected.ToString());
+        Assert.Equal(("Issued", "Disabled", "Issued", "Cancelled"), (issued, disabled, enabled, cancelled));
+        Assert.Contains("Cancelled", message, StringComparison.Ordinal);
+        Assert.Equal("Revoked", certificateStatus);
+    }
+}
