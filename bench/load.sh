@@ -87,6 +87,8 @@ run "GET /health/live (reference: no DB, no auth)" /health/live
 run "GET /health/ready (DB check)" /health/ready
 run "GET /api/v1/people/{id}" "/api/v1/people/$(curl -s -H "$AUTH" "$BASE/api/v1/people?q=user00042" | python3 -c 'import json,sys; print(json.load(sys.stdin)["items"][0]["id"])')" -H "$AUTH"
 run "GET /api/v1/people?q=last42 (search 10k, page 50)" "/api/v1/people?q=last42" -H "$AUTH"
+run "GET /api/v1/mobile-ids?status=Issued (scoped, paged)" "/api/v1/mobile-ids?status=Issued" -H "$AUTH"
+run "GET /api/v1/roles?q=desk (in-memory filter, paged)" "/api/v1/roles?q=desk" -H "$AUTH"
 run "POST /api/v1/people (audited write)" /api/v1/people -H "$AUTH" -s post.lua
 echo
 echo "CSV import of 10,000 people (one transaction, 10,021 audit records): ${IMPORT_S} s"

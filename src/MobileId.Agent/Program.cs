@@ -84,7 +84,7 @@ public static class Program
                 "verify" when positional.Count == 2 => await SignatureCommands.VerifyAsync(store, positional[0], positional[1], output),
                 "reset" when positional.Count == 0 => await ResetCommand.RunAsync(store, options.ContainsKey("yes"), output),
                 "unlock" when positional.Count <= 1 => await UnlockCommand.RunAsync(store, positional.FirstOrDefault(), options, output, handler),
-                "update" when positional.Count <= 1 => await UpdateAsync(positional.SingleOrDefault(), options, store, output, handler),
+                "update" when positional.Count <= 1 => await UpdateAsync(positional.SingleOrDefault(), options, store, output, error, handler),
                 _ => await UsageAsync(args[0], error),
             };
         }
@@ -133,8 +133,9 @@ public static class Program
 
             return Ok;
         }
-        catch (Exception ex) when (ex is RejectedException or UnavailableException)
+        catch (RefusedException ex)
         {
+            // Note: refusals the agent decides itself; the server's, and an unreachable server, are logged where the request was made.
             log.Error($"collect: {ex.Message}");
             throw;
         }
@@ -152,7 +153,8 @@ public static class Program
         return (opened, log, http, new Collector(http, output, log, opened.Contents.Policy));
     }
 
-    private static async Task<int> UpdateAsync(string? mobileId, Dictionary<string, List<string>> options, string store, TextWriter output, HttpMessageHandler? handler)
+    private static async Task<int> UpdateAsync(string? mobileId, Dictionary<string, List<string>> options, string store, TextWriter output, TextWriter error,
+        HttpMessageHandler? handler)
     {
         Guid? only = null;
         if (mobileId is not null)
@@ -168,9 +170,11 @@ public static class Program
             throw new RefusedException(only is null ? $"No mobile ID in {store} to update." : $"Mobile ID {only} is not in {store}.");
         }
 
-        try
+        // Note: one mobile ID that cannot be updated does not keep the others from their updates.
+        int? failed = null;
+        foreach (var identity in identities)
         {
-            foreach (var identity in identities)
+            try
             {
                 var summary = await collector.UpdateAsync(identity, opened, CancellationToken.None);
                 await output.WriteLineAsync(summary.Status switch
@@ -180,14 +184,19 @@ public static class Program
                     _ => $"Mobile ID {summary.MobileId} ({summary.Profile}): {summary.Renewed} renewed, {summary.Added} added, {summary.Removed} removed.",
                 });
             }
+            catch (Exception ex) when (ExitCodeFor(ex) is { } code)
+            {
+                if (ex is RefusedException)
+                {
+                    log.Error($"update: {ex.Message}");
+                }
 
-            return Ok;
+                await error.WriteLineAsync($"mobileid-agent: mobile ID {identity.MobileId} ({identity.Profile}) was not updated: {(ex is RejectedException ? "the server refused: " : "")}{ex.Message}");
+                failed ??= code;
+            }
         }
-        catch (Exception ex) when (ex is RejectedException or UnavailableException)
-        {
-            log.Error($"update: {ex.Message}");
-            throw;
-        }
+
+        return failed ?? Ok;
     }
 
     private static async Task<int> ListAsync(string store, TextWriter output)

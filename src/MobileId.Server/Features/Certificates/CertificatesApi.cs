@@ -130,7 +130,7 @@ public static class CertificatesApi
         }
 
         using var package = recovered.Value!;
-        using var key = KeyPackages.FromPkcs8(package.Pkcs8);
+        using var key = KeyPackages.FromPkcs8(package.Pkcs8!);
         var certificate = package.Certificate;
         var pkcs12 = KeyPackages.Pkcs12(certificate.Der, key, await issuance.ChainAsync(certificate.IssuerId, cancellationToken), request.Pkcs12Password!);
         var ca = await db.CertificateAuthorities.AsNoTracking().Where(c => c.Id == certificate.IssuerId).Select(c => c.Name).SingleAsync(cancellationToken);

@@ -17,13 +17,20 @@ public enum RecoveryMode
 }
 
 /// <summary>A certificate with its recovered private key (PKCS#8). Disposing it wipes the key bytes.</summary>
-public sealed class RecoveredKey(IssuedCertificate certificate, byte[] pkcs8) : IDisposable
+public sealed class RecoveredKey(IssuedCertificate certificate, byte[]? pkcs8) : IDisposable
 {
     public IssuedCertificate Certificate { get; } = certificate;
 
-    public byte[] Pkcs8 { get; } = pkcs8;
+    /// <summary>The private key (PKCS#8); null when the device already holds it, so it was not recovered.</summary>
+    public byte[]? Pkcs8 { get; } = pkcs8;
 
-    public void Dispose() => CryptographicOperations.ZeroMemory(Pkcs8);
+    public void Dispose()
+    {
+        if (Pkcs8 is not null)
+        {
+            CryptographicOperations.ZeroMemory(Pkcs8);
+        }
+    }
 }
 
 /// <summary>
@@ -75,8 +82,9 @@ public sealed class KeyArchive(MobileIdDbContext db, IKeyStore keys, AuditTrail 
     /// <see cref="RecoveryMode.HistoricOnly"/> all of them, oldest first, except those revoked
     /// because their key was compromised. Each recovered key is audited.
     /// </summary>
+    /// <param name="held">Serial numbers the device already holds with their keys: those certificates come back without a key, and nothing is recovered or audited for them.</param>
     public async Task<Result<IReadOnlyList<RecoveredKey>>> ForDeliveryAsync(Caller caller, Guid personId, Guid policyId, RecoveryMode mode,
-        CancellationToken cancellationToken)
+        IReadOnlySet<string> held, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow().UtcDateTime;
         var query = db.IssuedCertificates.AsNoTracking()
@@ -99,6 +107,12 @@ public sealed class KeyArchive(MobileIdDbContext db, IKeyStore keys, AuditTrail 
         var result = new List<RecoveredKey>(certificates.Count);
         foreach (var certificate in certificates)
         {
+            if (held.Contains(certificate.SerialHex))
+            {
+                result.Add(new RecoveredKey(certificate, null));
+                continue;
+            }
+
             var recovered = Unwrap(certificate, archived[certificate.Id]);
             if (!recovered.IsSuccess)
             {

@@ -85,7 +85,7 @@ public sealed partial class Collection
                     "device" => await DeviceUpdateAsync(caller, person, mobileId, slot, policy!, live, newest, requests, renew, cancellationToken),
                     "server" when newest is null => await ServerKeyAsync(caller, person, mobileId, sessionKey!, slot, policy!, [], null, cancellationToken),
                     "server" => new List<PackageCertificate> { Entry(slot, newest, PendingKeyFor(newest, held, sessionKey!, mobileId.Id, slot.Slot)) },
-                    _ => await RecoveredAsync(caller, person, mobileId, sessionKey!, slot, entries[slot.Slot], cancellationToken),
+                    _ => await RecoveredAsync(caller, person, mobileId, sessionKey!, slot, entries[slot.Slot], held, cancellationToken),
                 };
                 if (!delivered.IsSuccess)
                 {

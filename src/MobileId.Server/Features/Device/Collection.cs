@@ -56,6 +56,9 @@ public sealed partial class Collection(MobileIdDbContext db, CertificateIssuance
     ContentSigner signer, Badges badges, CardDataModels models, SettingsService settings, UnlockCredential unlocks, AuditTrail audit, TimeProvider time)
 {
     private static readonly MobileIdStatus[] Collecting = [MobileIdStatus.Collecting];
+
+    /// <summary>At collection the device holds nothing yet.</summary>
+    private static readonly IReadOnlySet<string> NothingHeld = new HashSet<string>();
     private static readonly JsonSerializerOptions PackageJson = new(JsonSerializerDefaults.Web) { Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } };
 
     public async Task<Result<SignedPackage>> CollectAsync(Guid mobileIdId, string? sessionToken, CollectRequest request, CancellationToken cancellationToken)
@@ -95,7 +98,7 @@ public sealed partial class Collection(MobileIdDbContext db, CertificateIssuance
             {
                 "device" => await DeviceKeyAsync(caller, person, mobileId, slot, policy!, requests, issued, Aligned(slot, sharedEnd), cancellationToken),
                 "server" => await ServerKeyAsync(caller, person, mobileId, mobileId.SessionKey, slot, policy!, issued, Aligned(slot, sharedEnd), cancellationToken),
-                _ => await RecoveredAsync(caller, person, mobileId, mobileId.SessionKey, slot, entry, cancellationToken),
+                _ => await RecoveredAsync(caller, person, mobileId, mobileId.SessionKey, slot, entry, NothingHeld, cancellationToken),
             };
             if (!delivered.IsSuccess)
             {
@@ -242,15 +245,16 @@ public sealed partial class Collection(MobileIdDbContext db, CertificateIssuance
     }
 
     /// <summary>Use existing and Historic Only recover archived keys; Unmanaged sends the person's PFX uploads.</summary>
+    /// <param name="held">Serials the device already holds with their keys (on update): sent without their keys, and not recovered again.</param>
     private async Task<Result<List<PackageCertificate>>> RecoveredAsync(Caller caller, Person person, MobileIdentity mobileId, byte[] sessionKey,
-        CertificateSlot slot, ProfileCertificate entry, CancellationToken cancellationToken)
+        CertificateSlot slot, ProfileCertificate entry, IReadOnlySet<string> held, CancellationToken cancellationToken)
     {
         var list = new List<PackageCertificate>();
         if (entry.Mode == CertificateMode.Unmanaged)
         {
             foreach (var pfx in await db.UnmanagedCertificates.AsNoTracking().Where(u => u.PersonId == person.Id).OrderBy(u => u.CreatedAt).ToListAsync(cancellationToken))
             {
-                if (pfx.WrappedKey is null)
+                if (pfx.WrappedKey is null || held.Contains(pfx.SerialHex))
                 {
                     list.Add(new PackageCertificate(slot.Slot, slot.Container, slot.Mode, pfx.SerialHex, Convert.ToBase64String(pfx.Der), null));
                     continue;
@@ -272,7 +276,7 @@ public sealed partial class Collection(MobileIdDbContext db, CertificateIssuance
         }
 
         var mode = entry.Mode == CertificateMode.UseExisting ? RecoveryMode.UseExisting : RecoveryMode.HistoricOnly;
-        var recovered = await archive.ForDeliveryAsync(caller, person.Id, entry.PolicyId!.Value, mode, cancellationToken);
+        var recovered = await archive.ForDeliveryAsync(caller, person.Id, entry.PolicyId!.Value, mode, held, cancellationToken);
         if (!recovered.IsSuccess)
         {
             return recovered.Error!;
@@ -282,7 +286,7 @@ public sealed partial class Collection(MobileIdDbContext db, CertificateIssuance
         {
             using (key)
             {
-                list.Add(Entry(slot, key.Certificate, Encrypt(sessionKey, mobileId.Id, slot.Slot, key.Certificate.SerialHex, key.Pkcs8)));
+                list.Add(Entry(slot, key.Certificate, key.Pkcs8 is null ? null : Encrypt(sessionKey, mobileId.Id, slot.Slot, key.Certificate.SerialHex, key.Pkcs8)));
             }
         }
 

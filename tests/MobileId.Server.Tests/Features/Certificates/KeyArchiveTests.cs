@@ -223,7 +223,7 @@ public abstract class KeyArchiveTests<TFixture>(TFixture fixture) where TFixture
         // Act
         async Task<List<Guid>> DeliverAsync(RecoveryMode mode) => await fixture.App.WithServicesAsync(async s =>
         {
-            var result = await s.GetRequiredService<KeyArchive>().ForDeliveryAsync(Caller.System("test"), person.Id, policyId, mode, CancellationToken.None);
+            var result = await s.GetRequiredService<KeyArchive>().ForDeliveryAsync(Caller.System("test"), person.Id, policyId, mode, new HashSet<string>(), CancellationToken.None);
             Assert.True(result.IsSuccess, result.Error?.Detail);
             foreach (var recovered in result.Value!)
             {

@@ -262,6 +262,29 @@ public abstract class EnrolmentTests<TFixture>(TFixture fixture) where TFixture 
         Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(confirm)).StatusCode);
         Assert.False(await fixture.App.WithServicesAsync(s => s.GetRequiredService<MobileIdDbContext>().IssuedCertificates
             .AnyAsync(c => c.MobileIdentityId == requested.Value.Id && c.PendingKey != null)));
+
+        // An update from the device that holds them all sends no key, and recovers no archived key again.
+        Task<int> RecoveriesAsync() => fixture.App.WithServicesAsync(s => s.GetRequiredService<MobileIdDbContext>().AuditRecords
+            .CountAsync(a => a.Action == "key.recovered" && a.TargetPersonId == person.Id));
+        var recoveriesBefore = await RecoveriesAsync();
+        using var updateKey = ECDiffieHellman.Create(ECCurve.NamedCurves.nistP256);
+        using var update = new HttpRequestMessage(HttpMethod.Post, $"/device/v1/update/{requested.Value.Id}")
+        {
+            Content = JsonContent.Create(new
+            {
+                sessionKey = Convert.ToBase64String(updateKey.ExportSubjectPublicKeyInfo()),
+                held = entries.Select(e => e.GetProperty("serialNumber").GetString()).Distinct().ToList(),
+                certificateRequests = Array.Empty<object>(),
+            }),
+            Headers = { Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Session", session) },
+        };
+        var updated = await client.SendAsync(update);
+        Assert.True(updated.StatusCode == HttpStatusCode.OK, await updated.Content.ReadAsStringAsync());
+        var updatePackage = JsonDocument.Parse(Convert.FromBase64String((await MobileIdApp.ReadJsonAsync(updated)).GetProperty("package").GetString()!)).RootElement;
+        Assert.Equal(entries.Select(e => e.GetProperty("serialNumber").GetString()),
+            updatePackage.GetProperty("certificates").EnumerateArray().Select(e => e.GetProperty("serialNumber").GetString()));
+        Assert.All(updatePackage.GetProperty("certificates").EnumerateArray(), e => Assert.Equal(JsonValueKind.Null, e.GetProperty("key").ValueKind));
+        Assert.Equal(recoveriesBefore, await RecoveriesAsync());
     }
 
     [Theory]

@@ -37,6 +37,29 @@ public sealed class UpdateRejectionTests : AgentTestKit
         return (request, session);
     }
 
+    [Fact]
+    public async Task AgentUpdate_OneServerUnreachable_TheOtherMobileIdIsStillUpdatedAndTheExitCodeSaysSo()
+    {
+        // Arrange: two mobile IDs in one store; the first one's server address points at a closed port, and the policy allows no retry.
+        var first = await RequestAsync(Guid.NewGuid().ToString("N")[..8]);
+        var second = await RequestAsync(Guid.NewGuid().ToString("N")[..8]);
+        Assert.Equal(0, (await CollectAsync("both", first.Link, first.Code!, "SN-A-" + first.Id.ToString("N")[..6])).Code);
+        Assert.Equal(0, (await CollectAsync("both", second.Link, second.Code!, "SN-B-" + second.Id.ToString("N")[..6])).Code);
+        var path = MobileId.Agent.AgentStore.PathIn(StorePath("both"));
+        var json = System.Text.Json.Nodes.JsonNode.Parse(await File.ReadAllTextAsync(path))!;
+        json["identities"]![0]!["server"] = $"http://127.0.0.1:{LoopbackPorts.Free()}/device/v1/";
+        json["policy"]!["maximumRetryAttempts"] = 0;
+        await File.WriteAllTextAsync(path, json.ToJsonString());
+
+        // Act
+        var run = await AgentAsync("update", "--store", StorePath("both"), "--pin", Pin);
+
+        // Assert
+        Assert.Equal(MobileId.Agent.Program.Unavailable, run.Code);
+        Assert.Contains($"mobile ID {first.Id} ({first.Profile}) was not updated", run.Error, StringComparison.Ordinal);
+        Assert.Contains($"Mobile ID {second.Id} ({second.Profile}): 0 renewed, 0 added, 0 removed.", run.Output, StringComparison.Ordinal);
+    }
+
     private HttpRequestMessage Call(string path, object? body, string? session) => new(HttpMethod.Post, $"{Base}/device/v1/{path}")
     {
         Content = body is null ? null : JsonContent.Create(body),
