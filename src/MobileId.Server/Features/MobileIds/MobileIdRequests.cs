@@ -231,8 +231,13 @@ public sealed class MobileIdRequests(
     public async Task<PagedResult<MobileIdView>> SearchAsync(Caller caller, MobileIdQuery query, CancellationToken cancellationToken)
     {
         var coverage = await access.CoverageAsync(caller, Workflow.FindPerson, cancellationToken);
-        var people = access.Filter(db.People.AsNoTracking(), coverage).Select(p => p.Id);
-        var found = db.MobileIdentities.AsNoTracking().Where(m => people.Contains(m.PersonId));
+        var found = db.MobileIdentities.AsNoTracking();
+        if (!coverage.Everyone)
+        {
+            var people = access.Filter(db.People.AsNoTracking(), coverage).Select(p => p.Id);
+            found = found.Where(m => people.Contains(m.PersonId));
+        }
+
         if (query.PersonId is { } personId)
         {
             found = found.Where(m => m.PersonId == personId);
