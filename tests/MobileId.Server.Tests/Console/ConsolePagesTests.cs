@@ -16,6 +16,29 @@ public sealed class ConsolePagesTests(SqliteAppFixture fixture) : IClassFixture<
         return (logon, password);
     }
 
+    /// <summary>A browser signed in as a new person holding the role.</summary>
+    private async Task<SignedIn> SignedInAsync(string role)
+    {
+        var (logon, password) = await PersonWithPasswordAsync(false, role);
+        var browser = ConsoleForms.Browser(fixture.App);
+        (await ConsoleForms.SignInAsync(browser, logon, password)).Dispose();
+        return new SignedIn(browser, logon);
+    }
+
+    /// <summary>A signed-in browser and its person's logon name.</summary>
+    private sealed record SignedIn(HttpClient Browser, string Logon) : IDisposable
+    {
+        public void Dispose() => Browser.Dispose();
+    }
+
+    private Task CreateRoleAsync(string name, Scope scope, params Workflow[] workflows) =>
+        fixture.App.WithServicesAsync(async s =>
+        {
+            Assert.True((await s.GetRequiredService<RolesService>().CreateAsync(Caller.System("test"),
+                new RoleInput(name, null, scope, [.. workflows], true, null), CancellationToken.None)).IsSuccess);
+            return true;
+        });
+
     [Theory]
     [InlineData("/console")]
     [InlineData("/console/people?q=x")]
@@ -115,11 +138,9 @@ public sealed class ConsolePagesTests(SqliteAppFixture fixture) : IClassFixture<
     {
         // Arrange: a role with Request My ID only.
         var role = "console-self-" + Guid.NewGuid().ToString("N")[..8];
-        await fixture.App.WithServicesAsync(async s => (await s.GetRequiredService<RolesService>().CreateAsync(Caller.System("test"),
-            new RoleInput(role, null, Scope.Self, [Workflow.RequestMyId], true, null), CancellationToken.None)).IsSuccess);
-        var (logon, password) = await PersonWithPasswordAsync(false, role);
-        using var browser = ConsoleForms.Browser(fixture.App);
-        using var signedIn = await ConsoleForms.SignInAsync(browser, logon, password);
+        await CreateRoleAsync(role, Scope.Self, Workflow.RequestMyId);
+        using var session = await SignedInAsync(role);
+        var (browser, logon) = (session.Browser, session.Logon);
 
         // Act
         using var response = await browser.GetAsync("/console/people");
@@ -162,9 +183,8 @@ public sealed class ConsolePagesTests(SqliteAppFixture fixture) : IClassFixture<
     public async Task SignOut_WithToken_EndsTheSessionAndWithoutTokenIsRefused()
     {
         // Arrange
-        var (logon, password) = await PersonWithPasswordAsync(false, "Helpdesk");
-        using var browser = ConsoleForms.Browser(fixture.App);
-        using var signedIn = await ConsoleForms.SignInAsync(browser, logon, password);
+        using var session = await SignedInAsync("Helpdesk");
+        var (browser, logon) = (session.Browser, session.Logon);
         var home = await browser.GetStringAsync("/console");
 
         // Act
@@ -187,15 +207,13 @@ public sealed class ConsolePagesTests(SqliteAppFixture fixture) : IClassFixture<
         // Arrange: a self-service role and a profile its holders may receive, request and collect.
         var tag = Guid.NewGuid().ToString("N")[..8];
         var role = "self-" + tag;
-        await fixture.App.WithServicesAsync(async s => (await s.GetRequiredService<RolesService>().CreateAsync(Caller.System("test"),
-            new RoleInput(role, null, Scope.Self, [Workflow.FindPerson, Workflow.RequestMyId, Workflow.IssueDevice], true, null), CancellationToken.None)).IsSuccess);
+        await CreateRoleAsync(role, Scope.Self, Workflow.FindPerson, Workflow.RequestMyId, Workflow.IssueDevice);
         var saved = await fixture.App.WithServicesAsync(s => s.GetRequiredService<ProfilesService>().SaveAsync(Caller.System("test"), null,
             new ProfileInput("mine-" + tag, null, null, null, null, null, null, null, null, null, null, null, null,
                 [new ProfileRoleInput(role, true, true, false, true, false)]), CancellationToken.None));
         Assert.True(saved.IsSuccess, saved.Error?.Detail);
-        var (logon, password) = await PersonWithPasswordAsync(false, role);
-        using var browser = ConsoleForms.Browser(fixture.App);
-        using var signedIn = await ConsoleForms.SignInAsync(browser, logon, password);
+        using var session = await SignedInAsync(role);
+        var (browser, logon) = (session.Browser, session.Logon);
 
         // Act
         using var requested = await ConsoleForms.SubmitAsync(browser, "/console/me", "request-my-id", new Dictionary<string, string> { ["Form.Profile"] = "mine-" + tag });
@@ -216,11 +234,9 @@ public sealed class ConsolePagesTests(SqliteAppFixture fixture) : IClassFixture<
     {
         // Arrange: Request My ID, but no profile this person may receive.
         var role = "self-none-" + Guid.NewGuid().ToString("N")[..8];
-        await fixture.App.WithServicesAsync(async s => (await s.GetRequiredService<RolesService>().CreateAsync(Caller.System("test"),
-            new RoleInput(role, null, Scope.Self, [Workflow.FindPerson, Workflow.RequestMyId, Workflow.IssueDevice], true, null), CancellationToken.None)).IsSuccess);
-        var (logon, password) = await PersonWithPasswordAsync(false, role);
-        using var browser = ConsoleForms.Browser(fixture.App);
-        using var signedIn = await ConsoleForms.SignInAsync(browser, logon, password);
+        await CreateRoleAsync(role, Scope.Self, Workflow.FindPerson, Workflow.RequestMyId, Workflow.IssueDevice);
+        using var session = await SignedInAsync(role);
+        var (browser, logon) = (session.Browser, session.Logon);
 
         // Act
         var page = await browser.GetStringAsync("/console/me");
@@ -247,9 +263,8 @@ public sealed class ConsolePagesTests(SqliteAppFixture fixture) : IClassFixture<
     public async Task Page_UnknownPersonOrAddress_Answers404WithAReadablePage(string path)
     {
         // Arrange
-        var (logon, password) = await PersonWithPasswordAsync(false, "Helpdesk");
-        using var browser = ConsoleForms.Browser(fixture.App);
-        using var signedIn = await ConsoleForms.SignInAsync(browser, logon, password);
+        using var session = await SignedInAsync("Helpdesk");
+        var (browser, logon) = (session.Browser, session.Logon);
 
         // Act
         using var response = await browser.GetAsync(string.Format(System.Globalization.CultureInfo.InvariantCulture, path, Guid.NewGuid()));
