@@ -145,6 +145,20 @@ public abstract class AgentTestKit : LoopbackServerTest
     }
 
     /// <summary>The audit actions among <paramref name="actions"/> recorded about a person, in order.</summary>
+    /// <summary>A webhook subscription to these event types (its receiver need not answer: the tests read the queued deliveries).</summary>
+    protected async Task SubscribeAsync(params string[] events)
+    {
+        using var admin = await App.AdminClientAsync();
+        var response = await admin.PostAsJsonAsync("/api/v1/webhooks",
+            new { name = "wh-" + Guid.NewGuid().ToString("N")[..8], url = "https://hooks.example.org/mobileid", events, active = true });
+        Assert.True(response.StatusCode == HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
+    }
+
+    /// <summary>The payloads of the webhook deliveries of this event type, oldest first.</summary>
+    protected Task<List<string>> WebhookPayloadsAsync(string eventType) =>
+        App.WithServicesAsync(s => s.GetRequiredService<MobileIdDbContext>().WebhookDeliveries
+            .Where(d => d.EventType == eventType).OrderBy(d => d.CreatedAt).Select(d => d.Payload).ToListAsync());
+
     protected Task<List<string>> ActionsAsync(Guid personId, params string[] actions) =>
         App.WithServicesAsync(s => s.GetRequiredService<MobileIdDbContext>().AuditRecords
             .Where(a => a.TargetPersonId == personId && actions.Contains(a.Action)).OrderBy(a => a.Sequence).Select(a => a.Action).ToListAsync());

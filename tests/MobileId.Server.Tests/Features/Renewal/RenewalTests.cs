@@ -139,6 +139,7 @@ public sealed class RenewalTests : AgentMessagingTestKit
         // Arrange
         var collected = await CollectedAsync(keyGeneration);
         var oldPem = await ExportAsync(collected.Store, collected.Serial);
+        await SubscribeAsync("renewed");
         _clock.Advance(TimeSpan.FromDays(2));
 
         // Act
@@ -166,6 +167,8 @@ public sealed class RenewalTests : AgentMessagingTestKit
         Assert.Equal(0, certificates[1].Slot);
         Assert.Null(certificates[1].PendingKey);
         Assert.Equal(["certificate.renewed"], await ActionsAsync(collected.PersonId, "certificate.renewed"));
+        var renewed = Assert.Single(await WebhookPayloadsAsync("renewed"));
+        Assert.Contains(collected.MobileId.ToString(), renewed, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -31,6 +31,7 @@ public sealed partial class UnlockTests : AgentTestKit
     {
         // Arrange
         var phone = await CollectAsync("phone");
+        await SubscribeAsync("unlocked");
         var blocked = await BlockAsync(phone);
         var document = Path.Combine(Dir, "doc.txt");
         await File.WriteAllTextAsync(document, "signed after an unlock");
@@ -69,6 +70,9 @@ public sealed partial class UnlockTests : AgentTestKit
         Assert.Equal(["mobile-id.unlock-requested", "mobile-id.unlock-code-issued", "mobile-id.unlocked"],
             await ActionsAsync(phone.PersonId, "mobile-id.unlock-requested", "mobile-id.unlock-code-issued", "mobile-id.unlocked"));
         Assert.DoesNotContain(answer.GetProperty("unlockCode").GetString()!.Replace(" ", ""), await AuditTextAsync(phone.PersonId), StringComparison.Ordinal);
+        var unlockedEvent = Assert.Single(await WebhookPayloadsAsync("unlocked"));
+        Assert.Contains(phone.MobileId.ToString(), unlockedEvent, StringComparison.Ordinal);
+        Assert.DoesNotContain(answer.GetProperty("unlockCode").GetString()!.Replace(" ", ""), unlockedEvent, StringComparison.Ordinal);
     }
 
     [Fact]
