@@ -36,6 +36,7 @@ public sealed partial class ServerProcessTests
         var password = PasswordLine().Match(output);
         Assert.True(password.Success, $"No password in the server's output:\n{output}");
         Assert.Contains($"{address}/api/v1/auth/sign-in", output, StringComparison.Ordinal);
+        Assert.Contains($"in the console: {address}/console", output, StringComparison.Ordinal);
         Assert.True(File.Exists(Path.Combine(server.WorkingDirectory, "data", "mobileid.db")),
             $"No ./data/mobileid.db in the working directory {server.WorkingDirectory}.");
 

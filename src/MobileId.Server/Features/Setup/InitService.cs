@@ -130,7 +130,8 @@ public sealed class InitService(
         output.WriteLine("MobileId: first administrator created. This password is shown once and is not stored anywhere readable:");
         output.WriteLine($"  logon:    {result.AdministratorLogon}");
         output.WriteLine($"  password: {result.AdministratorPassword}");
-        output.WriteLine("You must change it at first sign-in:");
+        output.WriteLine($"You must change it at first sign-in, in the console: {baseAddress}/console");
+        output.WriteLine("or over the API:");
         output.WriteLine($"  curl -c cookies -H 'Content-Type: application/json' -d '{{\"logonName\":\"admin\",\"password\":\"…\"}}' {baseAddress}/api/v1/auth/sign-in");
         output.WriteLine($"  curl -b cookies -H 'Content-Type: application/json' -d '{{\"currentPassword\":\"…\",\"newPassword\":\"…\"}}' {baseAddress}/api/v1/auth/change-password");
         output.WriteLine($"API documentation: {baseAddress}/api/docs");
