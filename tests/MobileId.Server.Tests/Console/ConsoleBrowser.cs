@@ -37,8 +37,34 @@ public sealed class ConsoleBrowser : IAsyncDisposable
         });
         var context = await browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1200, Height = 800 } });
         var page = await context.NewPageAsync();
-        page.SetDefaultTimeout(15_000);
+        // Note: the whole suite shares two cores; a page can take seconds to come while it runs.
+        page.SetDefaultTimeout(30_000);
         return new ConsoleBrowser(playwright, browser, page);
+    }
+
+    /// <summary>
+    /// Signs in on the sign-in page that is open, and waits for the page that follows (a glob such as
+    /// <c>**/console</c>). When another page stays, the failure shows its address and text.
+    /// </summary>
+    public async Task SignInAsync(string logon, string password, string next)
+    {
+        await Page.GetByLabel("Logon name").FillAsync(logon);
+        await Page.GetByLabel("Password").FillAsync(password);
+        await Page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await WaitForAsync(next);
+    }
+
+    /// <summary>Waits for the address (a glob); when another page stays, the failure shows its address and text.</summary>
+    public async Task WaitForAsync(string glob)
+    {
+        try
+        {
+            await Page.WaitForURLAsync(glob);
+        }
+        catch (TimeoutException)
+        {
+            throw new Xunit.Sdk.XunitException($"Expected {glob}, but the browser shows {Page.Url}:\n{await Page.Locator("main").InnerTextAsync()}");
+        }
     }
 
     /// <summary>Saves a full-page screenshot as <c>screenshots/{name}.png</c>.</summary>

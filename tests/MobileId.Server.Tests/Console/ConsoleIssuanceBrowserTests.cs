@@ -28,13 +28,10 @@ public sealed class ConsoleIssuanceBrowserTests : AgentTestKit
 
         // Act: sign in, find the person, Request ID.
         await page.GotoAsync(Base + "/console/sign-in");
-        await page.GetByLabel("Logon name").FillAsync("operator" + tag);
-        await page.GetByLabel("Password").FillAsync(password);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await page.WaitForURLAsync("**/console");
+        await browser.SignInAsync("operator" + tag, password, "**/console");
         await page.GotoAsync($"{Base}/console/people?q=grace{tag}");
         await page.GetByRole(AriaRole.Link, new() { Name = person.DisplayName }).ClickAsync();
-        await page.WaitForURLAsync($"**/console/people/{person.Id}");
+        await browser.WaitForAsync($"**/console/people/{person.Id}");
         await page.GetByLabel("Credential profile").SelectOptionAsync("phone-" + tag);
         await page.GetByRole(AriaRole.Button, new() { Name = "Request ID" }).ClickAsync();
         var code = await page.GetByTestId("one-time-code").TextContentAsync();
