@@ -11,9 +11,28 @@ public sealed record ConsoleSection(string Title, IReadOnlyList<ConsoleLink> Lin
 /// <summary>The console's navigation: only the workflows the signed-in person's roles grant.</summary>
 public static class ConsoleNavigation
 {
-    private static readonly IReadOnlyList<ConsoleSection> All =
+    /// <summary>Every link of the console, whoever is signed in.</summary>
+    public static readonly IReadOnlyList<ConsoleSection> All =
     [
-        new("Operators", [new("Find Person", "/console/people", Workflow.FindPerson), new("Validate Request", "/console/validate", Workflow.ValidateRequest)]),
+        new("Operators",
+        [
+            new("Find Person", "/console/people", Workflow.FindPerson),
+            new("Add Person", "/console/people/new", Workflow.AddPerson),
+            new("Validate Request", "/console/validate", Workflow.ValidateRequest),
+        ]),
+        new("Administration",
+        [
+            new("Credential Profiles", "/console/profiles", Workflow.CredentialProfiles),
+            new("Certificate Authorities", "/console/authorities", Workflow.CertificateAuthorities),
+            new("Operation Settings", "/console/settings", Workflow.OperationSettings),
+            new("Email Templates", "/console/templates", Workflow.EmailTemplates),
+            new("Card Layouts", "/console/layouts", Workflow.CardLayouts),
+            new("Devices", "/console/devices", Workflow.Devices),
+            new("Edit Roles", "/console/roles", Workflow.EditRoles),
+            new("API clients", "/console/api-clients", Workflow.EditRoles),
+            new("Webhooks", "/console/webhooks", Workflow.OperationSettings),
+            new("Audit", "/console/audit", Workflow.Audit),
+        ]),
         new("My account", [new("My mobile IDs", "/console/me", null), new("Change password", "/console/change-password", null)]),
     ];
 

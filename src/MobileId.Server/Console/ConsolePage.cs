@@ -25,10 +25,19 @@ public abstract class ConsolePage : ComponentBase
     protected bool Allowed { get; private set; }
 
     /// <summary>The caller is signed in but no role grants the page's workflow (the page answers 403).</summary>
-    protected bool Refused { get; private set; }
+    protected bool Refused => Refusal is not null;
+
+    /// <summary>Why the page answers 403, in the words of the API's problem details.</summary>
+    protected string? Refusal { get; private set; }
 
     /// <summary>The workflow the page needs; null for any signed-in person.</summary>
     protected virtual Workflow? RequiredWorkflow => null;
+
+    /// <summary>
+    /// Whether even viewing the page needs <see cref="RequiredWorkflow"/> with scope All, as the API's
+    /// matching read does (settings, webhooks: they apply to everyone).
+    /// </summary>
+    protected virtual bool RequiresAllScope => false;
 
     /// <summary>Whether the page is for someone who must still change the password (the change-password page).</summary>
     protected virtual bool DuringPasswordChange => false;
@@ -51,10 +60,11 @@ public abstract class ConsolePage : ComponentBase
         }
 
         Caller = caller;
-        if (RequiredWorkflow is { } workflow && !caller.Has(workflow))
+        if (RequiredWorkflow is { } workflow
+            && (!caller.Has(workflow) ? AccessPolicy.WorkflowNotGranted(workflow) : RequiresAllScope ? ChangeRefusal(workflow) : null) is { } refusal)
         {
             HttpContext.Response.StatusCode = StatusCodes.Status403Forbidden;
-            Refused = true;
+            Refusal = refusal.Detail;
             return;
         }
 
@@ -69,6 +79,14 @@ public abstract class ConsolePage : ComponentBase
     /// </summary>
     protected void Refuse(AppError error) =>
         HttpContext.Response.StatusCode = error.Status == StatusCodes.Status404NotFound ? StatusCodes.Status422UnprocessableEntity : error.Status;
+
+    /// <summary>
+    /// The refusal of a change that applies to everyone (profiles, authorities, settings, templates,
+    /// layouts, roles, webhooks) when no role grants <paramref name="workflow"/> with scope All;
+    /// null when the change may go ahead. The API's endpoints apply the same rule (<c>ScopeRule.AllScope</c>).
+    /// </summary>
+    protected AppError? ChangeRefusal(Workflow workflow) =>
+        Caller.HasWithScope(workflow, Scope.All) ? null : AccessPolicy.AllScopeRequired(workflow);
 
     /// <summary>Loads what the page shows (and handles its form post) once the caller is allowed.</summary>
     protected virtual Task LoadAsync() => Task.CompletedTask;

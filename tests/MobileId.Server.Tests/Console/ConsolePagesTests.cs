@@ -149,7 +149,7 @@ public sealed class ConsolePagesTests(SqliteAppFixture fixture) : IClassFixture<
 
         // Assert
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
-        Assert.Contains("None of your roles grants <strong>Find Person</strong>", html, StringComparison.Ordinal);
+        Assert.Contains("None of your roles grants the &#x27;Find Person&#x27; workflow.", html, StringComparison.Ordinal);
         Assert.DoesNotContain("href=\"/console/people\"", home, StringComparison.Ordinal);
     }
 
