@@ -1,5 +1,7 @@
 using Microsoft.AspNetCore.Mvc.Testing;
 using System.Text.RegularExpressions;
+using MobileId.Server.Features.People;
+using MobileId.Server.Tests.Features.Access;
 
 namespace MobileId.Server.Tests.Console;
 
@@ -30,6 +32,31 @@ public static partial class ConsoleForms
         }
 
         return await browser.PostAsync(path, new FormUrlEncodedContent(values));
+    }
+
+    /// <summary>
+    /// A browser signed in as a new person (in <paramref name="groupId"/>, when given) whose one role
+    /// grants <paramref name="workflows"/> with <paramref name="scope"/>. Returns the browser and the person.
+    /// </summary>
+    public static async Task<(HttpClient Browser, PersonView Person)> SignedInWithAsync(MobileIdApp app, Scope scope, Guid? groupId,
+        params Workflow[] workflows)
+    {
+        var role = "console-" + Guid.NewGuid().ToString("N")[..10];
+        await app.WithServicesAsync(async s =>
+        {
+            var created = await s.GetRequiredService<RolesService>().CreateAsync(Caller.System("test"),
+                new RoleInput(role, null, scope, [.. workflows], true, null), CancellationToken.None);
+            Assert.True(created.IsSuccess, created.Error?.Detail);
+            return true;
+        });
+        var logon = "console." + Guid.NewGuid().ToString("N")[..10];
+        var person = await app.CreatePersonAsync(logon, groupId, null, role);
+        var password = "Pass-" + Guid.NewGuid().ToString("N");
+        await app.SetPasswordAsync(person.Id, password, false);
+        var browser = Browser(app);
+        using var signedIn = await SignInAsync(browser, logon, password);
+        Assert.Equal(HttpStatusCode.Found, signedIn.StatusCode);
+        return (browser, person);
     }
 
     /// <summary>Signs in through the sign-in page; the answer is the redirect after it.</summary>

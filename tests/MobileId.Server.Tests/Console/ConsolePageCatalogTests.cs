@@ -3,7 +3,6 @@ using System.Reflection;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Components;
 using MobileId.Server.Console;
-using MobileId.Server.Tests.Features.Access;
 
 namespace MobileId.Server.Tests.Console;
 
@@ -45,25 +44,10 @@ public sealed partial class ConsolePageCatalogTests(SqliteAppFixture fixture) : 
         type.GetProperty(name, BindingFlags.Instance | BindingFlags.NonPublic | BindingFlags.Public)
         ?? throw new InvalidOperationException($"{type.Name} has no {name}.");
 
-    /// <summary>A signed-in browser whose one role grants these workflows with this scope.</summary>
+    /// <summary>A signed-in browser whose one role grants these workflows with this scope (one per combination).</summary>
     private Task<HttpClient> BrowserWithAsync(Scope scope, params Workflow[] workflows) =>
-        Browsers.GetOrAdd($"{fixture.GetHashCode()}:{scope}:{string.Join(",", workflows.Order())}", async _ =>
-        {
-            var role = "catalog-" + Guid.NewGuid().ToString("N")[..10];
-            await fixture.App.WithServicesAsync(async s =>
-            {
-                Assert.True((await s.GetRequiredService<RolesService>().CreateAsync(Caller.System("test"),
-                    new RoleInput(role, null, scope, [.. workflows], true, null), CancellationToken.None)).IsSuccess);
-                return true;
-            });
-            var logon = "catalog." + Guid.NewGuid().ToString("N")[..10];
-            var person = await fixture.App.CreatePersonAsync(logon, null, null, role);
-            var password = "Pass-" + Guid.NewGuid().ToString("N");
-            await fixture.App.SetPasswordAsync(person.Id, password, false);
-            var browser = ConsoleForms.Browser(fixture.App);
-            (await ConsoleForms.SignInAsync(browser, logon, password)).Dispose();
-            return browser;
-        });
+        Browsers.GetOrAdd($"{fixture.GetHashCode()}:{scope}:{string.Join(",", workflows.Order())}",
+            async _ => (await ConsoleForms.SignedInWithAsync(fixture.App, scope, null, workflows)).Browser);
 
     [Fact]
     public void Catalog_FindsThePagesAndEveryNavigationLinkHasOne()

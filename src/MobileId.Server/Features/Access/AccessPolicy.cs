@@ -63,6 +63,15 @@ public sealed class AccessPolicy(MobileIdDbContext db)
     }
 
     /// <summary>Checks that a group (where a person is added or moved to) lies inside the caller's scope.</summary>
+    /// <summary>
+    /// Checks <paramref name="workflow"/> over the person with this id: 404 when there is no such
+    /// person, the scope refusal when the caller cannot reach them.
+    /// </summary>
+    public async Task<AppError?> CheckPersonAsync(Caller caller, Workflow workflow, Guid personId, CancellationToken cancellationToken) =>
+        await db.People.AsNoTracking().SingleOrDefaultAsync(p => p.Id == personId, cancellationToken) is { } person
+            ? await CheckAsync(caller, workflow, person, cancellationToken)
+            : AppError.NotFound("That person");
+
     public async Task<AppError?> CheckGroupAsync(Caller caller, Workflow workflow, Guid? groupId, CancellationToken cancellationToken)
     {
         var coverage = await CoverageAsync(caller, workflow, cancellationToken);

@@ -75,13 +75,7 @@ public sealed class CertificateIssuance(MobileIdDbContext db, AccessPolicy acces
     public async Task<Result<PagedResult<CertificateView>>> ListForPersonAsync(Caller caller, Guid personId, CertificateStatus? status, int page, int pageSize,
         CancellationToken cancellationToken)
     {
-        var person = await db.People.AsNoTracking().SingleOrDefaultAsync(p => p.Id == personId, cancellationToken);
-        if (person is null)
-        {
-            return AppError.NotFound("That person");
-        }
-
-        if (await access.CheckAsync(caller, Workflow.FindPerson, person, cancellationToken) is { } denied)
+        if (await access.CheckPersonAsync(caller, Workflow.FindPerson, personId, cancellationToken) is { } denied)
         {
             return denied;
         }

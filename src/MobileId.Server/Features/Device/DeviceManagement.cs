@@ -117,6 +117,20 @@ public sealed class DeviceManagement(MobileIdDbContext db, AccessPolicy access, 
         return new PagedResult<DeviceView>(items.Select(View).ToList(), page, pageSize, total);
     }
 
+    /// <summary>A person's devices for the person view: needs Find Person over the person, as their mobile IDs and certificates do.</summary>
+    public async Task<Result<PagedResult<DeviceView>>> ListForPersonAsync(Caller caller, Guid personId, int page, int pageSize, CancellationToken cancellationToken)
+    {
+        if (await access.CheckPersonAsync(caller, Workflow.FindPerson, personId, cancellationToken) is { } denied)
+        {
+            return denied;
+        }
+
+        var query = db.Devices.AsNoTracking().Where(d => d.OwnerId == personId);
+        var total = await query.CountAsync(cancellationToken);
+        var items = await query.OrderByDescending(d => d.CreatedAt).ThenBy(d => d.Id).Skip((page - 1) * pageSize).Take(pageSize).ToListAsync(cancellationToken);
+        return new PagedResult<DeviceView>(items.Select(View).ToList(), page, pageSize, total);
+    }
+
     public async Task<Result<DeviceView>> GetAsync(Caller caller, Guid id, CancellationToken cancellationToken)
     {
         var found = await FindAsync(caller, id, cancellationToken);
