@@ -52,6 +52,12 @@ public sealed class SecurityOptions
     /// <summary>A console session ends after this many minutes without a request.</summary>
     [Range(1, 1440)]
     public int SessionIdleMinutes { get; set; } = 20;
+
+    /// <summary>
+    /// Sign-in with a client certificate (smart card, derived credential) on HTTPS: the server asks
+    /// browsers for an optional certificate in the TLS handshake and the sign-in page offers it. Off by default.
+    /// </summary>
+    public bool ClientCertificateSignIn { get; set; }
 }
 
 /// <summary>Request limits of the REST API, under <c>MobileId:Api</c>.</summary>

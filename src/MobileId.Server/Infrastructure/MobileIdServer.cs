@@ -3,6 +3,8 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Http.Json;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.Options;
 using MobileId.Server.Console;
 using MobileId.Server.Features.Access;
@@ -111,6 +113,20 @@ public static class MobileIdServer
         services.AddScoped<AuditVerifier>();
         services.AddSingleton<PasswordHasher>();
         services.AddScoped<SignInService>();
+        services.AddScoped<CertificateSignIn>();
+        services.AddOptions<KestrelServerOptions>().Configure<IOptions<SecurityOptions>>((kestrel, security) =>
+        {
+            if (security.Value.ClientCertificateSignIn)
+            {
+                // Note: any certificate may pass the handshake; CertificateSignIn decides whether it is
+                // one of ours, still valid and allowed to sign in. Without one the connection goes on.
+                kestrel.ConfigureHttpsDefaults(https =>
+                {
+                    https.ClientCertificateMode = ClientCertificateMode.AllowCertificate;
+                    https.AllowAnyClientCertificate();
+                });
+            }
+        });
         services.AddScoped<RolesService>();
         services.AddScoped<ApiClientsService>();
         services.AddScoped<SettingsService>();

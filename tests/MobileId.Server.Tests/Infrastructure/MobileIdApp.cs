@@ -48,10 +48,19 @@ public class MobileIdApp : WebApplicationFactory<Program>
     /// <summary>More configuration for this server (set before it starts).</summary>
     public Dictionary<string, string> Settings { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>Serves on Kestrel at a free loopback port, for clients outside this process (openssl); returns the base address.</summary>
-    public string StartOnLoopback()
+    /// <summary>
+    /// Serves on Kestrel at a free loopback port, for clients outside this process (openssl); returns the
+    /// base address. With <paramref name="httpsCertificate"/> it serves HTTPS with that certificate.
+    /// </summary>
+    public string StartOnLoopback(System.Security.Cryptography.X509Certificates.X509Certificate2? httpsCertificate = null)
     {
-        UseKestrel(k => k.Listen(System.Net.IPAddress.Loopback, 0));
+        UseKestrel(k => k.Listen(System.Net.IPAddress.Loopback, 0, l =>
+        {
+            if (httpsCertificate is not null)
+            {
+                l.UseHttps(httpsCertificate);
+            }
+        }));
         StartServer();
         return Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features
             .Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
@@ -61,9 +70,11 @@ public class MobileIdApp : WebApplicationFactory<Program>
     /// Issues an EC P-256 client-authentication leaf straight from a CA through the certificate
     /// service, for tests about what happens to a certificate after issuance.
     /// </summary>
-    public async Task<IssuedCertificate> IssueLeafAsync(string commonName, Guid? personId = null, string ca = "MobileIdIssuingCA")
+    public async Task<IssuedCertificate> IssueLeafAsync(string commonName, Guid? personId = null, string ca = "MobileIdIssuingCA",
+        System.Security.Cryptography.ECDsa? subjectKey = null)
     {
-        using var key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+        using var made = subjectKey is null ? System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256) : null;
+        var key = subjectKey ?? made!;
         var profile = new MobileId.Pki.Authority.LeafProfile(new System.Security.Cryptography.X509Certificates.X500DistinguishedName($"CN={commonName}"),
             System.Security.Cryptography.X509Certificates.X509KeyUsageFlags.DigitalSignature, ["1.3.6.1.5.5.7.3.2"], null, [], TimeSpan.FromDays(30));
         var result = await WithServicesAsync(s => s.GetRequiredService<MobileId.Server.Features.Certificates.CertificateService>().IssueAsync(
