@@ -5,33 +5,51 @@ using MobileId.Server.Tests.Features.Agent;
 
 namespace MobileId.Server.Tests.Console;
 
-/// <summary>An operator issues a mobile ID in the console (Chromium through Playwright), the agent collects it, and the operator disables, enables and cancels it.</summary>
+/// <summary>
+/// An operator adds a person and issues a mobile ID in the console (Chromium through Playwright), the
+/// agent collects it, and the operator disables, enables and cancels it.
+/// </summary>
 public sealed class ConsoleIssuanceBrowserTests : AgentTestKit
 {
     [Fact]
-    public async Task Operator_RequestsInTheBrowserAgentCollects_ThenDisableEnableCancelShowInThePage()
+    public async Task Operator_AddsPersonAndRequestsInTheBrowserAgentCollects_ThenDisableEnableCancelShowInThePage()
     {
-        // Arrange: an operator role that may request, disable/enable and cancel; a profile for Cardholders; a person to issue to.
+        // Arrange: an operator role that may add people, request, disable/enable and cancel; a profile for Cardholders.
         var tag = Guid.NewGuid().ToString("N")[..8];
         var role = "issuers-" + tag;
         await App.WithServicesAsync(async s => (await s.GetRequiredService<RolesService>().CreateAsync(Caller.System("test"),
-            new RoleInput(role, null, Scope.All, [Workflow.FindPerson, Workflow.RequestId, Workflow.EnableDisableId, Workflow.CancelCredential], true, null),
+            new RoleInput(role, null, Scope.All, [Workflow.FindPerson, Workflow.AddPerson, Workflow.RequestId, Workflow.EnableDisableId, Workflow.CancelCredential], true, null),
             CancellationToken.None)).IsSuccess);
         await CreateProfileAsync("phone-" + tag, false,
             [new ProfileRoleInput("Cardholder", true, false, false, true, false), new ProfileRoleInput(role, false, true, false, false, false)]);
-        var person = await App.CreatePersonAsync("grace" + tag, null, $"grace{tag}@example.org", "Cardholder");
         var operatorPerson = await App.CreatePersonAsync("operator" + tag, null, null, role);
         var password = "Operator-" + Guid.NewGuid().ToString("N");
         await App.SetPasswordAsync(operatorPerson.Id, password);
         await using var browser = await ConsoleBrowser.StartAsync();
         var page = browser.Page;
 
-        // Act: sign in, find the person, Request ID.
+        // Act: sign in, Add Person (a bad email first), then the person becomes a cardholder.
         await page.GotoAsync(Base + "/console/sign-in");
         await browser.SignInAsync("operator" + tag, password, "**/console");
+        await page.GetByRole(AriaRole.Link, new() { Name = "Add Person" }).ClickAsync();
+        await page.GetByLabel("Logon name").FillAsync("grace" + tag);
+        await page.GetByLabel("First name").FillAsync("Grace");
+        await page.GetByLabel("Last name").FillAsync("Hopper");
+        await page.GetByLabel("Email").FillAsync("grace-at-example.org");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Add Person" }).ClickAsync();
+        var emailError = await page.Locator("#email-error").TextContentAsync();
+        await browser.ScreenshotAsync("add-person");
+        await page.GetByLabel("Email").FillAsync($"grace{tag}@example.org");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Add Person" }).ClickAsync();
+        await browser.WaitForAsync("**/console/people/*added=1");
+        var personId = Guid.Parse(new Uri(page.Url).Segments[^1]);
+        Assert.True((await App.WithServicesAsync(s => s.GetRequiredService<RolesService>().AssignAsync(
+            Caller.System("test"), personId, ["Cardholder"], CancellationToken.None))).IsSuccess);
+
+        // Find the person, Request ID.
         await page.GotoAsync($"{Base}/console/people?q=grace{tag}");
-        await page.GetByRole(AriaRole.Link, new() { Name = person.DisplayName }).ClickAsync();
-        await browser.WaitForAsync($"**/console/people/{person.Id}");
+        await page.GetByRole(AriaRole.Link, new() { Name = "Grace Hopper" }).ClickAsync();
+        await browser.WaitForAsync($"**/console/people/{personId}");
         await page.GetByLabel("Credential profile").SelectOptionAsync("phone-" + tag);
         await page.GetByRole(AriaRole.Button, new() { Name = "Request ID" }).ClickAsync();
         var code = await page.GetByTestId("one-time-code").TextContentAsync();
@@ -40,7 +58,7 @@ public sealed class ConsoleIssuanceBrowserTests : AgentTestKit
 
         // The agent collects with what the page showed.
         var collected = await CollectAsync("phone", link, code!, "SN-" + tag);
-        await page.GotoAsync($"{Base}/console/people/{person.Id}");
+        await page.GotoAsync($"{Base}/console/people/{personId}");
         var status = page.Locator("td.status").First;
         var issued = await status.TextContentAsync();
         await browser.ScreenshotAsync("person");
@@ -58,6 +76,7 @@ public sealed class ConsoleIssuanceBrowserTests : AgentTestKit
         var certificateStatus = await page.Locator("section, table").Last.Locator("tbody td").Nth(2).TextContentAsync();
 
         // Assert
+        Assert.Equal("Email 'grace-at-example.org' is not a valid email address.", emailError);
         Assert.Matches(@"^\d{4} \d{4}$", code);
         Assert.True(collected.Code == 0, collected.ToString());
         Assert.Equal(("Issued", "Disabled", "Issued", "Cancelled"), (issued, disabled, enabled, cancelled));
