@@ -49,4 +49,44 @@ public sealed class ConsoleBrowserTests : LoopbackServerTest
         await page.GotoAsync(Base + "/console");
         Assert.Contains("/console/sign-in", page.Url, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task DepartmentOperator_SeesOnlyTheDepartment_EvenWhenTypingAnotherPersonsAddress()
+    {
+        // Arrange: a guard of Security with Department scope; a person in Security and one in Finance with the same surname.
+        var tag = Guid.NewGuid().ToString("N")[..6];
+        var security = await App.CreateGroupAsync("Security " + tag);
+        var finance = await App.CreateGroupAsync("Finance " + tag);
+        var (guard, password) = await ConsoleForms.PersonWithRoleAsync(App, Scope.Department, security,
+            Workflow.FindPerson, Workflow.EditPerson, Workflow.UnlockCredential, Workflow.RequestId);
+        var colleague = await App.CreatePersonAsync("colleague.moss" + tag, security);
+        var outsider = await App.CreatePersonAsync("outsider.moss" + tag, finance);
+        await using var browser = await ConsoleBrowser.StartAsync();
+        var page = browser.Page;
+        await page.GotoAsync(Base + "/console/sign-in");
+        await browser.SignInAsync(guard.LogonName, password, "**/console");
+
+        // Act: search for both; then type the outsider's addresses by hand.
+        await page.GotoAsync($"{Base}/console/people?q=moss{tag}");
+        var listed = await page.Locator("tbody tr td:nth-child(2)").AllTextContentsAsync();
+        await browser.ScreenshotAsync("department-scope");
+        var tampered = new List<(string Path, int Status, string Heading, string Text)>();
+        foreach (var path in new[] { $"/console/people/{outsider.Id}", $"/console/people/{outsider.Id}/edit", $"/console/people/{outsider.Id}/unlock" })
+        {
+            var response = await page.GotoAsync(Base + path);
+            tampered.Add((path, response!.Status, (await page.Locator("h1").TextContentAsync())!, await page.Locator("main").InnerTextAsync()));
+        }
+
+        var own = await page.GotoAsync($"{Base}/console/people/{colleague.Id}");
+
+        // Assert
+        Assert.Equal([colleague.LogonName], listed);
+        Assert.All(tampered, t =>
+        {
+            Assert.Equal(404, t.Status);
+            Assert.Equal("Not found", t.Heading);
+            Assert.DoesNotContain("outsider", t.Text, StringComparison.OrdinalIgnoreCase);
+        });
+        Assert.Equal(200, own!.Status);
+    }
 }

@@ -35,10 +35,10 @@ public static partial class ConsoleForms
     }
 
     /// <summary>
-    /// A browser signed in as a new person (in <paramref name="groupId"/>, when given) whose one role
-    /// grants <paramref name="workflows"/> with <paramref name="scope"/>. Returns the browser and the person.
+    /// A new person (in <paramref name="groupId"/>, when given) with a password and one role that grants
+    /// <paramref name="workflows"/> with <paramref name="scope"/>.
     /// </summary>
-    public static async Task<(HttpClient Browser, PersonView Person)> SignedInWithAsync(MobileIdApp app, Scope scope, Guid? groupId,
+    public static async Task<(PersonView Person, string Password)> PersonWithRoleAsync(MobileIdApp app, Scope scope, Guid? groupId,
         params Workflow[] workflows)
     {
         var role = "console-" + Guid.NewGuid().ToString("N")[..10];
@@ -49,12 +49,19 @@ public static partial class ConsoleForms
             Assert.True(created.IsSuccess, created.Error?.Detail);
             return true;
         });
-        var logon = "console." + Guid.NewGuid().ToString("N")[..10];
-        var person = await app.CreatePersonAsync(logon, groupId, null, role);
+        var person = await app.CreatePersonAsync("console." + Guid.NewGuid().ToString("N")[..10], groupId, null, role);
         var password = "Pass-" + Guid.NewGuid().ToString("N");
         await app.SetPasswordAsync(person.Id, password, false);
+        return (person, password);
+    }
+
+    /// <summary>The same person, signed in through the sign-in page in a browser of the in-memory server.</summary>
+    public static async Task<(HttpClient Browser, PersonView Person)> SignedInWithAsync(MobileIdApp app, Scope scope, Guid? groupId,
+        params Workflow[] workflows)
+    {
+        var (person, password) = await PersonWithRoleAsync(app, scope, groupId, workflows);
         var browser = Browser(app);
-        using var signedIn = await SignInAsync(browser, logon, password);
+        using var signedIn = await SignInAsync(browser, person.LogonName, password);
         Assert.Equal(HttpStatusCode.Found, signedIn.StatusCode);
         return (browser, person);
     }
