@@ -111,6 +111,7 @@ public static class MobileIdServer
         services.AddScoped<AccessPolicy>();
         services.AddScoped<AuditTrail>();
         services.AddScoped<AuditVerifier>();
+        services.AddScoped<AuditLog>();
         services.AddSingleton<PasswordHasher>();
         services.AddScoped<SignInService>();
         services.AddScoped<CertificateSignIn>();

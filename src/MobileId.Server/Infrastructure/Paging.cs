@@ -67,10 +67,19 @@ public static class Paging
             return error.ToResult();
         }
 
-        var q = query.Q?.Trim();
-        var matching = string.IsNullOrEmpty(q)
+        return TypedResults.Ok(Page(all, query.Q, page, size, text));
+    }
+
+    /// <summary>
+    /// One page of a short list held in memory: the items that contain <paramref name="q"/> (case-insensitive)
+    /// in one of <paramref name="text"/>'s fields, in the given order. The API's lists and the console's share it.
+    /// </summary>
+    public static PagedResult<T> Page<T>(IEnumerable<T> all, string? q, int page, int size, Func<T, IEnumerable<string?>> text)
+    {
+        var filter = q?.Trim();
+        var matching = string.IsNullOrEmpty(filter)
             ? all.ToList()
-            : all.Where(item => text(item).Any(field => field?.Contains(q, StringComparison.OrdinalIgnoreCase) == true)).ToList();
-        return TypedResults.Ok(new PagedResult<T>(matching.Skip((page - 1) * size).Take(size).ToList(), page, size, matching.Count));
+            : all.Where(item => text(item).Any(field => field?.Contains(filter, StringComparison.OrdinalIgnoreCase) == true)).ToList();
+        return new PagedResult<T>(matching.Skip((page - 1) * size).Take(size).ToList(), page, size, matching.Count);
     }
 }

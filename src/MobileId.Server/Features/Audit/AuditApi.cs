@@ -16,7 +16,7 @@ public static class AuditApi
     {
         var group = app.MapGroup("/api/v1/audit").WithTags("Audit");
         group.MapGet("", List).WithName("ListAuditRecords")
-            .WithSummary("Audit records, newest first. Below scope All only records about people in scope are listed.")
+            .WithSummary("Audit records, newest first; filter by action (prefix), actor, target (name or id), person, outcome and time. Below scope All only records about people in scope are listed.")
             .RequiresWorkflow(Workflow.Audit);
         group.MapGet("/verify", Verify).WithName("VerifyAuditChain").WithSummary("Checks the whole hash chain.")
             .RequiresWorkflow(Workflow.Audit, ScopeRule.AllScope);
@@ -24,8 +24,8 @@ public static class AuditApi
     }
 
     private static async Task<Results<Ok<PagedResult<AuditRecordView>>, ProblemHttpResult>> List(
-        Caller caller, MobileIdDbContext db, AccessPolicy access, IOptions<ApiOptions> options,
-        [FromQuery] string? action, [FromQuery] string? actor, [FromQuery] Guid? personId, [FromQuery] AuditOutcome? outcome,
+        Caller caller, AuditLog log, IOptions<ApiOptions> options,
+        [FromQuery] string? action, [FromQuery] string? actor, [FromQuery] string? target, [FromQuery] Guid? personId, [FromQuery] AuditOutcome? outcome,
         [FromQuery] DateTime? from, [FromQuery] DateTime? to, [FromQuery] int? page, [FromQuery] int? pageSize, CancellationToken cancellationToken)
     {
         if (Paging.Check(page, pageSize, options, out var p, out var size) is { } error)
@@ -33,53 +33,7 @@ public static class AuditApi
             return error.ToResult();
         }
 
-        var query = db.AuditRecords.AsNoTracking();
-        var coverage = await access.CoverageAsync(caller, Workflow.Audit, cancellationToken);
-        if (!coverage.Everyone)
-        {
-            var self = coverage.SelfId ?? Guid.Empty;
-            var groups = coverage.Groups.Select(g => (Guid?)g).ToList();
-            query = query.Where(r => r.TargetPersonId == self || groups.Contains(r.TargetGroupId));
-        }
-
-        if (!string.IsNullOrWhiteSpace(action))
-        {
-            query = query.Where(r => r.Action.StartsWith(action));
-        }
-
-        if (!string.IsNullOrWhiteSpace(actor))
-        {
-            query = query.Where(r => r.ActorName == actor);
-        }
-
-        if (personId is { } id)
-        {
-            query = query.Where(r => r.TargetPersonId == id);
-        }
-
-        if (outcome is { } o)
-        {
-            query = query.Where(r => r.Outcome == o);
-        }
-
-        if (from is { } f)
-        {
-            var start = f.ToUniversalTime();
-            query = query.Where(r => r.OccurredAt >= start);
-        }
-
-        if (to is { } t)
-        {
-            var end = t.ToUniversalTime();
-            query = query.Where(r => r.OccurredAt < end);
-        }
-
-        var total = await query.CountAsync(cancellationToken);
-        var items = await query.OrderByDescending(r => r.Sequence).Skip((p - 1) * size).Take(size)
-            .Select(r => new AuditRecordView(r.Sequence, r.OccurredAt, r.ActorKind, r.ActorId, r.ActorName, r.Action, r.Workflow,
-                r.TargetKind, r.TargetId, r.TargetName, r.TargetPersonId, r.SourceAddress, r.Outcome, r.Details, r.Hash))
-            .ToListAsync(cancellationToken);
-        return TypedResults.Ok(new PagedResult<AuditRecordView>(items, p, size, total));
+        return TypedResults.Ok(await log.SearchAsync(caller, new AuditQuery(action, actor, target, personId, outcome, from, to), p, size, cancellationToken));
     }
 
     private static async Task<Ok<AuditVerification>> Verify(AuditVerifier verifier, CancellationToken cancellationToken) =>

@@ -71,6 +71,27 @@ public sealed class ListEndpointsTests(SqliteAppFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task ListAudit_TargetFilter_KeepsOnlyTheRecordsAboutThatTargetByNameOrId()
+    {
+        // Arrange: two people, each created (and so audited) in this test.
+        using var admin = await fixture.App.AdminClientAsync();
+        var tag = Guid.NewGuid().ToString("N")[..8];
+        var first = await fixture.App.CreatePersonAsync("target1." + tag);
+        await fixture.App.CreatePersonAsync("target2." + tag);
+
+        // Act
+        var byName = await MobileIdApp.ReadJsonAsync(await admin.GetAsync($"/api/v1/audit?action=person.created&target={first.LogonName}"));
+        var byId = await MobileIdApp.ReadJsonAsync(await admin.GetAsync($"/api/v1/audit?action=person.created&target={first.Id}"));
+
+        // Assert
+        foreach (var list in new[] { byName, byId })
+        {
+            Assert.Equal(1, list.GetProperty("total").GetInt32());
+            Assert.Equal(first.LogonName, list.GetProperty("items")[0].GetProperty("targetName").GetString());
+        }
+    }
+
+    [Fact]
     public async Task ListRoles_TextFilter_KeepsOnlyTheMatchingRolesAndPagesThem()
     {
         // Arrange
