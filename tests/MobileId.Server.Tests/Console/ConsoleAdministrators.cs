@@ -1,3 +1,4 @@
+using MobileId.Server.Features.People;
 using MobileId.Server.Tests.Features.Access;
 
 namespace MobileId.Server.Tests.Console;
@@ -18,17 +19,20 @@ public static class ConsoleAdministrators
         return name;
     }
 
+    /// <summary>A new person (in <paramref name="groupId"/>) who holds <paramref name="role"/>, with a password.</summary>
+    public static async Task<(PersonView Person, string Password)> PersonAsync(MobileIdApp app, string role, Guid? groupId = null)
+    {
+        var person = await app.CreatePersonAsync("admin." + Guid.NewGuid().ToString("N")[..10], groupId, null, role);
+        var password = "Pass-" + Guid.NewGuid().ToString("N");
+        await app.SetPasswordAsync(person.Id, password, false);
+        return (person, password);
+    }
+
     /// <summary>A browser signed in as a new person (in <paramref name="groupId"/>) who holds <paramref name="role"/>.</summary>
     public static async Task<HttpClient> SignedInAsync(MobileIdApp app, string role, Guid? groupId = null)
     {
-        var logon = "admin." + Guid.NewGuid().ToString("N")[..10];
-        var person = await app.CreatePersonAsync(logon, groupId, null, role);
-        var password = "Pass-" + Guid.NewGuid().ToString("N");
-        await app.SetPasswordAsync(person.Id, password, false);
-        var browser = ConsoleForms.Browser(app);
-        using var signedIn = await ConsoleForms.SignInAsync(browser, logon, password);
-        Assert.Equal(HttpStatusCode.Found, signedIn.StatusCode);
-        return browser;
+        var (person, password) = await PersonAsync(app, role, groupId);
+        return await ConsoleForms.SignedInBrowserAsync(app, person.LogonName, password);
     }
 
     /// <summary>A browser signed in with a new role of these workflows and scope.</summary>

@@ -1,7 +1,6 @@
 using Microsoft.AspNetCore.Mvc.Testing;
 using System.Text.RegularExpressions;
 using MobileId.Server.Features.People;
-using MobileId.Server.Tests.Features.Access;
 
 namespace MobileId.Server.Tests.Console;
 
@@ -39,31 +38,24 @@ public static partial class ConsoleForms
     /// <paramref name="workflows"/> with <paramref name="scope"/>.
     /// </summary>
     public static async Task<(PersonView Person, string Password)> PersonWithRoleAsync(MobileIdApp app, Scope scope, Guid? groupId,
-        params Workflow[] workflows)
-    {
-        var role = "console-" + Guid.NewGuid().ToString("N")[..10];
-        await app.WithServicesAsync(async s =>
-        {
-            var created = await s.GetRequiredService<RolesService>().CreateAsync(Caller.System("test"),
-                new RoleInput(role, null, scope, [.. workflows], true, null), CancellationToken.None);
-            Assert.True(created.IsSuccess, created.Error?.Detail);
-            return true;
-        });
-        var person = await app.CreatePersonAsync("console." + Guid.NewGuid().ToString("N")[..10], groupId, null, role);
-        var password = "Pass-" + Guid.NewGuid().ToString("N");
-        await app.SetPasswordAsync(person.Id, password, false);
-        return (person, password);
-    }
+        params Workflow[] workflows) =>
+        await ConsoleAdministrators.PersonAsync(app, await ConsoleAdministrators.RoleAsync(app, scope, workflows), groupId);
 
     /// <summary>The same person, signed in through the sign-in page in a browser of the in-memory server.</summary>
     public static async Task<(HttpClient Browser, PersonView Person)> SignedInWithAsync(MobileIdApp app, Scope scope, Guid? groupId,
         params Workflow[] workflows)
     {
         var (person, password) = await PersonWithRoleAsync(app, scope, groupId, workflows);
+        return (await SignedInBrowserAsync(app, person.LogonName, password), person);
+    }
+
+    /// <summary>A browser of the in-memory server, signed in through the sign-in page.</summary>
+    public static async Task<HttpClient> SignedInBrowserAsync(MobileIdApp app, string logonName, string password)
+    {
         var browser = Browser(app);
-        using var signedIn = await SignInAsync(browser, person.LogonName, password);
+        using var signedIn = await SignInAsync(browser, logonName, password);
         Assert.Equal(HttpStatusCode.Found, signedIn.StatusCode);
-        return (browser, person);
+        return browser;
     }
 
     /// <summary>Signs in through the sign-in page; the answer is the redirect after it.</summary>
