@@ -138,7 +138,7 @@ public sealed class ConsolePagesTests(SqliteAppFixture fixture) : IClassFixture<
     {
         // Arrange: a role with Request My ID only.
         var role = "console-self-" + Guid.NewGuid().ToString("N")[..8];
-        await CreateRoleAsync(role, Scope.Self, Workflow.RequestMyId);
+        await CreateRoleAsync(role, Scope.Self, Workflow.RequestMyId, Workflow.IssueDevice);
         using var session = await SignedInAsync(role);
         var (browser, logon) = (session.Browser, session.Logon);
 
@@ -227,6 +227,39 @@ public sealed class ConsolePagesTests(SqliteAppFixture fixture) : IClassFixture<
         Assert.Equal(HttpStatusCode.OK, (await browser.GetAsync(new Uri(qr).PathAndQuery)).StatusCode);
         Assert.Contains("ReadyToCollect", again, StringComparison.Ordinal);
         Assert.DoesNotContain("one-time-code", again, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task MyMobileIds_SelfServiceWithoutFindPerson_ListsOwnMobileIdsAndDevicesOnly()
+    {
+        // Arrange: a person whose role grants Request My ID only, with a request and a device; someone else's device too.
+        var tag = Guid.NewGuid().ToString("N")[..8];
+        var role = "mine-only-" + tag;
+        await CreateRoleAsync(role, Scope.Self, Workflow.RequestMyId, Workflow.IssueDevice);
+        var saved = await fixture.App.WithServicesAsync(s => s.GetRequiredService<ProfilesService>().SaveAsync(Caller.System("test"), null,
+            new ProfileInput("own-" + tag, null, null, null, null, null, null, null, null, null, null, null, null,
+                [new ProfileRoleInput(role, true, true, false, true, false)]), CancellationToken.None));
+        Assert.True(saved.IsSuccess, saved.Error?.Detail);
+        using var session = await SignedInAsync(role);
+        var me = await fixture.App.WithServicesAsync(s => s.GetRequiredService<MobileIdDbContext>().People.SingleAsync(p => p.LogonName == session.Logon));
+        var other = await fixture.App.CreatePersonAsync("other-" + tag);
+        await fixture.App.WithServicesAsync(async s =>
+        {
+            var devices = s.GetRequiredService<MobileId.Server.Features.Device.DeviceManagement>();
+            Assert.True((await devices.AddAsync(Caller.System("test"), new MobileId.Server.Features.Device.AddDeviceInput("MINE-" + tag, "Android", "Pixel 9", me.Id), CancellationToken.None)).IsSuccess);
+            Assert.True((await devices.AddAsync(Caller.System("test"), new MobileId.Server.Features.Device.AddDeviceInput("THEIRS-" + tag, "Android", "Pixel 9", other.Id), CancellationToken.None)).IsSuccess);
+            return true;
+        });
+        using var requested = await ConsoleForms.SubmitAsync(session.Browser, "/console/me", "request-my-id", new Dictionary<string, string> { ["Form.Profile"] = "own-" + tag });
+
+        // Act
+        var html = await session.Browser.GetStringAsync("/console/me");
+
+        // Assert
+        Assert.True(requested.StatusCode == HttpStatusCode.OK, await requested.Content.ReadAsStringAsync());
+        Assert.Contains($"<td>own-{tag}</td>", html, StringComparison.Ordinal);
+        Assert.Contains("MINE-" + tag, html, StringComparison.Ordinal);
+        Assert.DoesNotContain("THEIRS-" + tag, html, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -117,10 +117,13 @@ public sealed class DeviceManagement(MobileIdDbContext db, AccessPolicy access, 
         return new PagedResult<DeviceView>(items.Select(View).ToList(), page, pageSize, total);
     }
 
-    /// <summary>A person's devices for the person view: needs Find Person over the person, as their mobile IDs and certificates do.</summary>
+    /// <summary>
+    /// A person's devices for the person view: needs Find Person over the person, as their mobile IDs
+    /// and certificates do; everyone sees their own (self-service).
+    /// </summary>
     public async Task<Result<PagedResult<DeviceView>>> ListForPersonAsync(Caller caller, Guid personId, int page, int pageSize, CancellationToken cancellationToken)
     {
-        if (await access.CheckPersonAsync(caller, Workflow.FindPerson, personId, cancellationToken) is { } denied)
+        if (caller.PersonId != personId && await access.CheckPersonAsync(caller, Workflow.FindPerson, personId, cancellationToken) is { } denied)
         {
             return denied;
         }

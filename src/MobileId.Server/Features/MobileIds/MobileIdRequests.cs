@@ -226,13 +226,16 @@ public sealed class MobileIdRequests(
         return View(mobileId, profile.Name, operation, code);
     }
 
-    /// <summary>A person's mobile IDs, newest first (Find Person scope is checked by the caller).</summary>
-    /// <summary>The mobile IDs of the people in the caller's Find Person scope that match the query, newest request first.</summary>
+    /// <summary>
+    /// The mobile IDs of the people in the caller's Find Person scope that match the query, newest
+    /// request first. Everyone may list their own (self-service).
+    /// </summary>
     public async Task<PagedResult<MobileIdView>> SearchAsync(Caller caller, MobileIdQuery query, CancellationToken cancellationToken)
     {
         var coverage = await access.CoverageAsync(caller, Workflow.FindPerson, cancellationToken);
         var found = db.MobileIdentities.AsNoTracking();
-        if (!coverage.Everyone)
+        var own = query.PersonId is { } asked && asked == caller.PersonId;
+        if (!coverage.Everyone && !own)
         {
             var people = access.Filter(db.People.AsNoTracking(), coverage).Select(p => p.Id);
             found = found.Where(m => people.Contains(m.PersonId));
