@@ -23,19 +23,8 @@ public sealed class ConsolePfxTests(SqliteAppFixture fixture) : IClassFixture<Sq
         }
     }
 
-    /// <summary>Loads the page, then posts its multipart form <paramref name="form"/> with the file and the page's token.</summary>
-    private static async Task<HttpResponseMessage> UploadAsync(HttpClient browser, string path, string form, byte[] file, string password)
-    {
-        var page = await browser.GetStringAsync(path);
-        using var content = new MultipartFormDataContent
-        {
-            { new StringContent(form), "_handler" },
-            { new StringContent(ConsoleForms.Token(page)), "__RequestVerificationToken" },
-            { new StringContent(password), "password" },
-            { new ByteArrayContent(file), "pfx", "person.p12" },
-        };
-        return await browser.PostAsync(path, content);
-    }
+    private static Task<HttpResponseMessage> UploadAsync(HttpClient browser, string path, string form, byte[] file, string password) =>
+        ConsoleUploads.SubmitAsync(browser, path, form, new Dictionary<string, string> { ["password"] = password }, "pfx", file);
 
     private Task<int> StoredAsync(Guid personId) =>
         fixture.App.WithServicesAsync(s => s.GetRequiredService<MobileIdDbContext>().UnmanagedCertificates.CountAsync(u => u.PersonId == personId));
