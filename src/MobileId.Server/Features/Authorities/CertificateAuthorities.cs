@@ -20,6 +20,9 @@ public sealed record CaLinks(string Certificate, string Chain, string? Crl, stri
 /// <summary>The CAs of this server, their keys and the addresses their certificates point at.</summary>
 public sealed class CertificateAuthorities(MobileIdDbContext db, SettingsService settings)
 {
+    /// <summary>The text a list of CAs is searched in (<c>q</c>): name, subject, kind and status.</summary>
+    public static IEnumerable<string?> SearchText(CaView ca) => [ca.Name, ca.Subject, ca.Kind, ca.Status];
+
     public async Task<IReadOnlyList<CertificateAuthorityRecord>> ListAsync(CancellationToken cancellationToken) =>
         await db.CertificateAuthorities.AsNoTracking().OrderBy(c => c.Kind).ThenBy(c => c.Name).ToListAsync(cancellationToken);
 

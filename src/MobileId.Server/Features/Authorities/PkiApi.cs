@@ -105,7 +105,7 @@ public static class PkiApi
 
     private static async Task<Results<Ok<PagedResult<CaView>>, ProblemHttpResult>> List([AsParameters] ListQuery query, CertificateAuthorities authorities,
         IOptions<ApiOptions> options, CancellationToken cancellationToken) =>
-        Paging.Respond(await authorities.ViewsAsync(cancellationToken), query, options, c => [c.Name, c.Subject, c.Kind, c.Status]);
+        Paging.Respond(await authorities.ViewsAsync(cancellationToken), query, options, CertificateAuthorities.SearchText);
 
     private static async Task<Results<FileContentHttpResult, ContentHttpResult, ProblemHttpResult>> Download(
         string file, CertificateAuthorities authorities, CancellationToken cancellationToken)

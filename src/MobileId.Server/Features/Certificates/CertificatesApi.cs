@@ -55,7 +55,7 @@ public static class CertificatesApi
 
     private static async Task<Results<Ok<PagedResult<PolicyView>>, ProblemHttpResult>> ListPolicies([AsParameters] ListQuery query, PoliciesService policies,
         IOptions<ApiOptions> options, CancellationToken cancellationToken) =>
-        Paging.Respond(await policies.ListAsync(cancellationToken), query, options, p => [p.Name, p.Ca, p.KeyAlgorithm.ToString()]);
+        Paging.Respond(await policies.ListAsync(cancellationToken), query, options, PoliciesService.SearchText);
 
     private static async Task<Results<Created<PolicyView>, ProblemHttpResult>> CreatePolicy(
         PolicyInput input, Caller caller, PoliciesService policies, CancellationToken cancellationToken)

@@ -18,19 +18,28 @@ public sealed record UnmanagedCertificateView(Guid Id, Guid PersonId, string Sub
 /// </summary>
 public sealed class PfxUpload(MobileIdDbContext db, AccessPolicy access, IKeyStore keys, AuditTrail audit, TimeProvider time)
 {
+    /// <summary>The person's uploaded certificates, oldest first, for a caller whose <paramref name="workflow"/> covers the person.</summary>
+    public async Task<Result<IReadOnlyList<UnmanagedCertificateView>>> ListAsync(Caller caller, Guid personId, Workflow workflow, CancellationToken cancellationToken)
+    {
+        var found = await PersonAsync(caller, personId, workflow, cancellationToken);
+        if (!found.IsSuccess)
+        {
+            return found.Error!;
+        }
+
+        var records = await db.UnmanagedCertificates.AsNoTracking().Where(u => u.PersonId == personId).OrderBy(u => u.CreatedAt).ToListAsync(cancellationToken);
+        return records.Select(View).ToList();
+    }
+
     public async Task<Result<UnmanagedCertificateView>> ImportAsync(Caller caller, Guid personId, PfxUploadRequest request, CancellationToken cancellationToken)
     {
-        var person = await db.People.AsNoTracking().SingleOrDefaultAsync(p => p.Id == personId, cancellationToken);
-        if (person is null)
+        var found = await PersonAsync(caller, personId, Workflow.UploadPfxCertificates, cancellationToken);
+        if (!found.IsSuccess)
         {
-            return AppError.NotFound("That person");
+            return found.Error!;
         }
 
-        if (await access.CheckAsync(caller, Workflow.UploadPfxCertificates, person, cancellationToken) is { } denied)
-        {
-            return denied;
-        }
-
+        var person = found.Value!;
         var loaded = Pkcs12Files.Load(request.Pfx, request.Password);
         if (!loaded.IsSuccess)
         {
@@ -78,8 +87,7 @@ public sealed class PfxUpload(MobileIdDbContext db, AccessPolicy access, IKeySto
             audit.Record(caller, "pfx.imported", Workflow.UploadPfxCertificates, AuditTarget.For(person), AuditOutcome.Success,
                 new { record.Subject, record.Issuer, serial = record.SerialHex, privateKey = wrapped is not null });
             await db.SaveChangesAsync(cancellationToken);
-            return new UnmanagedCertificateView(record.Id, personId, record.Subject, record.Issuer, record.SerialHex, thumbprint, wrapped is not null,
-                record.NotBefore, record.NotAfter);
+            return View(record);
         }
         finally
         {
@@ -89,4 +97,19 @@ public sealed class PfxUpload(MobileIdDbContext db, AccessPolicy access, IKeySto
             }
         }
     }
+
+    /// <summary>The person, when <paramref name="caller"/>'s <paramref name="workflow"/> covers them.</summary>
+    private async Task<Result<Person>> PersonAsync(Caller caller, Guid personId, Workflow workflow, CancellationToken cancellationToken)
+    {
+        var person = await db.People.AsNoTracking().SingleOrDefaultAsync(p => p.Id == personId, cancellationToken);
+        if (person is null)
+        {
+            return AppError.NotFound("That person");
+        }
+
+        return await access.CheckAsync(caller, workflow, person, cancellationToken) is { } denied ? denied : person;
+    }
+
+    private static UnmanagedCertificateView View(UnmanagedCertificate u) =>
+        new(u.Id, u.PersonId, u.Subject, u.Issuer, u.SerialHex, u.Sha256Thumbprint, u.WrappedKey is not null, u.NotBefore, u.NotAfter);
 }

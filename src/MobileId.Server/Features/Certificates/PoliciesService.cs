@@ -19,6 +19,9 @@ public sealed record PolicyView(
 /// <summary>Certificate policies (PRODUCT.md §4), checked by <see cref="CertificatePolicyRules"/> on every save.</summary>
 public sealed class PoliciesService(MobileIdDbContext db, AuditTrail audit, TimeProvider time)
 {
+    /// <summary>The text a list of policies is searched in (<c>q</c>): name, CA and key algorithm.</summary>
+    public static IEnumerable<string?> SearchText(PolicyView policy) => [policy.Name, policy.Ca, policy.KeyAlgorithm.ToString()];
+
     public async Task<IReadOnlyList<PolicyView>> ListAsync(CancellationToken cancellationToken)
     {
         var cas = await db.CertificateAuthorities.AsNoTracking().ToDictionaryAsync(c => c.Id, c => c.Name, cancellationToken);

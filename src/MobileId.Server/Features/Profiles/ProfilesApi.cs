@@ -40,7 +40,7 @@ public static class ProfilesApi
 
     private static async Task<Results<Ok<PagedResult<ProfileView>>, ProblemHttpResult>> List([AsParameters] ListQuery query, ProfilesService profiles,
         IOptions<ApiOptions> options, CancellationToken cancellationToken) =>
-        Paging.Respond(await profiles.ListAsync(cancellationToken), query, options, p => [p.Name, p.Description, p.CardEncoding.ToString(), p.CardFormat.ToString()]);
+        Paging.Respond(await profiles.ListAsync(cancellationToken), query, options, ProfilesService.SearchText);
 
     private static async Task<Results<Ok<ProfileView>, ProblemHttpResult>> Get(Guid id, ProfilesService profiles, CancellationToken cancellationToken)
     {
