@@ -67,10 +67,16 @@ public static class Paging
             return error.ToResult();
         }
 
-        var q = query.Q?.Trim();
+        return TypedResults.Ok(InMemory(all, query.Q, page, size, text));
+    }
+
+    /// <summary>One page (from 1) of a short list held in memory: the items that contain <paramref name="q"/> in one of <paramref name="text"/>'s fields.</summary>
+    public static PagedResult<T> InMemory<T>(IEnumerable<T> all, string? q, int page, int size, Func<T, IEnumerable<string?>> text)
+    {
+        q = q?.Trim();
         var matching = string.IsNullOrEmpty(q)
             ? all.ToList()
             : all.Where(item => text(item).Any(field => field?.Contains(q, StringComparison.OrdinalIgnoreCase) == true)).ToList();
-        return TypedResults.Ok(new PagedResult<T>(matching.Skip((page - 1) * size).Take(size).ToList(), page, size, matching.Count));
+        return new PagedResult<T>(matching.Skip((page - 1) * size).Take(size).ToList(), page, size, matching.Count);
     }
 }
