@@ -33,6 +33,9 @@ public sealed class CardLayouts(MobileIdDbContext db, AuditTrail audit, TimeProv
     public const int MaxImageBytes = 512 * 1024;
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
+    /// <summary>What a list's <c>q</c> looks in: the name and the description.</summary>
+    public static IEnumerable<string?> SearchText(CardLayoutView layout) => [layout.Name, layout.Description];
+
     public async Task<IReadOnlyList<CardLayoutView>> ListAsync(CancellationToken cancellationToken)
     {
         var layouts = await db.CardLayouts.AsNoTracking().OrderBy(l => l.Name).ToListAsync(cancellationToken);

@@ -25,7 +25,7 @@ public static class CardLayoutsApi
 
     private static async Task<Results<Ok<PagedResult<CardLayoutView>>, ProblemHttpResult>> List([AsParameters] ListQuery query, CardLayouts layouts,
         IOptions<ApiOptions> options, CancellationToken cancellationToken) =>
-        Paging.Respond(await layouts.ListAsync(cancellationToken), query, options, l => [l.Name, l.Description]);
+        Paging.Respond(await layouts.ListAsync(cancellationToken), query, options, CardLayouts.SearchText);
 
     private static async Task<Results<Ok<CardLayoutView>, ProblemHttpResult>> Get(string name, CardLayouts layouts, CancellationToken cancellationToken)
     {

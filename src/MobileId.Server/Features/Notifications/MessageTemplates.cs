@@ -152,6 +152,9 @@ public sealed class MessageTemplates(MobileIdDbContext db, SettingsService setti
     /// <summary>A time as messages show it: <c>2026-05-01 14:00 UTC</c>.</summary>
     public static string FormatTime(DateTime utc) => utc.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture);
 
+    /// <summary>What a list's <c>q</c> looks in: the key, the channel and the description.</summary>
+    public static IEnumerable<string?> SearchText(TemplateView template) => [template.Key, template.Channel.ToString(), template.Description];
+
     public static TemplateDefinition? Definition(string key) => TemplateCatalog.ByKey.GetValueOrDefault(key);
 
     private async Task<RenderedMessage> RenderAsync(TemplateDefinition definition, string subject, string body, Dictionary<string, string> values,

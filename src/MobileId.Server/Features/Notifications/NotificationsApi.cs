@@ -56,7 +56,7 @@ public static class NotificationsApi
 
     private static async Task<Results<Ok<PagedResult<TemplateView>>, ProblemHttpResult>> ListTemplates([AsParameters] ListQuery query,
         MessageTemplates templates, IOptions<ApiOptions> options, CancellationToken cancellationToken) =>
-        Paging.Respond(await templates.ListAsync(cancellationToken), query, options, t => [t.Key, t.Channel.ToString(), t.Description]);
+        Paging.Respond(await templates.ListAsync(cancellationToken), query, options, MessageTemplates.SearchText);
 
     private static async Task<Results<Ok<TemplateView>, ProblemHttpResult>> GetTemplate(string key, MessageTemplates templates, CancellationToken cancellationToken) =>
         (await templates.GetAsync(key, cancellationToken)).ToOkResult();

@@ -11,9 +11,12 @@ public enum SettingKind
     Text,
 }
 
+/// <summary>One allowed value of a setting with a fixed set of values, and how the console names it.</summary>
+public sealed record SettingChoice(object Value, string Label);
+
 /// <summary>
 /// One Operation Setting (PRODUCT.md §8): its key in the API, the name the console shows, its
-/// tab, type, seed default and the rule a value must meet.
+/// tab, type, seed default, help text (<see cref="Description"/>) and the rule a value must meet.
 /// </summary>
 public sealed record SettingDefinition(
     string Key,
@@ -24,6 +27,9 @@ public sealed record SettingDefinition(
     string Description,
     Func<object, string?>? Rule = null)
 {
+    /// <summary>The values allowed, when the setting has a fixed set (the console shows a list); null otherwise.</summary>
+    public IReadOnlyList<SettingChoice>? Choices { get; init; }
+
     /// <summary>Reads a JSON value into the setting's type, or says why it cannot.</summary>
     public (object? Value, string? Error) Parse(JsonElement json)
     {
@@ -129,7 +135,11 @@ public static partial class SettingDefinitions
     public static readonly SettingDefinition LogLevel = new(
         "logLevel", "Log level", IdentityAgentPolicy, SettingKind.Integer, 2,
         "Identity Agent log level: 0 NONE, 1 FATAL, 2 ERROR, 3 WARNING, 4 INFO, 5 DEBUG, 6 VERBOSE.",
-        v => Range((int)v, 0, 6));
+        v => Range((int)v, 0, 6))
+    {
+        Choices = new[] { "NONE", "FATAL", "ERROR", "WARNING", "INFO", "DEBUG", "VERBOSE" }
+            .Select((name, level) => new SettingChoice(level, $"{level} {name}")).ToList(),
+    };
 
     public static readonly SettingDefinition MaximumLogStorageSpace = new(
         "maximumLogStorageSpace", "Maximum log storage space", IdentityAgentPolicy, SettingKind.Integer, 10,
@@ -166,7 +176,10 @@ public static partial class SettingDefinitions
     public static readonly SettingDefinition MailFormat = new(
         "mailFormat", "Mail Format", Notifications, SettingKind.Text, "HTML",
         "Format of notification email: HTML or Text.",
-        v => (string)v is "HTML" or "Text" ? null : "must be HTML or Text.");
+        v => (string)v is "HTML" or "Text" ? null : "must be HTML or Text.")
+    {
+        Choices = [new("HTML", "HTML"), new("Text", "Text")],
+    };
 
     public static readonly SettingDefinition SmsEmailNotifications = new(
         "smsEmailNotifications", "SMS email notifications", General, SettingKind.Boolean, false,

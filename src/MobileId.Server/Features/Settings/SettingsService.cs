@@ -46,8 +46,12 @@ public sealed class OperationSettings(IReadOnlyDictionary<string, object> values
     private int Number(SettingDefinition d) => (int)Values[d.Key];
 }
 
-/// <summary>A setting as the API and console show it.</summary>
-public sealed record SettingView(string Key, string Name, string Tab, string Type, JsonElement Value, JsonElement Default, string Description);
+/// <summary>A setting as the API and console show it; <paramref name="Choices"/> only for a setting with a fixed set of values.</summary>
+public sealed record SettingView(string Key, string Name, string Tab, string Type, JsonElement Value, JsonElement Default, string Description,
+    IReadOnlyList<SettingChoiceView>? Choices);
+
+/// <summary>An allowed value of a setting and its label.</summary>
+public sealed record SettingChoiceView(JsonElement Value, string Label);
 
 /// <summary>
 /// The one way to read and change Operation Settings (PRODUCT.md §8): typed, validated on
@@ -173,7 +177,8 @@ public sealed class SettingsService(MobileIdDbContext db, AuditTrail audit, Sett
     }
 
     private static SettingView View(SettingDefinition d, object value) =>
-        new(d.Key, d.Name, d.Tab, d.Kind.ToString().ToLowerInvariant(), d.ToJson(value), d.ToJson(d.Default), d.Description);
+        new(d.Key, d.Name, d.Tab, d.Kind.ToString().ToLowerInvariant(), d.ToJson(value), d.ToJson(d.Default), d.Description,
+            d.Choices?.Select(c => new SettingChoiceView(d.ToJson(c.Value), c.Label)).ToList());
 
     private static void Add(Dictionary<string, List<string>> errors, string key, string message)
     {
