@@ -97,12 +97,18 @@ public abstract class ConsolePage : ComponentBase
     /// <summary>The refusal's messages by field, shown next to each field.</summary>
     protected IReadOnlyDictionary<string, string[]>? Errors { get; private set; }
 
-    /// <summary>Shows the outcome of a form post; a refusal sets the answer's status and the field errors. True on success.</summary>
-    protected bool Show(AppError? error, string? success)
+    /// <summary>
+    /// Shows the outcome of a form post; a refusal sets the answer's status and the field errors. A
+    /// conflict names no field: <paramref name="conflictField"/> says where it shows (a name already
+    /// taken shows next to the name). True on success.
+    /// </summary>
+    protected bool Show(AppError? error, string? success, string? conflictField = null)
     {
         Failed = error is not null;
         Message = error?.Detail ?? success;
-        Errors = error?.Errors;
+        Errors = error?.Errors ?? (conflictField is not null && error?.Status == StatusCodes.Status409Conflict
+            ? new Dictionary<string, string[]> { [conflictField] = [error.Detail] }
+            : null);
         if (error is not null)
         {
             Refuse(error);
