@@ -12,25 +12,9 @@ namespace MobileId.Server.Tests.Console;
 /// the handshake and the sign-in page accepts a valid MobileId certificate whose holder's role allows
 /// certificate logon, and refuses every other one with a reason in the audit log.
 /// </summary>
-public sealed class ConsoleCertificateSignInTests : IAsyncLifetime
+public sealed class ConsoleCertificateSignInTests : HttpsServerTest
 {
-    private TestDatabase _database = null!;
-    private MobileIdApp _app = null!;
-    private string _base = "";
-
-    public async Task InitializeAsync()
-    {
-        _database = await TestDatabase.CreateAsync(DatabaseProvider.Sqlite);
-        _app = new MobileIdApp(_database);
-        _base = StartHttps(_app, enabled: true);
-    }
-
-    /// <summary>Starts the server on HTTPS at loopback with a throwaway certificate, certificate sign-in on or off.</summary>
-    internal static string StartHttps(MobileIdApp app, bool enabled)
-    {
-        app.Settings["MobileId:Security:ClientCertificateSignIn"] = enabled ? "true" : "false";
-        return app.StartOnLoopback(SelfSigned("CN=127.0.0.1"));
-    }
+    protected override bool CertificateSignIn => true;
 
     internal static X509Certificate2 SelfSigned(string subject)
     {
@@ -40,31 +24,25 @@ public sealed class ConsoleCertificateSignInTests : IAsyncLifetime
         return X509CertificateLoader.LoadPkcs12(made.Export(X509ContentType.Pkcs12), null);
     }
 
-    public async Task DisposeAsync()
-    {
-        await _app.DisposeAsync();
-        await _database.DisposeAsync();
-    }
-
     /// <summary>A person with a role that allows certificate logon (or not), and a client certificate of theirs with its key.</summary>
     private async Task<(Guid Person, X509Certificate2 Certificate)> HolderAsync(bool roleAllowsCertificates)
     {
         var role = "smartcard-" + Guid.NewGuid().ToString("N")[..8];
-        await _app.WithServicesAsync(async s =>
+        await App.WithServicesAsync(async s =>
         {
             var created = await s.GetRequiredService<RolesService>().CreateAsync(Caller.System("test"),
                 new RoleInput(role, null, Scope.Self, [Workflow.RequestMyId], AllowPasswordLogon: false, AllowCertificateLogon: roleAllowsCertificates), CancellationToken.None);
             Assert.True(created.IsSuccess, created.Error?.Detail);
             return true;
         });
-        var person = await _app.CreatePersonAsync("card." + Guid.NewGuid().ToString("N")[..8], null, null, role);
+        var person = await App.CreatePersonAsync("card." + Guid.NewGuid().ToString("N")[..8], null, null, role);
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var issued = await _app.IssueLeafAsync(person.LogonName, person.Id, subjectKey: key);
+        var issued = await App.IssueLeafAsync(person.LogonName, person.Id, subjectKey: key);
         using var withKey = X509CertificateLoader.LoadCertificate(issued.Der).CopyWithPrivateKey(key);
         return (person.Id, X509CertificateLoader.LoadPkcs12(withKey.Export(X509ContentType.Pkcs12), null));
     }
 
-    private HttpClient Browser(X509Certificate2? certificate) => TlsBrowser(_base, certificate);
+    private HttpClient Browser(X509Certificate2? certificate) => TlsBrowser(Base, certificate);
 
     /// <summary>A browser over TLS that trusts the test server and presents <paramref name="certificate"/> when asked.</summary>
     internal static HttpClient TlsBrowser(string baseAddress, X509Certificate2? certificate)
@@ -88,7 +66,7 @@ public sealed class ConsoleCertificateSignInTests : IAsyncLifetime
     internal static Task<HttpResponseMessage> SignInWithCertificateAsync(HttpClient browser) =>
         ConsoleForms.SubmitAsync(browser, "/console/sign-in", "certificate-sign-in", new Dictionary<string, string> { ["Input.ReturnUrl"] = "/console/me" });
 
-    private Task<List<AuditRecord>> SignInAuditAsync(string action) => _app.WithServicesAsync(s =>
+    private Task<List<AuditRecord>> SignInAuditAsync(string action) => App.WithServicesAsync(s =>
         s.GetRequiredService<MobileIdDbContext>().AuditRecords.AsNoTracking().Where(a => a.Action == action).ToListAsync());
 
     [Fact]
@@ -139,7 +117,7 @@ public sealed class ConsoleCertificateSignInTests : IAsyncLifetime
     {
         // Arrange: the certificate is suspended (Disable ID puts a mobile ID's certificates on hold)
         var (_, certificate) = await HolderAsync(roleAllowsCertificates: true);
-        await _app.WithServicesAsync(async s =>
+        await App.WithServicesAsync(async s =>
         {
             var db = s.GetRequiredService<MobileIdDbContext>();
             var serial = MobileId.Pki.SerialNumbers.ToHex(certificate.SerialNumberBytes.Span);
@@ -189,30 +167,15 @@ public sealed class ConsoleCertificateSignInTests : IAsyncLifetime
 }
 
 /// <summary>With certificate sign-in off (the default) the page does not offer it and a crafted post is refused.</summary>
-public sealed class ConsoleCertificateSignInOffTests : IAsyncLifetime
+public sealed class ConsoleCertificateSignInOffTests : HttpsServerTest
 {
-    private TestDatabase _database = null!;
-    private MobileIdApp _app = null!;
-    private string _base = "";
-
-    public async Task InitializeAsync()
-    {
-        _database = await TestDatabase.CreateAsync(DatabaseProvider.Sqlite);
-        _app = new MobileIdApp(_database);
-        _base = ConsoleCertificateSignInTests.StartHttps(_app, enabled: false);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _app.DisposeAsync();
-        await _database.DisposeAsync();
-    }
+    protected override bool CertificateSignIn => false;
 
     [Fact]
     public async Task CertificateSignIn_Off_IsNotOfferedAndACraftedPostIsRefused()
     {
         // Arrange
-        using var browser = ConsoleCertificateSignInTests.TlsBrowser(_base, ConsoleCertificateSignInTests.SelfSigned("CN=someone"));
+        using var browser = ConsoleCertificateSignInTests.TlsBrowser(Base, ConsoleCertificateSignInTests.SelfSigned("CN=someone"));
 
         // Act
         var page = await browser.GetStringAsync("/console/sign-in");
@@ -223,5 +186,32 @@ public sealed class ConsoleCertificateSignInOffTests : IAsyncLifetime
         Assert.DoesNotContain("Sign in with certificate", page, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal(HttpStatusCode.Found, home.StatusCode);
+    }
+}
+
+/// <summary>A fresh server on HTTPS at loopback (a throwaway certificate) per test, with certificate sign-in on or off.</summary>
+public abstract class HttpsServerTest : IAsyncLifetime
+{
+    private TestDatabase _database = null!;
+
+    protected MobileIdApp App { get; private set; } = null!;
+
+    protected string Base { get; private set; } = "";
+
+    /// <summary>The value of <c>MobileId:Security:ClientCertificateSignIn</c>.</summary>
+    protected abstract bool CertificateSignIn { get; }
+
+    public async Task InitializeAsync()
+    {
+        _database = await TestDatabase.CreateAsync(DatabaseProvider.Sqlite);
+        App = new MobileIdApp(_database);
+        App.Settings["MobileId:Security:ClientCertificateSignIn"] = CertificateSignIn ? "true" : "false";
+        Base = App.StartOnLoopback(ConsoleCertificateSignInTests.SelfSigned("CN=127.0.0.1"));
+    }
+
+    public async Task DisposeAsync()
+    {
+        await App.DisposeAsync();
+        await _database.DisposeAsync();
     }
 }
