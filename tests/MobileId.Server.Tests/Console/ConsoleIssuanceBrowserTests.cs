@@ -18,7 +18,7 @@ public sealed class ConsoleIssuanceBrowserTests : AgentTestKit
         var tag = Guid.NewGuid().ToString("N")[..8];
         var role = "issuers-" + tag;
         await App.WithServicesAsync(async s => (await s.GetRequiredService<RolesService>().CreateAsync(Caller.System("test"),
-            new RoleInput(role, null, Scope.All, [Workflow.FindPerson, Workflow.AddPerson, Workflow.RequestId, Workflow.EnableDisableId, Workflow.CancelCredential], true, null),
+            new RoleInput(role, null, Scope.All, [Workflow.FindPerson, Workflow.AddPerson, Workflow.RequestId, Workflow.EnableDisableId, Workflow.CancelCredential, Workflow.UnlockCredential], true, null),
             CancellationToken.None)).IsSuccess);
         await CreateProfileAsync("phone-" + tag, false,
             [new ProfileRoleInput("Cardholder", true, false, false, true, false), new ProfileRoleInput(role, false, true, false, false, false)]);
@@ -63,6 +63,13 @@ public sealed class ConsoleIssuanceBrowserTests : AgentTestKit
         var issued = await status.TextContentAsync();
         await browser.ScreenshotAsync("person");
 
+        // The helpdesk's Unlock Credential page offers the device that now holds the mobile ID.
+        await page.GetByRole(AriaRole.Link, new() { Name = "Unlock Credential" }).ClickAsync();
+        await browser.WaitForAsync($"**/console/people/{personId}/unlock");
+        var unlockDevice = await page.GetByLabel("Device").Locator("option").First.TextContentAsync();
+        await browser.ScreenshotAsync("unlock");
+        await page.GotoAsync($"{Base}/console/people/{personId}");
+
         await page.GetByText("Disable ID", new() { Exact = true }).ClickAsync();
         await page.Locator("select[id^=disable-reason]").SelectOptionAsync("lost");
         await page.GetByRole(AriaRole.Button, new() { Name = "Disable", Exact = true }).ClickAsync();
@@ -80,6 +87,7 @@ public sealed class ConsoleIssuanceBrowserTests : AgentTestKit
         Assert.Matches(@"^\d{4} \d{4}$", code);
         Assert.True(collected.Code == 0, collected.ToString());
         Assert.Equal(("Issued", "Disabled", "Issued", "Cancelled"), (issued, disabled, enabled, cancelled));
+        Assert.Equal($"phone-{tag} on SN-{tag}", unlockDevice);
         Assert.Contains("Cancelled", message, StringComparison.Ordinal);
         Assert.Equal("Revoked", certificateStatus);
     }
