@@ -172,17 +172,19 @@ public sealed class ConsoleCertificateSignInOffTests : HttpsServerTest
     protected override bool CertificateSignIn => false;
 
     [Fact]
-    public async Task CertificateSignIn_Off_IsNotOfferedAndACraftedPostIsRefused()
+    public async Task CertificateSignIn_Off_IsNotOfferedAndACraftedPostIsRefusedAndHttpsSendsHsts()
     {
         // Arrange
         using var browser = ConsoleCertificateSignInTests.TlsBrowser(Base, ConsoleCertificateSignInTests.SelfSigned("CN=someone"));
 
         // Act
-        var page = await browser.GetStringAsync("/console/sign-in");
+        using var signIn = await browser.GetAsync("/console/sign-in");
+        var page = await signIn.Content.ReadAsStringAsync();
         using var response = await ConsoleCertificateSignInTests.SignInWithCertificateAsync(browser);
         using var home = await browser.GetAsync("/console");
 
-        // Assert: the form is not on the page, so the framework refuses the post before any sign-in
+        // Assert: HSTS on HTTPS; the form is not on the page, so the framework refuses the post before any sign-in
+        Assert.Equal("max-age=31536000; includeSubDomains", signIn.Headers.GetValues("Strict-Transport-Security").Single());
         Assert.DoesNotContain("Sign in with certificate", page, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal(HttpStatusCode.Found, home.StatusCode);
