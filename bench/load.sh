@@ -90,6 +90,19 @@ run "GET /api/v1/people?q=last42 (search 10k, page 50)" "/api/v1/people?q=last42
 run "GET /api/v1/mobile-ids?status=Issued (scoped, paged)" "/api/v1/mobile-ids?status=Issued" -H "$AUTH"
 run "GET /api/v1/roles?q=desk (in-memory filter, paged)" "/api/v1/roles?q=desk" -H "$AUTH"
 run "POST /api/v1/people (audited write)" /api/v1/people -H "$AUTH" -s post.lua
+
+# The console as the administrator: a temporary password through the API, sign-in, the forced
+# change, then the session cookie on every request (server-rendered pages, no script).
+ADMIN_ID=$(curl -s -H "$AUTH" "$BASE/api/v1/people?q=admin" | python3 -c 'import json,sys; print([p["id"] for p in json.load(sys.stdin)["items"] if p["logonName"]=="admin"][0])')
+TEMP=$(curl -s -X POST -H "$AUTH" "$BASE/api/v1/people/$ADMIN_ID/password" | python3 -c 'import json,sys; print(json.load(sys.stdin)["password"])')
+NEW="Load-$(python3 -c 'import secrets; print(secrets.token_hex(12))')"
+curl -s -c jar -H "Content-Type: application/json" -d "{\"logonName\":\"admin\",\"password\":\"$TEMP\"}" "$BASE/api/v1/auth/sign-in" >/dev/null
+curl -s -b jar -c jar -H "Content-Type: application/json" -d "{\"currentPassword\":\"$TEMP\",\"newPassword\":\"$NEW\"}" "$BASE/api/v1/auth/change-password" >/dev/null
+COOKIE="Cookie: MobileId.Session=$(awk '$6=="MobileId.Session" {print $7}' jar)"
+PERSON=$(curl -s -H "$AUTH" "$BASE/api/v1/people?q=user00042" | python3 -c 'import json,sys; print(json.load(sys.stdin)["items"][0]["id"])')
+run "console: Find Person ?q=last42 (search 10k, page 25)" "/console/people?q=last42" -H "$COOKIE"
+run "console: person page (mobile IDs, devices, certificates)" "/console/people/$PERSON" -H "$COOKIE"
+run "console: Operation Settings" "/console/settings" -H "$COOKIE"
 echo
 echo "CSV import of 10,000 people (one transaction, 10,021 audit records): ${IMPORT_S} s"
 START=$(date +%s.%N)
