@@ -36,6 +36,23 @@ public static class ConsoleNavigation
         new("My account", [new("My mobile IDs", "/console/me", null), new("Change password", "/console/change-password", null)]),
     ];
 
+    /// <summary>Other address prefixes a link stands for (the certificate policies belong to Certificate Authorities).</summary>
+    private static readonly IReadOnlyDictionary<string, string> Aliases = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["/console/policies"] = "/console/authorities",
+    };
+
+    /// <summary>
+    /// The link the page at <paramref name="path"/> belongs to: the longest link address that is the
+    /// path or a parent of it, so that Add Person (<c>/console/people/new</c>) is not also Find Person.
+    /// </summary>
+    public static string? Current(string path)
+    {
+        bool Under(string href) => path == href || path.StartsWith(href + "/", StringComparison.Ordinal);
+        var alias = Aliases.FirstOrDefault(a => Under(a.Key)).Value;
+        return alias ?? All.SelectMany(s => s.Links).Select(l => l.Href).Where(Under).OrderByDescending(h => h.Length).FirstOrDefault();
+    }
+
     public static IReadOnlyList<ConsoleSection> For(Caller caller) =>
         All.Select(s => new ConsoleSection(s.Title, s.Links.Where(l => l.Workflow is not { } w || caller.Has(w)).ToList()))
             .Where(s => s.Links.Count > 0)

@@ -64,6 +64,16 @@ public sealed partial class ConsolePageCatalogTests(SqliteAppFixture fixture) : 
     }
 
     [Theory]
+    [InlineData("/console/people", "/console/people")]
+    [InlineData("/console/people/new", "/console/people/new")]
+    [InlineData("/console/people/0196a4e2-0000-7000-8000-000000000001/edit", "/console/people")]
+    [InlineData("/console/policies/new", "/console/authorities")]
+    [InlineData("/console/peoplex", null)]
+    [InlineData("/console", null)]
+    public void Navigation_MarksTheOneLinkThePageBelongsTo(string path, string? expected) =>
+        Assert.Equal(expected, ConsoleNavigation.Current(path));
+
+    [Theory]
     [MemberData(nameof(Pages))]
     public async Task Page_NotSignedIn_RedirectsToSignIn(Page page)
     {
