@@ -59,10 +59,9 @@ public sealed class CertificateSignIn(MobileIdDbContext db, AuditTrail audit, Ti
             return Rejected;
         }
 
-        audit.Record(new Caller { Kind = CallerKind.Person, Id = person!.Id, Name = person.LogonName, Grants = [] },
-            "signin.succeeded", null, AuditTarget.For(person), AuditOutcome.Success, new { method = "certificate", serial });
+        SignInService.RecordSignIn(audit, person!, new { method = "certificate", serial });
         await db.SaveChangesAsync(cancellationToken);
-        return person;
+        return person!;
     }
 
     /// <summary>No extended key usage (any use), or one that names client authentication or smart card logon.</summary>

@@ -69,8 +69,7 @@ public sealed class SignInService(
 
         person!.FailedSignIns = 0;
         person.LockedUntil = null;
-        audit.Record(new Caller { Kind = CallerKind.Person, Id = person.Id, Name = person.LogonName, Grants = [] },
-            "signin.succeeded", null, AuditTarget.For(person), AuditOutcome.Success, new { method = "password" });
+        RecordSignIn(audit, person, new { method = "password" });
         await db.SaveChangesAsync(cancellationToken);
         return person;
     }
@@ -180,6 +179,11 @@ public sealed class SignInService(
             ? "The new password must not contain your logon name."
             : null;
     }
+
+    /// <summary>Audits a successful sign-in (any logon mechanism) as the person who signed in.</summary>
+    internal static void RecordSignIn(AuditTrail audit, Person person, object details) =>
+        audit.Record(new Caller { Kind = CallerKind.Person, Id = person.Id, Name = person.LogonName, Grants = [] },
+            "signin.succeeded", null, AuditTarget.For(person), AuditOutcome.Success, details);
 
     private static string Shorten(string value) => value.Length <= 128 ? value : value[..128];
 }

@@ -112,9 +112,7 @@ public sealed class DeviceManagement(MobileIdDbContext db, AccessPolicy access, 
             query = query.Where(d => d.SerialNumber.Contains(text));
         }
 
-        var total = await query.CountAsync(cancellationToken);
-        var items = await query.OrderByDescending(d => d.CreatedAt).ThenBy(d => d.Id).Skip((page - 1) * pageSize).Take(pageSize).ToListAsync(cancellationToken);
-        return new PagedResult<DeviceView>(items.Select(View).ToList(), page, pageSize, total);
+        return await PageAsync(query, page, pageSize, cancellationToken);
     }
 
     /// <summary>
@@ -129,6 +127,12 @@ public sealed class DeviceManagement(MobileIdDbContext db, AccessPolicy access, 
         }
 
         var query = db.Devices.AsNoTracking().Where(d => d.OwnerId == personId);
+        return await PageAsync(query, page, pageSize, cancellationToken);
+    }
+
+    /// <summary>One page of devices, newest first, with the total.</summary>
+    private static async Task<PagedResult<DeviceView>> PageAsync(IQueryable<Data.Device> query, int page, int pageSize, CancellationToken cancellationToken)
+    {
         var total = await query.CountAsync(cancellationToken);
         var items = await query.OrderByDescending(d => d.CreatedAt).ThenBy(d => d.Id).Skip((page - 1) * pageSize).Take(pageSize).ToListAsync(cancellationToken);
         return new PagedResult<DeviceView>(items.Select(View).ToList(), page, pageSize, total);
