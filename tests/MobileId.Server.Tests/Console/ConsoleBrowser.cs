@@ -59,7 +59,8 @@ public sealed class ConsoleBrowser : IAsyncDisposable
     {
         try
         {
-            await Page.WaitForURLAsync(glob);
+            // Note: the address is what counts; under load the stylesheet can hold back "load" for long.
+            await Page.WaitForURLAsync(glob, new() { WaitUntil = WaitUntilState.DOMContentLoaded });
         }
         catch (TimeoutException)
         {
