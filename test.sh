@@ -23,6 +23,7 @@ PACKAGES=(
     python3-aiosmtpd # a real SMTP server on loopback for the email tests (/usr/bin/python3 -m aiosmtpd)
     zbar-tools      # zbarimg: decodes the server's QR code PNGs in the end-to-end agent tests
     chromium        # the browser the console tests drive with Playwright (/usr/bin/chromium; no browser download)
+    scep            # scepclient (micromdm), the real SCEP client of the SCEP interop tests
 )
 
 cd "$(dirname "$0")"

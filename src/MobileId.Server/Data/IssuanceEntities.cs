@@ -65,6 +65,12 @@ public sealed class MobileIdentity
     public int CodeFailures { get; set; }
     public DateTime? CodeRedeemedAt { get; set; }
 
+    /// <summary>
+    /// HMAC-SHA256 of the code under a server secret, for requests of profiles with Require Challenge:
+    /// a SCEP or EST client sends the code alone, so the request is found by this value (unique among open requests).
+    /// </summary>
+    public byte[]? CodeLookup { get; set; }
+
     /// <summary>The random part of the provisioning link (<c>…/device/v1/enrol/{token}</c>); a lookup key, not a secret on its own.</summary>
     public required string LinkToken { get; set; }
     public Guid? DeviceId { get; set; }

@@ -34,6 +34,8 @@ public abstract class MobileIdDbContext(DbContextOptions options) : DbContext(op
     public DbSet<UnmanagedCertificate> UnmanagedCertificates => Set<UnmanagedCertificate>();
     public DbSet<ArchivedKey> ArchivedKeys => Set<ArchivedKey>();
     public DbSet<ContentSignerRecord> ContentSigners => Set<ContentSignerRecord>();
+    public DbSet<RegistrationAuthorityRecord> RegistrationAuthorities => Set<RegistrationAuthorityRecord>();
+    public DbSet<ServerSecret> ServerSecrets => Set<ServerSecret>();
     public DbSet<CredentialProfile> CredentialProfiles => Set<CredentialProfile>();
     public DbSet<CardLayout> CardLayouts => Set<CardLayout>();
     public DbSet<ProfileCertificate> ProfileCertificates => Set<ProfileCertificate>();
@@ -255,6 +257,9 @@ public abstract class MobileIdDbContext(DbContextOptions options) : DbContext(op
             e.HasIndex(x => new { x.MobileIdentityId, x.Slot }).IsUnique();
             e.HasIndex(x => x.RenewsId).IsUnique();
             e.HasIndex(x => x.NotAfter);
+            e.HasIndex(x => x.KeyHash);
+            e.HasIndex(x => x.DeviceId);
+            e.HasOne<Device>().WithMany().HasForeignKey(x => x.DeviceId).OnDelete(DeleteBehavior.Restrict);
             e.Property(x => x.Subject).HasMaxLength(500);
             e.Property(x => x.Status).HasConversion<string>().HasMaxLength(16);
             e.HasOne<CertificateAuthorityRecord>().WithMany().HasForeignKey(x => x.IssuerId).OnDelete(DeleteBehavior.Restrict);
@@ -315,6 +320,7 @@ public abstract class MobileIdDbContext(DbContextOptions options) : DbContext(op
             e.HasIndex(x => x.LinkToken).IsUnique();
             e.HasIndex(x => new { x.PersonId, x.Status });
             e.HasIndex(x => x.DeviceId);
+            e.HasIndex(x => x.CodeLookup);
             e.HasOne<Person>().WithMany().HasForeignKey(x => x.PersonId).OnDelete(DeleteBehavior.Restrict);
             e.HasOne<CredentialProfile>().WithMany().HasForeignKey(x => x.ProfileId).OnDelete(DeleteBehavior.Restrict);
             e.HasOne<Device>().WithMany().HasForeignKey(x => x.DeviceId).OnDelete(DeleteBehavior.Restrict);
@@ -404,6 +410,20 @@ public abstract class MobileIdDbContext(DbContextOptions options) : DbContext(op
             e.Property(x => x.KeyId).HasMaxLength(128);
             e.HasIndex(x => x.IssuerId);
             e.HasOne<CertificateAuthorityRecord>().WithMany().HasForeignKey(x => x.IssuerId).OnDelete(DeleteBehavior.Restrict);
+        });
+
+        modelBuilder.Entity<RegistrationAuthorityRecord>(e =>
+        {
+            e.ToTable("registration_authorities");
+            e.HasIndex(x => x.IssuerId);
+            e.HasOne<CertificateAuthorityRecord>().WithMany().HasForeignKey(x => x.IssuerId).OnDelete(DeleteBehavior.Restrict);
+        });
+
+        modelBuilder.Entity<ServerSecret>(e =>
+        {
+            e.ToTable("server_secrets");
+            e.HasKey(x => x.Name);
+            e.Property(x => x.Name).HasMaxLength(64);
         });
 
         modelBuilder.Entity<ArchivedKey>(e =>

@@ -108,6 +108,12 @@ public sealed class IssuedCertificate
 
     /// <summary>When its holder was told that it expired without a renewal being installed (sent once).</summary>
     public DateTime? ExpiredNoticeAt { get; set; }
+
+    /// <summary>SHA-256 of the certificate's SubjectPublicKeyInfo: finds the certificate of a key (a retried or polled SCEP/EST enrolment).</summary>
+    public byte[]? KeyHash { get; set; }
+
+    /// <summary>The device it was enrolled for through SCEP, EST or iOS OTA, when known.</summary>
+    public Guid? DeviceId { get; set; }
     public DateTime CreatedAt { get; set; }
     public DateTime UpdatedAt { get; set; }
 }
@@ -221,5 +227,29 @@ public sealed class UnmanagedCertificate
     public required string KeyStore { get; set; }
     public DateTime NotBefore { get; set; }
     public DateTime NotAfter { get; set; }
+    public DateTime CreatedAt { get; set; }
+}
+
+/// <summary>
+/// The SCEP/EST registration authority of a CA (RFC 8894 §2.1): an RSA key and a certificate
+/// (digitalSignature, keyEncipherment) issued by the CA. Clients encrypt their requests to it and
+/// it signs the answers, whatever key type the CA has. The key is kept as PKCS#8 wrapped under the
+/// key store's KEK (context <c>ra:{id}</c>), because CMS decryption runs in process.
+/// </summary>
+public sealed class RegistrationAuthorityRecord
+{
+    public Guid Id { get; set; }
+    public Guid IssuerId { get; set; }
+    public required byte[] WrappedKey { get; set; }
+    public required byte[] CertificateDer { get; set; }
+    public DateTime NotAfter { get; set; }
+    public DateTime CreatedAt { get; set; }
+}
+
+/// <summary>A random server secret by name, wrapped under the key store's KEK (context <c>secret:{name}</c>), made on first use.</summary>
+public sealed class ServerSecret
+{
+    public required string Name { get; set; }
+    public required byte[] Wrapped { get; set; }
     public DateTime CreatedAt { get; set; }
 }

@@ -92,6 +92,13 @@ public sealed class CredentialProfile
     /// <summary>Device Identity (Only): SCEP enrolment needs a one-time challenge from a request.</summary>
     public bool RequireChallenge { get; set; }
 
+    /// <summary>
+    /// A static SCEP/EST challenge for MDMs that cannot fetch one-time codes (PBKDF2 hash and salt; the
+    /// challenge itself is shown once). Certificates enrolled with it belong to no person: their subject comes from the CSR.
+    /// </summary>
+    public byte[]? StaticChallengeHash { get; set; }
+    public byte[]? StaticChallengeSalt { get; set; }
+
     /// <summary>The badge layout the phone shows (PRODUCT.md §11), or none.</summary>
     public Guid? CardLayoutId { get; set; }
 

@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.Options;
 using MobileId.Server.Console;
 using MobileId.Server.Features.Access;
+using MobileId.Server.Features.Protocols;
 using MobileId.Server.Features.Audit;
 using MobileId.Server.Features.Authorities;
 using MobileId.Server.Features.Certificates;
@@ -146,6 +147,7 @@ public static class MobileIdServer
         services.AddMobileIdCardLayouts();
         services.AddMobileIdRequests();
         services.AddMobileIdDeviceProtocol();
+        services.AddMobileIdEnrolment();
         services.AddDeviceManagement();
         services.AddMobileIdRenewal();
         services.AddMobileIdNotifications();

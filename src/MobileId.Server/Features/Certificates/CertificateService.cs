@@ -19,8 +19,9 @@ namespace MobileId.Server.Features.Certificates;
 /// <param name="PendingPkcs8">A server-made key to keep, wrapped, until the device confirms.</param>
 /// <param name="NotAfter">An end of validity that overrides the profile's (still clipped to the issuer's end): certificates that must expire together.</param>
 /// <param name="RenewsId">The certificate this one renews (its slot stays empty until the device installs it).</param>
+/// <param name="DeviceId">The device it is enrolled for (SCEP, EST, iOS OTA).</param>
 public sealed record IssueFor(Guid? PersonId, Guid? PolicyId = null, byte[]? ArchivePkcs8 = null, Guid? MobileIdentityId = null, int? Slot = null,
-    byte[]? PendingPkcs8 = null, DateTimeOffset? NotAfter = null, Guid? RenewsId = null);
+    byte[]? PendingPkcs8 = null, DateTimeOffset? NotAfter = null, Guid? RenewsId = null, Guid? DeviceId = null);
 
 /// <summary>
 /// Issues certificates from this server's CAs and changes their revocation status. Every change
@@ -74,6 +75,7 @@ public sealed class CertificateService(
             PolicyId = target.PolicyId, MobileIdentityId = target.MobileIdentityId, Slot = target.Slot, RenewsId = target.RenewsId,
             Der = der, NotBefore = Seconds(notBefore.UtcDateTime), NotAfter = Seconds(notAfter.UtcDateTime),
             Status = CertificateStatus.Valid, CreatedAt = now.UtcDateTime, UpdatedAt = now.UtcDateTime,
+            KeyHash = KeyHashOf(subjectKey), DeviceId = target.DeviceId,
         };
         if (target.PendingPkcs8 is { } pending)
         {
@@ -190,6 +192,40 @@ public sealed class CertificateService(
     }
 
     /// <summary>Binds a pending key to its certificate.</summary>
+    /// <summary>
+    /// A renewal takes effect: the successor takes its predecessor's mobile ID slot (a slot holds one
+    /// live certificate, a unique index, so the predecessor leaves it first, in one transaction, and
+    /// <paramref name="audit"/> records the renewal with it), then the predecessor is revoked as superseded.
+    /// Both are tracked by this service's context. Returns whether the predecessor was revoked now.
+    /// </summary>
+    public async Task<Result<bool>> SupersedeAsync(Caller caller, IssuedCertificate predecessor, IssuedCertificate successor, Action<int?> audit,
+        CancellationToken cancellationToken)
+    {
+        if (successor.Slot is null)
+        {
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            var slot = predecessor.Slot;
+            predecessor.Slot = null;
+            await db.SaveChangesAsync(cancellationToken);
+            successor.Slot = slot;
+            successor.UpdatedAt = time.GetUtcNow().UtcDateTime;
+            audit(slot);
+            await db.SaveChangesAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+        }
+
+        if (predecessor.Status == CertificateStatus.Revoked)
+        {
+            return false;
+        }
+
+        var revoked = await RevokeAsync(caller, predecessor.Id, X509RevocationReason.Superseded, cancellationToken);
+        return revoked.IsSuccess ? true : revoked.Error!;
+    }
+
+    /// <summary>SHA-256 of a public key's SubjectPublicKeyInfo (<see cref="IssuedCertificate.KeyHash"/>).</summary>
+    public static byte[] KeyHashOf(PublicKey key) => System.Security.Cryptography.SHA256.HashData(key.ExportSubjectPublicKeyInfo());
+
     public static string PendingKeyContext(Guid certificateId) => "pending:" + certificateId.ToString("D");
 
     private static DateTime Seconds(DateTime utc) => new(utc.Ticks - (utc.Ticks % TimeSpan.TicksPerSecond), DateTimeKind.Utc);

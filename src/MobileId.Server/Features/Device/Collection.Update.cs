@@ -218,30 +218,16 @@ public sealed partial class Collection
         foreach (var successor in mine.Where(c => c.RenewsId is not null && c.Status != CertificateStatus.Revoked))
         {
             var predecessor = await db.IssuedCertificates.SingleAsync(c => c.Id == successor.RenewsId, cancellationToken);
-            if (successor.Slot is null)
+            var revoked = await certificates.SupersedeAsync(caller, predecessor, successor, slot => audit.Record(caller, LifecycleActions.Renewed, null,
+                AuditTarget.For(person), AuditOutcome.Success,
+                new { mobileId = mobileId.Id, slot, serial = successor.SerialHex, renews = predecessor.SerialHex, notAfter = successor.NotAfter }), cancellationToken);
+            if (!revoked.IsSuccess)
             {
-                // Note: a slot holds one live certificate (a unique index), so the predecessor leaves it
-                // before the successor takes it, in one transaction.
-                await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-                var slot = predecessor.Slot;
-                predecessor.Slot = null;
-                await db.SaveChangesAsync(cancellationToken);
-                successor.Slot = slot;
-                successor.UpdatedAt = time.GetUtcNow().UtcDateTime;
-                audit.Record(caller, LifecycleActions.Renewed, null, AuditTarget.For(person), AuditOutcome.Success,
-                    new { mobileId = mobileId.Id, slot, serial = successor.SerialHex, renews = predecessor.SerialHex, notAfter = successor.NotAfter });
-                await db.SaveChangesAsync(cancellationToken);
-                await transaction.CommitAsync(cancellationToken);
+                return revoked.Error!;
             }
 
-            if (predecessor.Status != CertificateStatus.Revoked)
+            if (revoked.Value)
             {
-                var revoked = await certificates.RevokeAsync(caller, predecessor.Id, X509RevocationReason.Superseded, cancellationToken);
-                if (!revoked.IsSuccess)
-                {
-                    return revoked.Error!;
-                }
-
                 superseded.Add(predecessor.SerialHex);
             }
         }

@@ -141,7 +141,7 @@ public sealed class Enrolment(MobileIdDbContext db, CodeRedemption codes, CardDa
     }
 
     /// <summary>Why a device may not collect under the profile's Mobile Device Restrictions, or null.</summary>
-    private static string? DeviceRefusal(CredentialProfile profile, Data.Device? record, Person person, string serial)
+    internal static string? DeviceRefusal(CredentialProfile profile, Data.Device? record, Person person, string serial)
     {
         if (record is { Status: DeviceStatus.Cancelled })
         {

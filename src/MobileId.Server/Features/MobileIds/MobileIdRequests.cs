@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Microsoft.Extensions.Options;
 using MobileId.Server.Features.Access;
 using MobileId.Server.Features.Audit;
+using MobileId.Server.Features.Protocols;
 using MobileId.Server.Features.Notifications;
 using MobileId.Server.Features.People;
 using MobileId.Server.Features.Settings;
@@ -26,7 +27,7 @@ public sealed record MobileIdQuery(Guid? PersonId, MobileIdStatus? Status, Guid?
 
 public sealed class MobileIdRequests(
     MobileIdDbContext db, AccessPolicy access, ProfileRights rights, SettingsService settings, AuditTrail audit, NotificationOutbox outbox,
-    IOptions<OneTimeCodeOptions> codeOptions, TimeProvider time)
+    IOptions<OneTimeCodeOptions> codeOptions, ChallengeCodes challenges, TimeProvider time)
 {
     public const string NotAllowedOnMobile = "None of the selected user's certificates are configured to be allowed to be put on a mobile phone.";
 
@@ -156,7 +157,7 @@ public sealed class MobileIdRequests(
             Status = profile.RequireValidation ? MobileIdStatus.AwaitingValidation : MobileIdStatus.ReadyToCollect,
             LinkToken = Tokens.NewUrlSafe(24), UpdatedAt = now, ReplacesId = replacing?.Id,
         };
-        var code = profile.RequireValidation ? null : ReleaseCode(mobileId, operation, now);
+        var code = profile.RequireValidation ? null : await ReleaseCodeAsync(mobileId, profile, operation, now, cancellationToken);
         db.MobileIdentities.Add(mobileId);
         if (code is not null && await NotifyAsync(person, profile.Name, mobileId, code, operation, cancellationToken) is { } notSent)
         {
@@ -208,7 +209,7 @@ public sealed class MobileIdRequests(
 
         var now = time.GetUtcNow().UtcDateTime;
         var operation = await settings.GetAsync(cancellationToken);
-        var code = ReleaseCode(mobileId, operation, now);
+        var code = await ReleaseCodeAsync(mobileId, profile, operation, now, cancellationToken);
         if (await NotifyAsync(person, profile.Name, mobileId, code, operation, cancellationToken) is { } notSent)
         {
             return notSent;
@@ -323,14 +324,10 @@ public sealed class MobileIdRequests(
         return queued.Where(r => !r.IsSuccess).Select(r => r.Error).FirstOrDefault();
     }
 
-    private string ReleaseCode(MobileIdentity mobileId, OperationSettings operation, DateTime now)
-    {
-        var code = OneTimeCodes.Generate(operation.OneTimeCodeLength.Max);
-        (mobileId.CodeHash, mobileId.CodeSalt) = OneTimeCodes.Hash(code);
-        mobileId.CodeExpiresAt = now.AddHours(codeOptions.Value.LifetimeHours);
-        mobileId.CodeFailures = 0;
-        return code;
-    }
+    /// <summary>A new code for the request; for a profile with Require Challenge it can be found by SCEP/EST (<see cref="ChallengeCodes"/>).</summary>
+    private Task<string> ReleaseCodeAsync(MobileIdentity mobileId, CredentialProfile profile, OperationSettings operation, DateTime now,
+        CancellationToken cancellationToken) =>
+        challenges.ReleaseAsync(db, mobileId, operation.OneTimeCodeLength.Max, profile.RequireChallenge, now.AddHours(codeOptions.Value.LifetimeHours), cancellationToken);
 
     /// <summary>
     /// The delivery channel: the operator's choice among those the settings allow and the person's

@@ -507,6 +507,12 @@ namespace MobileId.Server.Data.Migrations.PostgreSql
                     b.Property<bool>("RequireValidation")
                         .HasColumnType("boolean");
 
+                    b.Property<byte[]>("StaticChallengeHash")
+                        .HasColumnType("bytea");
+
+                    b.Property<byte[]>("StaticChallengeSalt")
+                        .HasColumnType("bytea");
+
                     b.Property<DateTime>("UpdatedAt")
                         .HasColumnType("timestamp with time zone");
 
@@ -654,6 +660,9 @@ namespace MobileId.Server.Data.Migrations.PostgreSql
                         .IsRequired()
                         .HasColumnType("bytea");
 
+                    b.Property<Guid?>("DeviceId")
+                        .HasColumnType("uuid");
+
                     b.Property<DateTime?>("ExpiredNoticeAt")
                         .HasColumnType("timestamp with time zone");
 
@@ -662,6 +671,9 @@ namespace MobileId.Server.Data.Migrations.PostgreSql
 
                     b.Property<Guid>("IssuerId")
                         .HasColumnType("uuid");
+
+                    b.Property<byte[]>("KeyHash")
+                        .HasColumnType("bytea");
 
                     b.Property<Guid?>("MobileIdentityId")
                         .HasColumnType("uuid");
@@ -715,6 +727,10 @@ namespace MobileId.Server.Data.Migrations.PostgreSql
                         .HasColumnType("timestamp with time zone");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("DeviceId");
+
+                    b.HasIndex("KeyHash");
 
                     b.HasIndex("NotAfter");
 
@@ -781,6 +797,9 @@ namespace MobileId.Server.Data.Migrations.PostgreSql
                         .HasColumnType("integer");
 
                     b.Property<byte[]>("CodeHash")
+                        .HasColumnType("bytea");
+
+                    b.Property<byte[]>("CodeLookup")
                         .HasColumnType("bytea");
 
                     b.Property<DateTime?>("CodeRedeemedAt")
@@ -865,6 +884,8 @@ namespace MobileId.Server.Data.Migrations.PostgreSql
                         .HasColumnType("integer");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("CodeLookup");
 
                     b.HasIndex("DeviceId");
 
@@ -1177,6 +1198,36 @@ namespace MobileId.Server.Data.Migrations.PostgreSql
                     b.ToTable("profile_roles", (string)null);
                 });
 
+            modelBuilder.Entity("MobileId.Server.Data.RegistrationAuthorityRecord", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<byte[]>("CertificateDer")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid>("IssuerId")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTime>("NotAfter")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<byte[]>("WrappedKey")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("IssuerId");
+
+                    b.ToTable("registration_authorities", (string)null);
+                });
+
             modelBuilder.Entity("MobileId.Server.Data.RevocationEpoch", b =>
                 {
                     b.Property<int>("Id")
@@ -1237,6 +1288,24 @@ namespace MobileId.Server.Data.Migrations.PostgreSql
                         .IsUnique();
 
                     b.ToTable("roles", (string)null);
+                });
+
+            modelBuilder.Entity("MobileId.Server.Data.ServerSecret", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<byte[]>("Wrapped")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.HasKey("Name");
+
+                    b.ToTable("server_secrets", (string)null);
                 });
 
             modelBuilder.Entity("MobileId.Server.Data.SettingValue", b =>
@@ -1608,6 +1677,11 @@ namespace MobileId.Server.Data.Migrations.PostgreSql
 
             modelBuilder.Entity("MobileId.Server.Data.IssuedCertificate", b =>
                 {
+                    b.HasOne("MobileId.Server.Data.Device", null)
+                        .WithMany()
+                        .HasForeignKey("DeviceId")
+                        .OnDelete(DeleteBehavior.Restrict);
+
                     b.HasOne("MobileId.Server.Data.CertificateAuthorityRecord", null)
                         .WithMany()
                         .HasForeignKey("IssuerId")
@@ -1717,6 +1791,15 @@ namespace MobileId.Server.Data.Migrations.PostgreSql
                         .IsRequired();
 
                     b.Navigation("Role");
+                });
+
+            modelBuilder.Entity("MobileId.Server.Data.RegistrationAuthorityRecord", b =>
+                {
+                    b.HasOne("MobileId.Server.Data.CertificateAuthorityRecord", null)
+                        .WithMany()
+                        .HasForeignKey("IssuerId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("MobileId.Server.Data.UnlockRequest", b =>

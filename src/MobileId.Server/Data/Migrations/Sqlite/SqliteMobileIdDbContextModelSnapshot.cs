@@ -500,6 +500,12 @@ namespace MobileId.Server.Data.Migrations.Sqlite
                     b.Property<bool>("RequireValidation")
                         .HasColumnType("INTEGER");
 
+                    b.Property<byte[]>("StaticChallengeHash")
+                        .HasColumnType("BLOB");
+
+                    b.Property<byte[]>("StaticChallengeSalt")
+                        .HasColumnType("BLOB");
+
                     b.Property<DateTime>("UpdatedAt")
                         .HasColumnType("TEXT");
 
@@ -647,6 +653,9 @@ namespace MobileId.Server.Data.Migrations.Sqlite
                         .IsRequired()
                         .HasColumnType("BLOB");
 
+                    b.Property<Guid?>("DeviceId")
+                        .HasColumnType("TEXT");
+
                     b.Property<DateTime?>("ExpiredNoticeAt")
                         .HasColumnType("TEXT");
 
@@ -655,6 +664,9 @@ namespace MobileId.Server.Data.Migrations.Sqlite
 
                     b.Property<Guid>("IssuerId")
                         .HasColumnType("TEXT");
+
+                    b.Property<byte[]>("KeyHash")
+                        .HasColumnType("BLOB");
 
                     b.Property<Guid?>("MobileIdentityId")
                         .HasColumnType("TEXT");
@@ -708,6 +720,10 @@ namespace MobileId.Server.Data.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("DeviceId");
+
+                    b.HasIndex("KeyHash");
 
                     b.HasIndex("NotAfter");
 
@@ -774,6 +790,9 @@ namespace MobileId.Server.Data.Migrations.Sqlite
                         .HasColumnType("INTEGER");
 
                     b.Property<byte[]>("CodeHash")
+                        .HasColumnType("BLOB");
+
+                    b.Property<byte[]>("CodeLookup")
                         .HasColumnType("BLOB");
 
                     b.Property<DateTime?>("CodeRedeemedAt")
@@ -858,6 +877,8 @@ namespace MobileId.Server.Data.Migrations.Sqlite
                         .HasColumnType("INTEGER");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("CodeLookup");
 
                     b.HasIndex("DeviceId");
 
@@ -1170,6 +1191,36 @@ namespace MobileId.Server.Data.Migrations.Sqlite
                     b.ToTable("profile_roles", (string)null);
                 });
 
+            modelBuilder.Entity("MobileId.Server.Data.RegistrationAuthorityRecord", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<byte[]>("CertificateDer")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("IssuerId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("NotAfter")
+                        .HasColumnType("TEXT");
+
+                    b.Property<byte[]>("WrappedKey")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("IssuerId");
+
+                    b.ToTable("registration_authorities", (string)null);
+                });
+
             modelBuilder.Entity("MobileId.Server.Data.RevocationEpoch", b =>
                 {
                     b.Property<int>("Id")
@@ -1230,6 +1281,24 @@ namespace MobileId.Server.Data.Migrations.Sqlite
                         .IsUnique();
 
                     b.ToTable("roles", (string)null);
+                });
+
+            modelBuilder.Entity("MobileId.Server.Data.ServerSecret", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<byte[]>("Wrapped")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.HasKey("Name");
+
+                    b.ToTable("server_secrets", (string)null);
                 });
 
             modelBuilder.Entity("MobileId.Server.Data.SettingValue", b =>
@@ -1599,6 +1668,11 @@ namespace MobileId.Server.Data.Migrations.Sqlite
 
             modelBuilder.Entity("MobileId.Server.Data.IssuedCertificate", b =>
                 {
+                    b.HasOne("MobileId.Server.Data.Device", null)
+                        .WithMany()
+                        .HasForeignKey("DeviceId")
+                        .OnDelete(DeleteBehavior.Restrict);
+
                     b.HasOne("MobileId.Server.Data.CertificateAuthorityRecord", null)
                         .WithMany()
                         .HasForeignKey("IssuerId")
@@ -1708,6 +1782,15 @@ namespace MobileId.Server.Data.Migrations.Sqlite
                         .IsRequired();
 
                     b.Navigation("Role");
+                });
+
+            modelBuilder.Entity("MobileId.Server.Data.RegistrationAuthorityRecord", b =>
+                {
+                    b.HasOne("MobileId.Server.Data.CertificateAuthorityRecord", null)
+                        .WithMany()
+                        .HasForeignKey("IssuerId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("MobileId.Server.Data.UnlockRequest", b =>

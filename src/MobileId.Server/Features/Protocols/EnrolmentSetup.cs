@@ -1,0 +1,13 @@
+namespace MobileId.Server.Features.Protocols;
+
+/// <summary>The services that SCEP, EST and iOS OTA share.</summary>
+public static class EnrolmentSetup
+{
+    public static IServiceCollection AddMobileIdEnrolment(this IServiceCollection services)
+    {
+        services.AddSingleton<ChallengeCodes>();
+        services.AddSingleton<RegistrationAuthorities>();
+        services.AddScoped<ProtocolEnrolment>();
+        return services;
+    }
+}
