@@ -1,3 +1,5 @@
+using System.Security.Cryptography.X509Certificates;
+
 namespace MobileId.Server.Tests.Infrastructure;
 
 /// <summary>
@@ -18,8 +20,11 @@ public abstract class LoopbackServerTest : IAsyncLifetime
         _database = await TestDatabase.CreateAsync(DatabaseProvider.Sqlite);
         App = new MobileIdApp(_database);
         Configure(App);
-        Base = App.StartOnLoopback();
+        Base = App.StartOnLoopback(HttpsCertificate);
     }
+
+    /// <summary>The server's TLS certificate with its key when it serves HTTPS (EST needs TLS); plain HTTP by default.</summary>
+    protected virtual X509Certificate2? HttpsCertificate => null;
 
     /// <summary>More configuration for the server (<see cref="MobileIdApp.Settings"/>) before it starts; none by default.</summary>
     protected virtual void Configure(MobileIdApp app)

@@ -1,6 +1,7 @@
 using MobileId.Pki.Policies;
 using MobileId.Server.Features.Access;
 using MobileId.Server.Features.Audit;
+using MobileId.Server.Features.Protocols;
 
 namespace MobileId.Server.Features.Profiles;
 
@@ -12,7 +13,7 @@ public sealed record ProfileInput(
     string? Name, string? Description, CardEncoding? CardEncoding, DeviceRestriction? DeviceRestriction, bool? RequireValidation,
     bool? AllowFace, bool? AllowFingerprint, BiometricRequirement? RequireFingerprintsAtIssuance, BiometricRequirement? RequireFacialBiometrics,
     CardFormat? CardFormat, string? CardDataModel, bool? RequireChallenge, List<ProfileCertificateInput>? Certificates, List<ProfileRoleInput>? Roles,
-    string? CardLayout = null, bool? RequireCallerVerification = null);
+    string? CardLayout = null, bool? RequireCallerVerification = null, string? StaticChallenge = null);
 
 public sealed record ProfileCertificateView(string? Policy, string Container, CertificateMode Mode);
 
@@ -23,7 +24,7 @@ public sealed record ProfileView(
     IReadOnlyList<string> AuthenticationTypes, BiometricRequirement RequireFingerprintsAtIssuance, BiometricRequirement RequireFacialBiometrics,
     CardFormat CardFormat, string? CardDataModel, bool RequireChallenge, IReadOnlyList<string> Containers,
     IReadOnlyList<ProfileCertificateView> Certificates, IReadOnlyList<ProfileRoleView> Roles, string? CardLayout, DateTime UpdatedAt,
-    bool RequireCallerVerification);
+    bool RequireCallerVerification, bool HasStaticChallenge);
 
 /// <summary>
 /// Credential Profiles (PRODUCT.md §3): every save is checked against the rules below, and a
@@ -155,6 +156,18 @@ public sealed class ProfilesService(MobileIdDbContext db, CardDataModels models,
             Add("requireChallenge", "Require Challenge is for Device Identity (Only) profiles, whose devices enrol through SCEP.");
         }
 
+        if (!string.IsNullOrEmpty(input.StaticChallenge))
+        {
+            if (encoding != CardEncoding.DeviceIdentityOnly)
+            {
+                Add("staticChallenge", "A static challenge is for Device Identity (Only) profiles, whose devices enrol through SCEP or EST.");
+            }
+            else if (input.StaticChallenge.Length < StaticChallenges.MinimumLength || input.StaticChallenge.Length > 255 || input.StaticChallenge.Any(char.IsControl))
+            {
+                Add("staticChallenge", $"A static challenge is shared with an MDM for a long time: use {StaticChallenges.MinimumLength} to 255 printable characters.");
+            }
+        }
+
         var certificates = new List<ProfileCertificate>();
         var entries = input.Certificates ?? [];
         if (entries.Count == 0 && encoding is CardEncoding.DeviceIdentityOnly or CardEncoding.SoftwareCertificatesOnly or CardEncoding.DerivedCredential)
@@ -283,6 +296,15 @@ public sealed class ProfilesService(MobileIdDbContext db, CardDataModels models,
         profile.RequireChallenge = input.RequireChallenge ?? false;
         profile.CardLayoutId = layoutId;
         profile.RequireCallerVerification = input.RequireCallerVerification ?? false;
+        // Note: left out keeps the static challenge (it is never shown again); an empty one removes it.
+        if (input.StaticChallenge == "" || encoding != CardEncoding.DeviceIdentityOnly)
+        {
+            (profile.StaticChallengeHash, profile.StaticChallengeSalt) = (null, null);
+        }
+        else if (input.StaticChallenge is { } challenge)
+        {
+            (profile.StaticChallengeHash, profile.StaticChallengeSalt) = StaticChallenges.Hash(challenge);
+        }
         foreach (var certificate in certificates)
         {
             certificate.ProfileId = profile.Id;
@@ -354,7 +376,7 @@ public sealed class ProfilesService(MobileIdDbContext db, CardDataModels models,
             p.Certificates.OrderBy(c => c.Order).Select(c => new ProfileCertificateView(c.PolicyId is { } pid ? policies.GetValueOrDefault(pid) : null, c.Container, c.Mode)).ToList(),
             p.Roles.Select(r => new ProfileRoleView(roles.GetValueOrDefault(r.RoleId) ?? "", r.CanReceive, r.CanRequest, r.CanValidate, r.CanCollect, r.CanUnlock))
                 .OrderBy(r => r.Role, StringComparer.Ordinal).ToList(),
-            p.CardLayoutId is { } layout ? layouts.GetValueOrDefault(layout) : null, p.UpdatedAt, p.RequireCallerVerification);
+            p.CardLayoutId is { } layout ? layouts.GetValueOrDefault(layout) : null, p.UpdatedAt, p.RequireCallerVerification, p.StaticChallengeHash is not null);
     }
 
     /// <summary>The text a list of profiles is searched in (<c>q</c>): name, description, card encoding and card format.</summary>
