@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using MobileId.Server.Features.Access;
 using MobileId.Server.Features.Audit;
+using MobileId.Server.Features.Certificates;
 using MobileId.Server.Features.MobileIds;
 using MobileId.Server.Features.People;
 using MobileId.Server.Features.Webhooks;
@@ -24,7 +25,8 @@ public sealed record CancelDeviceView(DeviceView Device, IReadOnlyList<Guid> Can
 /// reading devices. The <b>Devices</b> workflow with scope over the device's owner; a device
 /// without an owner is reached only with scope All.
 /// </summary>
-public sealed class DeviceManagement(MobileIdDbContext db, AccessPolicy access, MobileIdLifecycle lifecycle, AuditTrail audit, TimeProvider time)
+public sealed class DeviceManagement(MobileIdDbContext db, AccessPolicy access, MobileIdLifecycle lifecycle, CertificateService certificates, AuditTrail audit,
+    TimeProvider time)
 {
     public async Task<Result<DeviceView>> AddAsync(Caller caller, AddDeviceInput input, CancellationToken cancellationToken)
     {
@@ -144,6 +146,26 @@ public sealed class DeviceManagement(MobileIdDbContext db, AccessPolicy access, 
         return found.IsSuccess ? View(found.Value.Device) : found.Error!;
     }
 
+    /// <summary>
+    /// The certificates of a device, newest first: those enrolled for it (SCEP, EST, iOS OTA) and
+    /// those of the mobile IDs collected on it.
+    /// </summary>
+    public async Task<Result<PagedResult<CertificateView>>> CertificatesAsync(Caller caller, Guid id, int page, int pageSize, CancellationToken cancellationToken)
+    {
+        var found = await FindAsync(caller, id, cancellationToken);
+        if (!found.IsSuccess)
+        {
+            return found.Error!;
+        }
+
+        var mobileIds = db.MobileIdentities.Where(m => m.DeviceId == id).Select(m => (Guid?)m.Id);
+        var list = db.IssuedCertificates.AsNoTracking().Where(c => c.DeviceId == id || mobileIds.Contains(c.MobileIdentityId));
+        var total = await list.CountAsync(cancellationToken);
+        var rows = await list.OrderByDescending(c => c.CreatedAt).ThenBy(c => c.Id).Skip((page - 1) * pageSize).Take(pageSize).ToListAsync(cancellationToken);
+        var cas = await db.CertificateAuthorities.AsNoTracking().ToDictionaryAsync(c => c.Id, c => c.Name, cancellationToken);
+        return new PagedResult<CertificateView>(rows.Select(c => CertificateIssuance.View(c, cas.GetValueOrDefault(c.IssuerId) ?? "")).ToList(), page, pageSize, total);
+    }
+
     /// <summary>CancelDevice: every live mobile ID on the device is cancelled as Cancel Credential does, and the device is Cancelled.</summary>
     public async Task<Result<CancelDeviceView>> CancelAsync(Caller caller, Guid id, CancelCredentialInput input, CancellationToken cancellationToken)
     {
@@ -175,6 +197,17 @@ public sealed class DeviceManagement(MobileIdDbContext db, AccessPolicy access, 
             }
 
             cancelled.Add(mobileId.Id);
+        }
+
+        // Note: certificates enrolled for the device outside a mobile ID (a static SCEP/EST challenge) go with it.
+        foreach (var own in await db.IssuedCertificates.AsNoTracking().Where(c => c.DeviceId == device.Id && c.MobileIdentityId == null
+                     && c.Status != CertificateStatus.Revoked).Select(c => c.Id).ToListAsync(cancellationToken))
+        {
+            var revoked = await certificates.RevokeAsync(caller, own, reason, cancellationToken);
+            if (!revoked.IsSuccess)
+            {
+                return revoked.Error!;
+            }
         }
 
         device.Status = DeviceStatus.Cancelled;
@@ -231,6 +264,9 @@ public static class DevicesApi
             .WithSummary("The devices whose owners are in scope, newest first; filter by owner, status and serial number.")
             .RequiresWorkflow(Workflow.Devices);
         app.MapGet("/api/v1/devices/{id:guid}", Get).WithTags("Devices").WithName("GetDevice").RequiresWorkflow(Workflow.Devices);
+        app.MapGet("/api/v1/devices/{id:guid}/certificates", Certificates).WithTags("Devices").WithName("ListDeviceCertificates")
+            .WithSummary("The certificates of the device, newest first, paged: enrolled for it (SCEP, EST, iOS OTA) or collected on it with a mobile ID.")
+            .RequiresWorkflow(Workflow.Devices);
         app.MapPost("/api/v1/devices/{id:guid}/cancel", Cancel).WithTags("Devices").WithName("CancelDevice")
             .WithSummary("CancelDevice: cancels every live mobile ID on the device (certificates revoked) and marks the device Cancelled.")
             .RequiresWorkflow(Workflow.Devices);
@@ -265,6 +301,18 @@ public static class DevicesApi
     {
         var result = await devices.GetAsync(caller, id, cancellationToken);
         return result.IsSuccess ? TypedResults.Ok(result.Value) : result.Error!.ToResult();
+    }
+
+    private static async Task<Results<Ok<PagedResult<CertificateView>>, ProblemHttpResult>> Certificates(Guid id, [FromQuery] int? page, [FromQuery] int? pageSize,
+        Caller caller, DeviceManagement devices, IOptions<ApiOptions> options, CancellationToken cancellationToken)
+    {
+        if (Paging.Check(page, pageSize, options, out var p, out var size) is { } invalid)
+        {
+            return invalid.ToResult();
+        }
+
+        var result = await devices.CertificatesAsync(caller, id, p, size, cancellationToken);
+        return result.IsSuccess ? TypedResults.Ok(result.Value!) : result.Error!.ToResult();
     }
 
     private static async Task<Results<Ok<CancelDeviceView>, ProblemHttpResult>> Cancel(Guid id, CancelCredentialInput? input, Caller caller,

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using System.Text.Json;
 using MobileId.Server.Features.Protocols;
 
 namespace MobileId.Server.Tests.Features.Protocols;
@@ -97,4 +98,59 @@ public sealed class ProtocolEnrolmentTests : EnrolmentTestKit
         Assert.Equal("CN=kiosk-7", enrolled.Value.Certificate.Subject);
         Assert.NotNull(enrolled.Value.Certificate.DeviceId);
     }
+
+    [Fact]
+    public async Task StaticChallenge_DeviceCertificatesListedAndRevokedWithTheDevice()
+    {
+        await DeviceProfileAsync("mdm-kiosk", staticChallenge: "kiosk-shared-secret-0123");
+        using var key = RSA.Create(2048);
+        var enrolled = (await EnrolAsync("kiosk-shared-secret-0123", Csr(key, "CN=kiosk-9, SERIALNUMBER=KIOSK-9"))).Value!.Certificate;
+        using var admin = await App.AdminClientAsync();
+        var listed = await admin.GetFromJsonAsync<JsonElement>($"/api/v1/devices/{enrolled.DeviceId}/certificates");
+        Assert.Equal(enrolled.SerialHex, listed.GetProperty("items")[0].GetProperty("serialNumber").GetString());
+
+        var cancelled = await admin.PostAsJsonAsync($"/api/v1/devices/{enrolled.DeviceId}/cancel", new { reason = "cessationOfOperation" });
+        Assert.Equal(HttpStatusCode.OK, cancelled.StatusCode);
+        var after = await admin.GetFromJsonAsync<JsonElement>($"/api/v1/devices/{enrolled.DeviceId}/certificates");
+        Assert.Equal("Revoked", after.GetProperty("items")[0].GetProperty("status").GetString());
+
+        // Note: a cancelled device does not enrol again with the static challenge.
+        using var next = RSA.Create(2048);
+        Assert.False((await EnrolAsync("kiosk-shared-secret-0123", Csr(next, "CN=kiosk-9, SERIALNUMBER=KIOSK-9"))).IsSuccess);
+    }
+
+    [Fact]
+    public async Task Profile_StaticChallengeRules_RefusedWithTheFieldAndNothingSaved()
+    {
+        await DeviceProfileAsync("mdm-rules");
+        using var admin = await App.AdminClientAsync();
+        var profile = (await admin.GetFromJsonAsync<JsonElement>("/api/v1/profiles?q=mdm-rules")).GetProperty("items")[0];
+        var id = profile.GetProperty("id").GetGuid();
+        Assert.False(profile.GetProperty("hasStaticChallenge").GetBoolean());
+
+        var shortOne = await admin.PutAsJsonAsync($"/api/v1/profiles/{id}", Input("mdm-rules", "DeviceIdentityOnly", "short"));
+        Assert.Equal(HttpStatusCode.BadRequest, shortOne.StatusCode);
+        Assert.Contains("staticChallenge", await shortOne.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var mobile = await admin.PostAsJsonAsync("/api/v1/profiles", Input("mobile-static", "IdentityAgent", "a-long-enough-static-challenge"));
+        Assert.Equal(HttpStatusCode.BadRequest, mobile.StatusCode);
+        Assert.Contains("Device Identity (Only)", await mobile.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        Assert.Equal(HttpStatusCode.OK, (await admin.PutAsJsonAsync($"/api/v1/profiles/{id}", Input("mdm-rules", "DeviceIdentityOnly", "a-long-enough-static-challenge"))).StatusCode);
+        Assert.True((await admin.PutAsJsonAsync($"/api/v1/profiles/{id}", Input("mdm-rules", "DeviceIdentityOnly", null))).IsSuccessStatusCode);
+        Assert.True((await admin.GetFromJsonAsync<JsonElement>($"/api/v1/profiles/{id}")).GetProperty("hasStaticChallenge").GetBoolean());
+        using var key = RSA.Create(2048);
+        Assert.True((await EnrolAsync("a-long-enough-static-challenge", Csr(key, "CN=kept"))).IsSuccess);
+
+        Assert.True((await admin.PutAsJsonAsync($"/api/v1/profiles/{id}", Input("mdm-rules", "DeviceIdentityOnly", ""))).IsSuccessStatusCode);
+        Assert.False((await admin.GetFromJsonAsync<JsonElement>($"/api/v1/profiles/{id}")).GetProperty("hasStaticChallenge").GetBoolean());
+        using var other = RSA.Create(2048);
+        Assert.Equal(EnrolmentFailure.Unauthorized, (await EnrolAsync("a-long-enough-static-challenge", Csr(other, "CN=removed"))).Failure);
+    }
+
+    private static object Input(string name, string encoding, string? staticChallenge) => new
+    {
+        name, cardEncoding = encoding, requireChallenge = encoding == "DeviceIdentityOnly", staticChallenge,
+        certificates = new[] { new { policy = "device-mdm-rules", container = "System Store", mode = "IssueNew" } },
+        roles = new[] { new { role = "Cardholder", canReceive = true, canCollect = true } },
+    };
 }
