@@ -5,6 +5,8 @@ public static class EnrolmentSetup
 {
     public static IServiceCollection AddMobileIdEnrolment(this IServiceCollection services)
     {
+        services.AddOptions<ChallengeThrottleOptions>().BindConfiguration(ChallengeThrottleOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<ChallengeThrottle>();
         services.AddSingleton<ChallengeCodes>();
         services.AddSingleton<RegistrationAuthorities>();
         services.AddScoped<ProtocolEnrolment>();

@@ -65,8 +65,8 @@ public sealed record EnrolmentOptions(string? User = null, bool ServerKey = fals
 /// or by a profile's static challenge; a renewal by a valid certificate of ours.
 /// A retried enrolment (same key) gets the certificate already issued: nothing is issued twice.
 /// </summary>
-public sealed class ProtocolEnrolment(MobileIdDbContext db, ChallengeCodes challenges, CertificateIssuance issuance, CertificateService certificates,
-    AuditTrail audit, TimeProvider time)
+public sealed class ProtocolEnrolment(MobileIdDbContext db, ChallengeCodes challenges, ChallengeThrottle throttle, IHttpContextAccessor http,
+    CertificateIssuance issuance, CertificateService certificates, AuditTrail audit, TimeProvider time)
 {
     private static readonly MobileIdStatus[] Open = [MobileIdStatus.ReadyToCollect, MobileIdStatus.Collecting];
 
@@ -79,6 +79,13 @@ public sealed class ProtocolEnrolment(MobileIdDbContext db, ChallengeCodes chall
         {
             return await RefuseAsync(caller, null, protocol, EnrolmentFailure.Unauthorized,
                 "The request has no challenge password; ask the operator for a one-time code.", cancellationToken);
+        }
+
+        var address = http.HttpContext?.Connection.RemoteIpAddress;
+        if (throttle.BlockedUntil(address) is { } until)
+        {
+            return await RefuseAsync(caller, null, protocol, EnrolmentFailure.Unauthorized,
+                $"Too many wrong challenges from this address; try again after {until.UtcDateTime:u}.", cancellationToken);
         }
 
         if (await StaticProfileAsync(challenge, cancellationToken) is { } staticProfile)
@@ -94,6 +101,7 @@ public sealed class ProtocolEnrolment(MobileIdDbContext db, ChallengeCodes chall
                 return retried;
             }
 
+            throttle.Failed(address);
             return await RefuseAsync(caller, null, protocol, found.Used is null ? EnrolmentFailure.Unauthorized : EnrolmentFailure.BadRequest,
                 found.Used is null ? "The challenge password is not a valid one-time code." : "This one-time code has been used; ask for a new request.",
                 cancellationToken);
