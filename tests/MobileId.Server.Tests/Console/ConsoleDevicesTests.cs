@@ -133,4 +133,40 @@ public sealed class ConsoleDevicesTests(SqliteAppFixture fixture) : IClassFixtur
         Assert.Contains("data-testid=\"device-status\">Cancelled<", html, StringComparison.Ordinal);
         Assert.Equal(DeviceStatus.Cancelled, (await StoredAsync(serial))!.Status);
     }
+
+    [Fact]
+    public async Task DevicePage_CertificateEnrolledForTheDevice_ListedAndRevokedByCancelDevice()
+    {
+        // Arrange: a static-challenge enrolment (SCEP/EST) makes the device and its certificate.
+        var tag = Guid.NewGuid().ToString("N")[..8];
+        using var admin = await App.AdminClientAsync();
+        Assert.Equal(HttpStatusCode.Created, (await admin.PostAsJsonAsync("/api/v1/policies", new
+        {
+            name = "kiosk-" + tag, ca = "MobileIdIssuingCA", keyAlgorithm = "Rsa2048", keyUsage = new[] { "DigitalSignature" },
+            extendedKeyUsages = new[] { "1.3.6.1.5.5.7.3.2" }, subjectTemplate = "CN={displayName}", validityDays = 30,
+        })).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await admin.PostAsJsonAsync("/api/v1/profiles", new
+        {
+            name = "kiosks-" + tag, cardEncoding = "DeviceIdentityOnly", requireChallenge = true, staticChallenge = "kiosk-static-challenge-" + tag,
+            certificates = new[] { new { policy = "kiosk-" + tag, container = "System Store", mode = "IssueNew" } },
+        })).StatusCode);
+        using var key = System.Security.Cryptography.RSA.Create(2048);
+        var csr = new System.Security.Cryptography.X509Certificates.CertificateRequest($"CN=kiosk, SERIALNUMBER=K-{tag}", key,
+            System.Security.Cryptography.HashAlgorithmName.SHA256, System.Security.Cryptography.RSASignaturePadding.Pkcs1);
+        var enrolled = await App.WithServicesAsync(s => s.GetRequiredService<MobileId.Server.Features.Protocols.ProtocolEnrolment>().EnrolAsync(
+            MobileId.Server.Features.Protocols.EnrolmentProtocol.Scep, "kiosk-static-challenge-" + tag, csr, new(), CancellationToken.None));
+        Assert.True(enrolled.IsSuccess, enrolled.Message);
+        using var browser = await SignedInWithAsync(App, Scope.All, Workflow.Devices);
+        var page = $"/console/devices/{enrolled.Value!.Certificate.DeviceId}";
+
+        // Act
+        var before = await browser.GetStringAsync(page);
+        using var cancelled = await SubmitAsync(browser, page, "cancel-device", ("reason", "cessationOfOperation"));
+        var after = await ReadAsync(cancelled, HttpStatusCode.OK);
+
+        // Assert
+        Assert.Contains($"<h1>Device K-{tag}</h1>", before, StringComparison.Ordinal);
+        Assert.Contains($"<code>{enrolled.Value.Certificate.SerialHex}</code></td><td>CN=kiosk, SERIALNUMBER=K-{tag}</td><td>Valid</td>", before, StringComparison.Ordinal);
+        Assert.Contains($"<code>{enrolled.Value.Certificate.SerialHex}</code></td><td>CN=kiosk, SERIALNUMBER=K-{tag}</td><td>Revoked</td>", after, StringComparison.Ordinal);
+    }
 }
