@@ -217,3 +217,18 @@ public sealed class UnlockRequest
     public string? Delivered { get; set; }
     public int Version { get; set; }
 }
+
+/// <summary>
+/// A single-use iOS OTA enrolment token (Apple profile service Challenge and URL): made when a
+/// person enters the one-time code of a request, used once by the device's signed attribute response.
+/// Only its SHA-256 is stored.
+/// </summary>
+public sealed class OtaToken
+{
+    public Guid Id { get; set; }
+    public Guid MobileIdentityId { get; set; }
+    public required byte[] TokenHash { get; set; }
+    public DateTime ExpiresAt { get; set; }
+    public DateTime? UsedAt { get; set; }
+    public DateTime CreatedAt { get; set; }
+}

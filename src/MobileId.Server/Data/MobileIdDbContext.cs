@@ -43,6 +43,7 @@ public abstract class MobileIdDbContext(DbContextOptions options) : DbContext(op
     public DbSet<MobileIdentity> MobileIdentities => Set<MobileIdentity>();
     public DbSet<Device> Devices => Set<Device>();
     public DbSet<UnlockRequest> UnlockRequests => Set<UnlockRequest>();
+    public DbSet<OtaToken> OtaTokens => Set<OtaToken>();
     public DbSet<Notification> Notifications => Set<Notification>();
     public DbSet<MessageTemplate> MessageTemplates => Set<MessageTemplate>();
     public DbSet<WebhookSubscription> WebhookSubscriptions => Set<WebhookSubscription>();
@@ -324,6 +325,14 @@ public abstract class MobileIdDbContext(DbContextOptions options) : DbContext(op
             e.HasOne<Person>().WithMany().HasForeignKey(x => x.PersonId).OnDelete(DeleteBehavior.Restrict);
             e.HasOne<CredentialProfile>().WithMany().HasForeignKey(x => x.ProfileId).OnDelete(DeleteBehavior.Restrict);
             e.HasOne<Device>().WithMany().HasForeignKey(x => x.DeviceId).OnDelete(DeleteBehavior.Restrict);
+        });
+
+        modelBuilder.Entity<OtaToken>(e =>
+        {
+            e.ToTable("ota_tokens");
+            e.HasIndex(x => x.TokenHash).IsUnique();
+            e.HasIndex(x => x.MobileIdentityId);
+            e.HasOne<MobileIdentity>().WithMany().HasForeignKey(x => x.MobileIdentityId).OnDelete(DeleteBehavior.Cascade);
         });
 
         modelBuilder.Entity<UnlockRequest>(e =>

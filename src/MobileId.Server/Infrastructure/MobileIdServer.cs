@@ -16,6 +16,7 @@ using MobileId.Server.Features.Crl;
 using MobileId.Server.Features.Health;
 using MobileId.Server.Features.Notifications;
 using MobileId.Server.Features.Ocsp;
+using MobileId.Server.Features.Ota;
 using MobileId.Server.Features.People;
 using MobileId.Server.Features.Device;
 using MobileId.Server.Features.MobileIds;
@@ -148,6 +149,7 @@ public static class MobileIdServer
         services.AddMobileIdRequests();
         services.AddMobileIdDeviceProtocol();
         services.AddMobileIdEnrolment();
+        services.AddMobileIdOta();
         services.AddDeviceManagement();
         services.AddMobileIdRenewal();
         services.AddMobileIdNotifications();
@@ -185,6 +187,7 @@ public static class MobileIdServer
         app.MapCardLayoutsApi();
         app.MapMobileIdsApi();
         app.MapDeviceProtocol();
+        app.MapOta();
         app.MapDevicesApi();
         app.MapNotificationsApi();
         app.MapWebhooksApi();

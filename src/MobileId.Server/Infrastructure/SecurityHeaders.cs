@@ -2,8 +2,8 @@ namespace MobileId.Server.Infrastructure;
 
 /// <summary>
 /// Headers every response carries: no MIME sniffing, no framing, no referrer leaks; API answers
-/// and console pages (which hold personal data) are never cached; console pages get a strict
-/// Content-Security-Policy; HTTPS answers carry HSTS.
+/// are never cached; console and iOS enrolment pages (which hold personal data and codes) are
+/// never cached either and get a strict Content-Security-Policy; HTTPS answers carry HSTS.
 /// </summary>
 internal sealed class SecurityHeadersMiddleware(RequestDelegate next)
 {
@@ -20,9 +20,10 @@ internal sealed class SecurityHeadersMiddleware(RequestDelegate next)
                 headers.CacheControl = "no-store";
             }
 
-            if (context.Request.Path.StartsWithSegments(Console.ConsoleSetup.Prefix, StringComparison.Ordinal))
+            if (context.Request.Path.StartsWithSegments(Console.ConsoleSetup.Prefix, StringComparison.Ordinal)
+                || context.Request.Path.StartsWithSegments("/ota", StringComparison.Ordinal))
             {
-                // Note: the console runs no script at all; its pages hold personal data and codes.
+                // Note: the console and the iOS enrolment page run no script at all; they hold personal data and codes.
                 headers.ContentSecurityPolicy = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
                     + "frame-ancestors 'none'; base-uri 'self'";
                 headers.CacheControl = "no-store";

@@ -1,0 +1,207 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.Pkcs;
+using System.Text;
+using MobileId.Server.Features.Access;
+using MobileId.Server.Features.Audit;
+using MobileId.Server.Features.Certificates;
+using MobileId.Server.Features.People;
+using MobileId.Server.Features.Protocols;
+using MobileId.Server.Features.Settings;
+
+namespace MobileId.Server.Features.Ota;
+
+/// <summary>An OTA answer: a signed profile, or a refusal with its HTTP status and a message for the person.</summary>
+public sealed record OtaOutcome(byte[]? Profile, int Status = StatusCodes.Status200OK, string? Message = null)
+{
+    public static OtaOutcome Refused(int status, string message) => new(null, status, message);
+}
+
+/// <summary>
+/// Apple's over-the-air enrolment (PRODUCT.md §9, STANDARDS.md §6), driven by the iOS OTA settings.
+/// Phase 1: the one-time code of a request of the <b>iOS OTA Credential Profile</b> gets a signed
+/// Profile Service payload whose Challenge is a new single-use token. Phase 2: the device's CMS-signed
+/// attributes with that token bind the device to the request and get a signed configuration profile
+/// whose SCEP payload carries a fresh one-time challenge for <c>/scep</c>.
+/// </summary>
+public sealed class OtaEnrolment(MobileIdDbContext db, ProtocolEnrolment enrolment, ChallengeCodes challenges, RegistrationAuthorities authorities,
+    CertificateIssuance issuance, SettingsService settings, OtaSigner signer, AuditTrail audit, TimeProvider time)
+{
+    /// <summary>How long the device has to post its attributes after the person got the profile service.</summary>
+    public static readonly TimeSpan TokenLifetime = TimeSpan.FromMinutes(30);
+
+    /// <summary>How long the SCEP challenge of the configuration profile stays valid (at most until the request's code expires).</summary>
+    public static readonly TimeSpan ScepChallengeLifetime = TimeSpan.FromHours(1);
+
+    /// <summary>Digits of the SCEP challenge: the device types it, not a person, so it is long.</summary>
+    public const int ScepChallengeLength = 16;
+
+    public const string PkcsSignatureType = "application/pkcs7-signature";
+
+    private static readonly Caller Ota = Caller.System("OTA");
+
+    /// <summary>Phase 1: the person's one-time code → the signed Profile Service payload.</summary>
+    public async Task<OtaOutcome> StartAsync(string? code, CancellationToken cancellationToken)
+    {
+        var operation = await settings.GetAsync(cancellationToken);
+        if (operation.IosOtaCredentialProfile.Length == 0)
+        {
+            return OtaOutcome.Refused(StatusCodes.Status404NotFound, "iOS over-the-air enrolment is not enabled on this server.");
+        }
+
+        if (await authorities.CaAsync(null, cancellationToken) is not { } ca)
+        {
+            return OtaOutcome.Refused(StatusCodes.Status503ServiceUnavailable, "The server has no active issuing CA; ask the operator.");
+        }
+
+        var found = await enrolment.FindAsync(code ?? "", cancellationToken);
+        if (found.Open is not { } mobileId)
+        {
+            return await RefuseAsync(null, StatusCodes.Status403Forbidden, found.Used is null
+                ? "This is not a valid one-time code. Check the code in your message and try again."
+                : "This one-time code has been used. Ask for a new request.", cancellationToken);
+        }
+
+        var person = await db.People.AsNoTracking().SingleAsync(p => p.Id == mobileId.PersonId, cancellationToken);
+        var profile = await db.CredentialProfiles.AsNoTracking().Where(p => p.Id == mobileId.ProfileId).Select(p => p.Name).SingleAsync(cancellationToken);
+        var now = time.GetUtcNow().UtcDateTime;
+        if (profile != operation.IosOtaCredentialProfile)
+        {
+            return await RefuseAsync(person, StatusCodes.Status403Forbidden,
+                $"This code is for the credential profile '{profile}', which is not enrolled over the air. Use the app your message names.", cancellationToken);
+        }
+
+        if (mobileId.CodeExpiresAt <= now)
+        {
+            return await RefuseAsync(person, StatusCodes.Status403Forbidden, "This one-time code has expired. Ask for a new request.", cancellationToken);
+        }
+
+        var token = Tokens.NewUrlSafe(32);
+        db.OtaTokens.Add(new OtaToken
+        {
+            Id = Guid.CreateVersion7(), MobileIdentityId = mobileId.Id, TokenHash = Hash(token), ExpiresAt = now + TokenLifetime, CreatedAt = now,
+        });
+        audit.Record(Ota, "ota.profile-service", null, AuditTarget.For(person), AuditOutcome.Success, new { mobileId = mobileId.Id, profile });
+        await db.SaveChangesAsync(cancellationToken);
+        var url = $"{operation.WebServerExternalAddress.TrimEnd('/')}/ota/profile/{token}";
+        var plist = OtaProfiles.ProfileService(Texts(operation), url, token);
+        return new OtaOutcome(await signer.SignAsync(Plist.Write(plist), ca.Id, cancellationToken));
+    }
+
+    /// <summary>Phase 2: the device's signed attributes for <paramref name="token"/> → the signed configuration profile with the SCEP payload.</summary>
+    public async Task<OtaOutcome> AnswerAsync(string token, string? contentType, byte[] body, CancellationToken cancellationToken)
+    {
+        if (!string.Equals(contentType?.Split(';')[0].Trim(), PkcsSignatureType, StringComparison.OrdinalIgnoreCase))
+        {
+            return await RefuseAsync(null, StatusCodes.Status415UnsupportedMediaType,
+                $"The device's attributes must be sent as {PkcsSignatureType} (CMS SignedData), not '{contentType}'.", cancellationToken);
+        }
+
+        if (Attributes(body) is not { } attributes)
+        {
+            return await RefuseAsync(null, StatusCodes.Status400BadRequest,
+                "The body is not a CMS SignedData whose signature verifies over an XML property list.", cancellationToken);
+        }
+
+        var now = time.GetUtcNow().UtcDateTime;
+        var hash = Hash(token);
+        var record = await db.OtaTokens.AsNoTracking().SingleOrDefaultAsync(t => t.TokenHash == hash, cancellationToken);
+        if (record is null || record.UsedAt is not null || record.ExpiresAt <= now
+            || attributes.Text("CHALLENGE") is not { } challenge || !CryptographicOperations.FixedTimeEquals(Hash(challenge), hash))
+        {
+            return await RefuseAsync(null, StatusCodes.Status403Forbidden,
+                "This enrolment link is unknown, expired or used, or the device's challenge does not match it; start again at /ota.", cancellationToken);
+        }
+
+        if ((attributes.Text("SERIAL") ?? attributes.Text("UDID")) is not { } serial)
+        {
+            return await RefuseAsync(null, StatusCodes.Status400BadRequest, "The device's attributes name neither SERIAL nor UDID.", cancellationToken);
+        }
+
+        // Note: the token is spent before anything else changes, so two posts of it cannot both enrol.
+        if (await db.OtaTokens.Where(t => t.Id == record.Id && t.UsedAt == null).ExecuteUpdateAsync(s => s.SetProperty(t => t.UsedAt, now), cancellationToken) == 0)
+        {
+            return await RefuseAsync(null, StatusCodes.Status403Forbidden, "This enrolment link has been used; start again at /ota.", cancellationToken);
+        }
+
+        var mobileId = await db.MobileIdentities.SingleAsync(m => m.Id == record.MobileIdentityId, cancellationToken);
+        var person = await db.People.AsNoTracking().SingleAsync(p => p.Id == mobileId.PersonId, cancellationToken);
+        if (mobileId.Status is not (MobileIdStatus.ReadyToCollect or MobileIdStatus.Collecting))
+        {
+            return await RefuseAsync(person, StatusCodes.Status403Forbidden, $"The request is {mobileId.Status}: it can no longer be enrolled.", cancellationToken);
+        }
+
+        var device = new EnrolmentDevice(serial, "ios", attributes.Text("PRODUCT"), attributes.Text("VERSION"));
+        var bound = await enrolment.BindDeviceAsync(mobileId, device, EnrolmentProtocol.Ota, cancellationToken);
+        if (!bound.IsSuccess)
+        {
+            return OtaOutcome.Refused(bound.Error!.Status, bound.Error.Detail);
+        }
+
+        if (await authorities.CaAsync(null, cancellationToken) is not { } ca)
+        {
+            return OtaOutcome.Refused(StatusCodes.Status503ServiceUnavailable, "The server has no active issuing CA; ask the operator.");
+        }
+
+        var operation = await settings.GetAsync(cancellationToken);
+        var expires = now + ScepChallengeLifetime;
+        var code = await challenges.ReleaseAsync(db, mobileId, ScepChallengeLength, lookup: true,
+            mobileId.CodeExpiresAt is { } limit && limit < expires ? limit : expires, cancellationToken);
+        mobileId.UpdatedAt = now;
+        mobileId.Version++;
+        audit.Record(Ota, "ota.scep-profile", null, AuditTarget.For(person), AuditOutcome.Success, new
+        {
+            mobileId = mobileId.Id, device = serial, udid = attributes.Text("UDID"), product = device.Model, version = device.OsVersion,
+        });
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            return OtaOutcome.Refused(StatusCodes.Status409Conflict, "The request changed while the device enrolled; start again at /ota.");
+        }
+
+        var chain = await issuance.ChainAsync(ca.Id, cancellationToken);
+        var plist = OtaProfiles.Enrolment(Texts(operation), new ScepPayloadInput($"{operation.WebServerExternalAddress.TrimEnd('/')}/scep", ca.Name,
+            ca.CertificateDer, PersonRules.DisplayName(person), code, chain[^1]));
+        return new OtaOutcome(await signer.SignAsync(Plist.Write(plist), ca.Id, cancellationToken));
+    }
+
+    /// <summary>The texts of the iOS OTA settings.</summary>
+    public static OtaTexts Texts(OperationSettings operation) =>
+        new(operation.IosOtaOrganization, operation.IosOtaDisplayName, operation.IosOtaDescription);
+
+    /// <summary>
+    /// The device's attributes when <paramref name="body"/> is an attached CMS SignedData whose signature
+    /// verifies over an XML plist dict; else null. Only the signature is checked: a device signs with its
+    /// Apple-issued device identity, whose chain this server has no anchor for.
+    /// </summary>
+    internal static PlistDict? Attributes(byte[] body)
+    {
+        try
+        {
+            var cms = new SignedCms();
+            cms.Decode(body);
+            if (cms.Detached || cms.SignerInfos.Count == 0)
+            {
+                return null;
+            }
+
+            cms.CheckSignature(verifySignatureOnly: true);
+            return Plist.ReadDict(cms.ContentInfo.Content);
+        }
+        catch (Exception e) when (e is CryptographicException or FormatException)
+        {
+            return null;
+        }
+    }
+
+    private static byte[] Hash(string token) => SHA256.HashData(Encoding.UTF8.GetBytes(token));
+
+    private async Task<OtaOutcome> RefuseAsync(Person? person, int status, string message, CancellationToken cancellationToken)
+    {
+        await audit.RecordNowAsync(Ota, "enrolment.refused", null, person is null ? null : AuditTarget.For(person), AuditOutcome.Denied,
+            new { protocol = EnrolmentProtocol.Ota, status, reason = message }, cancellationToken);
+        return OtaOutcome.Refused(status, message);
+    }
+}
