@@ -1000,6 +1000,38 @@ namespace MobileId.Server.Data.Migrations.PostgreSql
                     b.ToTable("ocsp_responders", (string)null);
                 });
 
+            modelBuilder.Entity("MobileId.Server.Data.OtaToken", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTime>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid>("MobileIdentityId")
+                        .HasColumnType("uuid");
+
+                    b.Property<byte[]>("TokenHash")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.Property<DateTime?>("UsedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("MobileIdentityId");
+
+                    b.HasIndex("TokenHash")
+                        .IsUnique();
+
+                    b.ToTable("ota_tokens", (string)null);
+                });
+
             modelBuilder.Entity("MobileId.Server.Data.Person", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1725,6 +1757,15 @@ namespace MobileId.Server.Data.Migrations.PostgreSql
                         .WithMany()
                         .HasForeignKey("IssuerId")
                         .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("MobileId.Server.Data.OtaToken", b =>
+                {
+                    b.HasOne("MobileId.Server.Data.MobileIdentity", null)
+                        .WithMany()
+                        .HasForeignKey("MobileIdentityId")
+                        .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
 

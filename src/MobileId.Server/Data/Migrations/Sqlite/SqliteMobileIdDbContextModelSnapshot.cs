@@ -993,6 +993,38 @@ namespace MobileId.Server.Data.Migrations.Sqlite
                     b.ToTable("ocsp_responders", (string)null);
                 });
 
+            modelBuilder.Entity("MobileId.Server.Data.OtaToken", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("ExpiresAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("MobileIdentityId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<byte[]>("TokenHash")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.Property<DateTime?>("UsedAt")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("MobileIdentityId");
+
+                    b.HasIndex("TokenHash")
+                        .IsUnique();
+
+                    b.ToTable("ota_tokens", (string)null);
+                });
+
             modelBuilder.Entity("MobileId.Server.Data.Person", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1716,6 +1748,15 @@ namespace MobileId.Server.Data.Migrations.Sqlite
                         .WithMany()
                         .HasForeignKey("IssuerId")
                         .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("MobileId.Server.Data.OtaToken", b =>
+                {
+                    b.HasOne("MobileId.Server.Data.MobileIdentity", null)
+                        .WithMany()
+                        .HasForeignKey("MobileIdentityId")
+                        .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
 
