@@ -72,7 +72,7 @@ public static class OtaApi
         }
 
         var form = await context.Request.ReadFormAsync(cancellationToken);
-        var outcome = await enrolment.StartAsync(form["code"].ToString(), cancellationToken);
+        var outcome = await enrolment.StartAsync(form["code"].ToString(), context.Connection.RemoteIpAddress, cancellationToken);
         return outcome.Profile is { } profile
             ? TypedResults.File(profile, ProfileType, "enrol.mobileconfig")
             : await PageAsync(settings, options, outcome.Message, outcome.Status, cancellationToken);

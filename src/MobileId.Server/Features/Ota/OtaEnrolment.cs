@@ -23,8 +23,8 @@ public sealed record OtaOutcome(byte[]? Profile, int Status = StatusCodes.Status
 /// attributes with that token bind the device to the request and get a signed configuration profile
 /// whose SCEP payload carries a fresh one-time challenge for <c>/scep</c>.
 /// </summary>
-public sealed class OtaEnrolment(MobileIdDbContext db, ProtocolEnrolment enrolment, ChallengeCodes challenges, RegistrationAuthorities authorities,
-    CertificateIssuance issuance, SettingsService settings, OtaSigner signer, AuditTrail audit, TimeProvider time)
+public sealed class OtaEnrolment(MobileIdDbContext db, ProtocolEnrolment enrolment, ChallengeCodes challenges, ChallengeThrottle throttle,
+    RegistrationAuthorities authorities, CertificateIssuance issuance, SettingsService settings, OtaSigner signer, AuditTrail audit, TimeProvider time)
 {
     /// <summary>How long the device has to post its attributes after the person got the profile service.</summary>
     public static readonly TimeSpan TokenLifetime = TimeSpan.FromMinutes(30);
@@ -39,8 +39,11 @@ public sealed class OtaEnrolment(MobileIdDbContext db, ProtocolEnrolment enrolme
 
     private static readonly Caller Ota = Caller.System("OTA");
 
-    /// <summary>Phase 1: the person's one-time code → the signed Profile Service payload.</summary>
-    public async Task<OtaOutcome> StartAsync(string? code, CancellationToken cancellationToken)
+    /// <summary>
+    /// Phase 1: the person's one-time code → the signed Profile Service payload. Wrong codes count
+    /// against <paramref name="address"/> as SCEP and EST challenges do (<see cref="ChallengeThrottle"/>).
+    /// </summary>
+    public async Task<OtaOutcome> StartAsync(string? code, System.Net.IPAddress? address, CancellationToken cancellationToken)
     {
         var operation = await settings.GetAsync(cancellationToken);
         if (operation.IosOtaCredentialProfile.Length == 0)
@@ -53,9 +56,16 @@ public sealed class OtaEnrolment(MobileIdDbContext db, ProtocolEnrolment enrolme
             return OtaOutcome.Refused(StatusCodes.Status503ServiceUnavailable, "The server has no active issuing CA; ask the operator.");
         }
 
+        if (throttle.BlockedUntil(address) is { } until)
+        {
+            return await RefuseAsync(null, StatusCodes.Status429TooManyRequests,
+                $"Too many wrong codes from this address; try again after {until.UtcDateTime:u}.", cancellationToken);
+        }
+
         var found = await enrolment.FindAsync(code ?? "", cancellationToken);
         if (found.Open is not { } mobileId)
         {
+            throttle.Failed(address);
             return await RefuseAsync(null, StatusCodes.Status403Forbidden, found.Used is null
                 ? "This is not a valid one-time code. Check the code in your message and try again."
                 : "This one-time code has been used. Ask for a new request.", cancellationToken);

@@ -4,7 +4,7 @@ using System.Security.Cryptography.X509Certificates;
 
 namespace MobileId.Server.Tests.Features.Ota;
 
-/// <summary>An operator-configured OTA signing certificate (PKCS#12) and introduction file.</summary>
+/// <summary>Operator configuration of iOS OTA: a signing certificate (PKCS#12), an introduction file, a low wrong-code limit.</summary>
 public sealed class OtaSigningCertificateTests : OtaTestKit
 {
     private const string Password = "pfx-password-123";
@@ -31,6 +31,7 @@ public sealed class OtaSigningCertificateTests : OtaTestKit
         app.Settings["MobileId:Ota:SigningCertificate"] = Path.Combine(_files, "signer.pfx");
         app.Settings["MobileId:Ota:SigningCertificatePassword"] = Password;
         app.Settings["MobileId:Ota:IntroductionFile"] = Path.Combine(_files, "intro.txt");
+        app.Settings["MobileId:Enrolment:MaxFailedChallengesPerAddress"] = "2";
     }
 
     public override async Task DisposeAsync()
@@ -68,5 +69,20 @@ public sealed class OtaSigningCertificateTests : OtaTestKit
         Assert.Contains("<p>Welcome to &lt;Example&gt; enrolment. Ask the desk for help.</p>", html, StringComparison.Ordinal);
         Assert.Contains("<p>Second paragraph &amp; more.</p>", html, StringComparison.Ordinal);
         Assert.DoesNotContain("<Example>", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Enrol_TooManyWrongCodesFromOneAddress_RefusedEvenWithTheRightCode()
+    {
+        var request = await OtaRequestAsync();
+        var wrong = request.Code == "00000000" ? "11111111" : "00000000";
+        Assert.Equal(HttpStatusCode.Forbidden, (await PostCodeAsync(wrong)).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await PostCodeAsync(wrong)).StatusCode);
+        var blocked = await PostCodeAsync(request.Code);
+        Assert.Equal(HttpStatusCode.TooManyRequests, blocked.StatusCode);
+        Assert.Contains("Too many wrong codes", await blocked.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Empty(await App.WithServicesAsync(s => s.GetRequiredService<MobileIdDbContext>().OtaTokens.AsNoTracking().ToListAsync()));
+        Assert.Equal(MobileIdStatus.ReadyToCollect, (await StoredAsync(request.Request.Id)).Status);
+        Assert.Equal(3, (await AuditAsync("enrolment.refused")).Count);
     }
 }
