@@ -81,10 +81,7 @@ public sealed class EstEnrolmentTests : EstTestKit
     {
         var request = await ChallengeAsync();
         var first = await EnrolAsync(request, "dev");
-        // Note: the renewal request copies the Subject and SAN of the current certificate, as RFC 7030 §4.2.2 asks.
-        await ShAsync("openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out next.key"
-            + " && openssl x509 -x509toreq -in dev.pem -key next.key -copy_extensions copyall -out next.csr"
-            + " && openssl req -in next.csr -outform DER | base64 > next.b64");
+        await RenewalCsrAsync();
 
         var reply = await CurlAsync("simplereenroll", $"--cert {Dir}/dev.pem --key {Dir}/dev.key {Post("next.b64")}");
 
@@ -107,10 +104,8 @@ public sealed class EstEnrolmentTests : EstTestKit
     {
         var request = await ChallengeAsync();
         await EnrolAsync(request, "dev");
-        await ShAsync("openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out next.key"
-            + " && openssl x509 -x509toreq -in dev.pem -key next.key -copy_extensions copyall -out next.csr"
-            + " && openssl req -in next.csr -outform DER | base64 > next.b64"
-            + " && openssl x509 -req -in next.csr -key next.key -days 1 -out foreign.pem");
+        await RenewalCsrAsync();
+        await ShAsync("openssl x509 -req -in next.csr -key next.key -days 1 -out foreign.pem");
         await CsrAsync("elsewhere", "/CN=someone-else");
 
         var none = await CurlAsync("simplereenroll", Post("next.b64"));
@@ -136,6 +131,42 @@ public sealed class EstEnrolmentTests : EstTestKit
 
         var reply = await CurlAsync("serverkeygen", $"-u {request.Person.LogonName}:{request.Code} {Post("ask.b64")}");
 
+        var leaf = await ServerKeyAsync(reply);
+        Assert.Equal($"CN={request.Person.DisplayName}", leaf.Subject);
+        await ShAsync("openssl pkey -in ask.key -pubout -out ask-pub.pem && ! cmp -s ask-pub.pem cert-pub.pem");
+        Assert.Single(await IssuedForAsync(request.Request.Id));
+    }
+
+    [Fact]
+    public async Task ServerKeyGen_ClientCertificate_RenewsWithAServerMadeKey()
+    {
+        var request = await ChallengeAsync();
+        var first = await EnrolAsync(request, "dev");
+        await RenewalCsrAsync();
+
+        var reply = await CurlAsync("serverkeygen", $"--cert {Dir}/dev.pem --key {Dir}/dev.key {Post("next.b64")}");
+
+        var leaf = await ServerKeyAsync(reply);
+        Assert.Equal(first.Subject, leaf.Subject);
+        await ShAsync("openssl pkey -in next.key -pubout -out next-pub.pem && ! cmp -s next-pub.pem cert-pub.pem");
+        var all = await IssuedForAsync(request.Request.Id);
+        Assert.Equal(2, all.Count);
+        Assert.Equal(CertificateStatus.Revoked, all.Single(c => c.Der.AsSpan().SequenceEqual(first.RawData)).Status);
+        Assert.Equal(CertificateStatus.Valid, all.Single(c => c.Der.AsSpan().SequenceEqual(leaf.RawData)).Status);
+    }
+
+    /// <summary>A new key <c>next.key</c> and a request for it that copies the Subject and SAN of <c>dev.pem</c> (RFC 7030 §4.2.2): <c>next.csr</c>, <c>next.b64</c>.</summary>
+    private Task RenewalCsrAsync() =>
+        ShAsync("openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out next.key"
+            + " && openssl x509 -x509toreq -in dev.pem -key next.key -copy_extensions copyall -out next.csr"
+            + " && openssl req -in next.csr -outform DER | base64 > next.b64");
+
+    /// <summary>
+    /// Splits a serverkeygen answer (multipart/mixed) into the PKCS#8 key (<c>key.b64</c>) and the certs-only
+    /// part; asserts with openssl that the key is the certificate's (<c>made.pem</c>), and returns the certificate.
+    /// </summary>
+    private async Task<System.Security.Cryptography.X509Certificates.X509Certificate2> ServerKeyAsync(EstReply reply)
+    {
         Assert.True(reply.Status == 200, reply.Body);
         var boundary = Regex.Match(reply.ContentType, "^multipart/mixed; boundary=(.+)$").Groups[1].Value;
         Assert.NotEmpty(boundary);
@@ -147,9 +178,8 @@ public sealed class EstEnrolmentTests : EstTestKit
         await File.WriteAllTextAsync(Path.Combine(Dir, "cert.b64"), parts[1][1]);
         var leaf = await LeafAsync(reply with { File = Path.Combine(Dir, "cert.b64") }, "made");
         await AssertVerifiesAsync(Path.Combine(Dir, "made.pem"));
-        Assert.Equal($"CN={request.Person.DisplayName}", leaf.Subject);
         await ShAsync("base64 -d key.b64 | openssl pkey -inform DER -pubout -out key-pub.pem && openssl x509 -in made.pem -noout -pubkey -out cert-pub.pem"
-            + " && cmp key-pub.pem cert-pub.pem && openssl pkey -in ask.key -pubout -out ask-pub.pem && ! cmp -s ask-pub.pem cert-pub.pem");
-        Assert.Single(await IssuedForAsync(request.Request.Id));
+            + " && cmp key-pub.pem cert-pub.pem");
+        return leaf;
     }
 }
