@@ -94,6 +94,11 @@ public static class EstCodec
         {
             return new CsrRead(null, $"The body is not a PKCS#10 certification request whose signature verifies ({e.Message.TrimEnd('.')}).");
         }
+        catch (NotSupportedException e)
+        {
+            // Note: a key type .NET cannot verify (Ed25519, DSA …) fails here rather than as a CryptographicException.
+            return new CsrRead(null, $"The request's key or signature algorithm is not supported ({e.Message.TrimEnd('.')}): use RSA or ECDSA, as csrattrs lists.");
+        }
     }
 
     /// <summary>The request's challengePassword attribute (PKCS#9), or null.</summary>

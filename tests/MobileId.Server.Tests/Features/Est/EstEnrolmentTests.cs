@@ -63,6 +63,22 @@ public sealed class EstEnrolmentTests : EstTestKit
     }
 
     [Fact]
+    public async Task SimpleEnroll_CodeInChallengePasswordWithoutBasic_IssuesToThePerson()
+    {
+        var request = await ChallengeAsync();
+        await File.WriteAllTextAsync(Path.Combine(Dir, "req.cnf"),
+            $"[req]\nprompt = no\ndistinguished_name = dn\nattributes = attrs\n[dn]\nCN = dev1\n[attrs]\nchallengePassword = {request.Code}\n");
+        await ShAsync("openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out cp.key && openssl req -new -key cp.key -config req.cnf -outform DER | base64 > cp.b64");
+
+        var reply = await CurlAsync("simpleenroll", Post("cp.b64"));
+
+        Assert.True(reply.Status == 200, reply.Body);
+        var leaf = await LeafAsync(reply, "cp");
+        Assert.Equal($"CN={request.Person.DisplayName}", leaf.Subject);
+        Assert.Equal(request.Person.Id, Assert.Single(await IssuedForAsync(request.Request.Id)).PersonId);
+    }
+
+    [Fact]
     public async Task SimpleEnroll_StaticChallenge_IssuesWithTheCsrSubject()
     {
         await DeviceProfileAsync("est-static", staticChallenge: "est-shared-secret-0123456");

@@ -55,12 +55,14 @@ public sealed class EstProtocolTests : EstTestKit
         var request = await ChallengeAsync();
         var auth = $"-u {request.Person.LogonName}:{request.Code}";
         await ShAsync("printf 'not base64 at all!' > garbage.b64 && openssl x509 -in tls.pem -outform DER | base64 > certificate.b64"
-            + " && head -c 70000 /dev/zero | base64 > big.b64 && openssl genpkey -algorithm RSA -out k.key && openssl req -new -key k.key -subj /CN=dev1 -out csr.pem");
+            + " && head -c 70000 /dev/zero | base64 > big.b64 && openssl genpkey -algorithm RSA -out k.key && openssl req -new -key k.key -subj /CN=dev1 -out csr.pem"
+            + " && openssl genpkey -algorithm ED25519 -out ed.key && openssl req -new -key ed.key -subj /CN=dev1 -outform DER | base64 > ed.b64");
 
         var replies = new (EstReply Reply, int Status, string Says)[]
         {
             (await CurlAsync("simpleenroll", $"{auth} -H Content-Type:application/pkcs10 --data-binary @{Dir}/garbage.b64"), 400, "not base64"),
             (await CurlAsync("simpleenroll", $"{auth} -H Content-Type:application/pkcs10 --data-binary @{Dir}/certificate.b64"), 400, "not a PKCS#10"),
+            (await CurlAsync("simpleenroll", $"{auth} -H Content-Type:application/pkcs10 --data-binary @{Dir}/ed.b64"), 400, "not supported"),
             (await CurlAsync("simpleenroll", $"{auth} -H Content-Type:application/json --data-binary @{Dir}/csr.pem"), 415, "application/pkcs10"),
             (await CurlAsync("simpleenroll", $"{auth} --data-binary @{Dir}/csr.pem"), 415, "application/pkcs10"),
             (await CurlAsync("simpleenroll", $"{auth} -H Content-Type:application/pkcs10 --data-binary @{Dir}/big.b64"), 413, "larger than"),
