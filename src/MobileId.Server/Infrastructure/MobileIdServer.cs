@@ -19,6 +19,7 @@ using MobileId.Server.Features.Ocsp;
 using MobileId.Server.Features.Ota;
 using MobileId.Server.Features.People;
 using MobileId.Server.Features.Device;
+using MobileId.Server.Features.Est;
 using MobileId.Server.Features.MobileIds;
 using MobileId.Server.Features.Layouts;
 using MobileId.Server.Features.Profiles;
@@ -117,12 +118,12 @@ public static class MobileIdServer
         services.AddSingleton<PasswordHasher>();
         services.AddScoped<SignInService>();
         services.AddScoped<CertificateSignIn>();
-        services.AddOptions<KestrelServerOptions>().Configure<IOptions<SecurityOptions>>((kestrel, security) =>
+        services.AddOptions<KestrelServerOptions>().Configure<IOptions<SecurityOptions>, IOptions<EstOptions>>((kestrel, security, est) =>
         {
-            if (security.Value.ClientCertificateSignIn)
+            if (security.Value.ClientCertificateSignIn || est.Value.ClientCertificates)
             {
-                // Note: any certificate may pass the handshake; CertificateSignIn decides whether it is
-                // one of ours, still valid and allowed to sign in. Without one the connection goes on.
+                // Note: any certificate may pass the handshake; CertificateSignIn (console) and EST decide
+                // whether it is one of ours, still valid and allowed. Without one the connection goes on.
                 kestrel.ConfigureHttpsDefaults(https =>
                 {
                     https.ClientCertificateMode = ClientCertificateMode.AllowCertificate;
@@ -150,6 +151,7 @@ public static class MobileIdServer
         services.AddMobileIdDeviceProtocol();
         services.AddMobileIdEnrolment();
         services.AddMobileIdOta();
+        services.AddMobileIdEst();
         services.AddDeviceManagement();
         services.AddMobileIdRenewal();
         services.AddMobileIdNotifications();
@@ -188,6 +190,7 @@ public static class MobileIdServer
         app.MapMobileIdsApi();
         app.MapDeviceProtocol();
         app.MapOta();
+        app.MapEst();
         app.MapDevicesApi();
         app.MapNotificationsApi();
         app.MapWebhooksApi();
