@@ -23,6 +23,7 @@ using MobileId.Server.Features.Layouts;
 using MobileId.Server.Features.Profiles;
 using MobileId.Server.Features.Renewal;
 using MobileId.Server.Features.Settings;
+using MobileId.Server.Features.Scep;
 using MobileId.Server.Features.Setup;
 using MobileId.Server.Features.Webhooks;
 using Prometheus;
@@ -148,6 +149,7 @@ public static class MobileIdServer
         services.AddMobileIdRequests();
         services.AddMobileIdDeviceProtocol();
         services.AddMobileIdEnrolment();
+        services.AddMobileIdScep();
         services.AddDeviceManagement();
         services.AddMobileIdRenewal();
         services.AddMobileIdNotifications();
@@ -185,6 +187,7 @@ public static class MobileIdServer
         app.MapCardLayoutsApi();
         app.MapMobileIdsApi();
         app.MapDeviceProtocol();
+        app.MapScep();
         app.MapDevicesApi();
         app.MapNotificationsApi();
         app.MapWebhooksApi();
