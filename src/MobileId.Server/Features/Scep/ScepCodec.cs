@@ -77,6 +77,11 @@ public static class ScepCodec
         var cms = new SignedCms();
         try
         {
+            if (der.Length == 0)
+            {
+                throw new CryptographicException("empty");
+            }
+
             cms.Decode(der);
         }
         catch (CryptographicException)

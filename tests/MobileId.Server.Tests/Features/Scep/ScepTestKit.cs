@@ -8,7 +8,7 @@ namespace MobileId.Server.Tests.Features.Scep;
 
 /// <summary>A CertRep as the tests read it: its attributes, and the decrypted content of a SUCCESS.</summary>
 public sealed record CertRepView(string MessageType, string PkiStatus, string? FailInfo, string? FailText, string TransactionId, byte[] RecipientNonce,
-    byte[] SenderNonce, X509Certificate2 Signer, byte[]? Content);
+    byte[] SenderNonce, X509Certificate2 Signer, byte[]? Content, string? ContentEncryption);
 
 /// <summary>
 /// What the SCEP tests share: running micromdm's <c>scepclient</c> in a folder of its own, the RA
@@ -123,16 +123,18 @@ public abstract class ScepTestKit : EnrolmentTestKit
             (UniversalTagNumber)new AsnReader(raw, AsnEncodingRules.BER).PeekTag().TagValue) : null;
         byte[] Octets(string oid) => new AsnReader(Raw(signer, oid)!, AsnEncodingRules.BER).ReadOctetString();
         byte[]? content = null;
+        string? encryption = null;
         if (Text(PkiStatusOid) == "0" && recipient is not null)
         {
             var envelope = new EnvelopedCms();
             envelope.Decode(cms.ContentInfo.Content);
             envelope.Decrypt(new X509Certificate2Collection(recipient));
             content = envelope.ContentInfo.Content;
+            encryption = envelope.ContentEncryptionAlgorithm.Oid.Value;
         }
 
         return new CertRepView(Text(MessageTypeOid)!, Text(PkiStatusOid)!, Text(FailInfoOid), Text(FailInfoTextOid), Text(TransactionIdOid)!,
-            Octets(RecipientNonceOid), Octets(SenderNonceOid), signer.Certificate!, content);
+            Octets(RecipientNonceOid), Octets(SenderNonceOid), signer.Certificate!, content, encryption);
     }
 
     /// <summary>The certificates and CRLs of a certs-only PKCS#7.</summary>
