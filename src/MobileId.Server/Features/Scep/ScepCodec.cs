@@ -55,22 +55,26 @@ public sealed record ScepReply(byte[]? Envelope, ScepFailInfo? FailInfo = null, 
     }, refused.Message ?? "The request was refused.");
 }
 
+/// <summary>The object identifiers of SCEP messages (RFC 8894 §3.2.1) and the algorithms this server names.</summary>
+public static class ScepOids
+{
+    public const string MessageType = "2.16.840.1.113733.1.9.2";
+    public const string PkiStatus = "2.16.840.1.113733.1.9.3";
+    public const string FailInfo = "2.16.840.1.113733.1.9.4";
+    public const string SenderNonce = "2.16.840.1.113733.1.9.5";
+    public const string RecipientNonce = "2.16.840.1.113733.1.9.6";
+    public const string TransactionId = "2.16.840.1.113733.1.9.7";
+    public const string FailInfoText = "1.3.6.1.5.5.7.24.1";
+    public const string ChallengePassword = "1.2.840.113549.1.9.7";
+    public const string Sha256 = "2.16.840.1.101.3.4.2.1";
+    public const string Sha512 = "2.16.840.1.101.3.4.2.3";
+    public const string Aes128Cbc = "2.16.840.1.101.3.4.1.2";
+    public const string Aes256Cbc = "2.16.840.1.101.3.4.1.42";
+}
+
 /// <summary>Reads SCEP pkiMessages and writes CertReps with System.Security.Cryptography.Pkcs (RFC 8894 §3).</summary>
 public static class ScepCodec
 {
-    private const string MessageTypeOid = "2.16.840.1.113733.1.9.2";
-    private const string PkiStatusOid = "2.16.840.1.113733.1.9.3";
-    private const string FailInfoOid = "2.16.840.1.113733.1.9.4";
-    private const string SenderNonceOid = "2.16.840.1.113733.1.9.5";
-    private const string RecipientNonceOid = "2.16.840.1.113733.1.9.6";
-    private const string TransactionIdOid = "2.16.840.1.113733.1.9.7";
-    private const string FailInfoTextOid = "1.3.6.1.5.5.7.24.1";
-    private const string ChallengePasswordOid = "1.2.840.113549.1.9.7";
-    private const string Sha512Oid = "2.16.840.1.101.3.4.2.3";
-    private const string Sha256Oid = "2.16.840.1.101.3.4.2.1";
-    private const string Aes128CbcOid = "2.16.840.1.101.3.4.1.2";
-    private const string Aes256CbcOid = "2.16.840.1.101.3.4.1.42";
-
     /// <summary>Reads the signed layer of a pkiMessage; throws <see cref="ScepFormatException"/> when no CertRep can answer it.</summary>
     public static ScepRequest Read(byte[] der)
     {
@@ -95,14 +99,14 @@ public static class ScepCodec
         }
 
         var signer = cms.SignerInfos[0];
-        var transactionId = Attribute(signer, TransactionIdOid);
-        var nonce = Attribute(signer, SenderNonceOid) is { } raw ? ReadOctets(raw) : null;
+        var transactionId = Attribute(signer, ScepOids.TransactionId);
+        var nonce = Attribute(signer, ScepOids.SenderNonce) is { } raw ? ReadOctets(raw) : null;
         if (transactionId is null || string.IsNullOrEmpty(Text(transactionId)) || nonce is not { Length: > 0 })
         {
             throw new ScepFormatException("The pkiMessage has no transactionID or senderNonce signed attribute.");
         }
 
-        var messageType = Attribute(signer, MessageTypeOid) is { } type ? Text(type) : null;
+        var messageType = Attribute(signer, ScepOids.MessageType) is { } type ? Text(type) : null;
         var valid = signer.Certificate is not null;
         if (valid)
         {
@@ -158,7 +162,7 @@ public static class ScepCodec
         {
             var csr = CertificateRequest.LoadSigningRequest(pkcs10, HashAlgorithmName.SHA256, CertificateRequestLoadOptions.UnsafeLoadCertificateExtensions,
                 RSASignaturePadding.Pkcs1);
-            var challenge = csr.OtherRequestAttributes.FirstOrDefault(a => a.Oid?.Value == ChallengePasswordOid) is { } attribute ? Text(attribute.RawData) : null;
+            var challenge = csr.OtherRequestAttributes.FirstOrDefault(a => a.Oid?.Value == ScepOids.ChallengePassword) is { } attribute ? Text(attribute.RawData) : null;
             return (csr, challenge);
         }
         catch (Exception e) when (e is CryptographicException or AsnContentException)
@@ -196,7 +200,7 @@ public static class ScepCodec
             return null;
         }
 
-        var cms = new EnvelopedCms(new ContentInfo(content), new AlgorithmIdentifier(new Oid(requestAlgorithm == Aes128CbcOid ? Aes128CbcOid : Aes256CbcOid)));
+        var cms = new EnvelopedCms(new ContentInfo(content), new AlgorithmIdentifier(new Oid(requestAlgorithm == ScepOids.Aes128Cbc ? ScepOids.Aes128Cbc : ScepOids.Aes256Cbc)));
         cms.Encrypt(new CmsRecipient(SubjectIdentifierType.IssuerAndSerialNumber, recipient, RSAEncryptionPadding.Pkcs1));
         return cms.Encode();
     }
@@ -210,23 +214,23 @@ public static class ScepCodec
     {
         var attributes = new List<(string, byte[])>
         {
-            (MessageTypeOid, Printable(((int)ScepMessageType.CertRep).ToString(CultureInfo.InvariantCulture))),
-            (PkiStatusOid, Printable(reply.FailInfo is null ? "0" : "2")),
+            (ScepOids.MessageType, Printable(((int)ScepMessageType.CertRep).ToString(CultureInfo.InvariantCulture))),
+            (ScepOids.PkiStatus, Printable(reply.FailInfo is null ? "0" : "2")),
         };
         if (reply.FailInfo is { } info)
         {
-            attributes.Add((FailInfoOid, Printable(((int)info).ToString(CultureInfo.InvariantCulture))));
+            attributes.Add((ScepOids.FailInfo, Printable(((int)info).ToString(CultureInfo.InvariantCulture))));
             var text = new AsnWriter(AsnEncodingRules.DER);
             text.WriteCharacterString(UniversalTagNumber.UTF8String, reply.FailText ?? info.ToString());
-            attributes.Add((FailInfoTextOid, text.Encode()));
+            attributes.Add((ScepOids.FailInfoText, text.Encode()));
         }
 
-        attributes.Add((TransactionIdOid, transactionId));
-        attributes.Add((RecipientNonceOid, OctetString(recipientNonce)));
-        attributes.Add((SenderNonceOid, OctetString(RandomNumberGenerator.GetBytes(16))));
-        return requestDigest == Sha512Oid
-            ? CertRepWriter.Encode(ra.Certificate, HashAlgorithmName.SHA512, Sha512Oid, reply.Envelope, attributes)
-            : CertRepWriter.Encode(ra.Certificate, HashAlgorithmName.SHA256, Sha256Oid, reply.Envelope, attributes);
+        attributes.Add((ScepOids.TransactionId, transactionId));
+        attributes.Add((ScepOids.RecipientNonce, OctetString(recipientNonce)));
+        attributes.Add((ScepOids.SenderNonce, OctetString(RandomNumberGenerator.GetBytes(16))));
+        return requestDigest == ScepOids.Sha512
+            ? CertRepWriter.Encode(ra.Certificate, HashAlgorithmName.SHA512, ScepOids.Sha512, reply.Envelope, attributes)
+            : CertRepWriter.Encode(ra.Certificate, HashAlgorithmName.SHA256, ScepOids.Sha256, reply.Envelope, attributes);
     }
 
     private static bool Names(SubjectIdentifier identifier, X509Certificate2 certificate) => identifier.Value switch

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using MobileId.Server.Features.Scep;
 using MobileId.Server.Tests.Features.Protocols;
 
 namespace MobileId.Server.Tests.Features.Scep;
@@ -32,7 +33,7 @@ public sealed class ScepMessageTests : ScepTestKit
         using var key = RSA.Create(2048);
         using var self = SelfSigned(key);
         var nonce = RandomNumberGenerator.GetBytes(16);
-        var message = PkiMessage(PkcsReq, Csr(key, request.Code), self, ra, "tx-get-1", nonce, digest: "2.16.840.1.101.3.4.2.3", encryption: "2.16.840.1.101.3.4.1.2");
+        var message = PkiMessage(PkcsReq, Csr(key, request.Code), self, ra, "tx-get-1", nonce, digest: ScepOids.Sha512, encryption: ScepOids.Aes128Cbc);
         using var http = new HttpClient();
         var response = await http.GetAsync($"{Base}/scep?operation=PKIOperation&message={Uri.EscapeDataString(Convert.ToBase64String(message))}");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -44,7 +45,7 @@ public sealed class ScepMessageTests : ScepTestKit
         Assert.Equal(16, reply.SenderNonce.Length);
         Assert.NotEqual(nonce, reply.SenderNonce);
         Assert.Equal(ra.RawData, reply.Signer.RawData);
-        Assert.Equal("2.16.840.1.101.3.4.1.2", reply.ContentEncryption);
+        Assert.Equal(ScepOids.Aes128Cbc, reply.ContentEncryption);
         var issued = Assert.Single(CertsOnly(reply.Content!).Certificates);
         Assert.Equal(key.ExportSubjectPublicKeyInfo(), issued.PublicKey.ExportSubjectPublicKeyInfo());
         Assert.Equal(issued.RawData, Assert.Single(await IssuedForAsync(request.Request.Id)).Der);
@@ -62,7 +63,7 @@ public sealed class ScepMessageTests : ScepTestKit
         var reply = ReadCertRep(await response.Content.ReadAsByteArrayAsync(), self);
         Assert.Equal("0", reply.PkiStatus);
         Assert.Equal(issued.RawData, CertsOnly(reply.Content!).Certificates.Single().RawData);
-        Assert.Equal(Aes256Cbc, reply.ContentEncryption);
+        Assert.Equal(ScepOids.Aes256Cbc, reply.ContentEncryption);
 
         using var stranger = RSA.Create(2048);
         using var strangerSelf = SelfSigned(stranger);

@@ -2,6 +2,7 @@ using System.Formats.Asn1;
 using System.Security.Cryptography;
 using System.Security.Cryptography.Pkcs;
 using System.Security.Cryptography.X509Certificates;
+using MobileId.Server.Features.Scep;
 using MobileId.Server.Tests.Features.Protocols;
 
 namespace MobileId.Server.Tests.Features.Scep;
@@ -17,16 +18,6 @@ public sealed record CertRepView(string MessageType, string PkiStatus, string? F
 /// </summary>
 public abstract class ScepTestKit : EnrolmentTestKit
 {
-    protected const string Aes256Cbc = "2.16.840.1.101.3.4.1.42";
-    protected const string Sha256 = "2.16.840.1.101.3.4.2.1";
-    private const string MessageTypeOid = "2.16.840.1.113733.1.9.2";
-    private const string PkiStatusOid = "2.16.840.1.113733.1.9.3";
-    private const string FailInfoOid = "2.16.840.1.113733.1.9.4";
-    private const string SenderNonceOid = "2.16.840.1.113733.1.9.5";
-    private const string RecipientNonceOid = "2.16.840.1.113733.1.9.6";
-    private const string TransactionIdOid = "2.16.840.1.113733.1.9.7";
-    private const string FailInfoTextOid = "1.3.6.1.5.5.7.24.1";
-
     /// <summary>Runs scepclient with its key, certificate (and its csr.pem/self.pem) in <c>{Dir}/{folder}</c>; returns the exit code and output.</summary>
     protected async Task<(int Code, string Output)> ScepclientAsync(string folder, string? challenge, string cn = "dev1", string extra = "")
     {
@@ -64,7 +55,7 @@ public abstract class ScepTestKit : EnrolmentTestKit
         {
             var value = new AsnWriter(AsnEncodingRules.DER);
             value.WriteCharacterString(UniversalTagNumber.PrintableString, challenge);
-            request.OtherRequestAttributes.Add(new AsnEncodedData("1.2.840.113549.1.9.7", value.Encode()));
+            request.OtherRequestAttributes.Add(new AsnEncodedData(ScepOids.ChallengePassword, value.Encode()));
         }
 
         return request.CreateSigningRequest();
@@ -85,17 +76,17 @@ public abstract class ScepTestKit : EnrolmentTestKit
 
     /// <summary>A pkiMessage: <paramref name="content"/> enveloped to <paramref name="recipient"/>, signed by <paramref name="signer"/> (with its key).</summary>
     protected static byte[] PkiMessage(int messageType, byte[] content, X509Certificate2 signer, X509Certificate2 recipient, string transactionId, byte[] nonce,
-        string digest = Sha256, string encryption = Aes256Cbc)
+        string digest = ScepOids.Sha256, string encryption = ScepOids.Aes256Cbc)
     {
         var envelope = new EnvelopedCms(new ContentInfo(content), new AlgorithmIdentifier(new Oid(encryption)));
         envelope.Encrypt(new CmsRecipient(SubjectIdentifierType.IssuerAndSerialNumber, recipient, RSAEncryptionPadding.Pkcs1));
         var cms = new SignedCms(new ContentInfo(envelope.Encode()));
         var cmsSigner = new CmsSigner(SubjectIdentifierType.IssuerAndSerialNumber, signer) { DigestAlgorithm = new Oid(digest) };
-        cmsSigner.SignedAttributes.Add(Printable(MessageTypeOid, messageType.ToString(System.Globalization.CultureInfo.InvariantCulture)));
-        cmsSigner.SignedAttributes.Add(Printable(TransactionIdOid, transactionId));
+        cmsSigner.SignedAttributes.Add(Printable(ScepOids.MessageType, messageType.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        cmsSigner.SignedAttributes.Add(Printable(ScepOids.TransactionId, transactionId));
         var octets = new AsnWriter(AsnEncodingRules.DER);
         octets.WriteOctetString(nonce);
-        cmsSigner.SignedAttributes.Add(new AsnEncodedData(SenderNonceOid, octets.Encode()));
+        cmsSigner.SignedAttributes.Add(new AsnEncodedData(ScepOids.SenderNonce, octets.Encode()));
         cms.ComputeSignature(cmsSigner);
         return cms.Encode();
     }
@@ -124,7 +115,7 @@ public abstract class ScepTestKit : EnrolmentTestKit
         byte[] Octets(string oid) => new AsnReader(Raw(signer, oid)!, AsnEncodingRules.BER).ReadOctetString();
         byte[]? content = null;
         string? encryption = null;
-        if (Text(PkiStatusOid) == "0" && recipient is not null)
+        if (Text(ScepOids.PkiStatus) == "0" && recipient is not null)
         {
             var envelope = new EnvelopedCms();
             envelope.Decode(cms.ContentInfo.Content);
@@ -133,8 +124,8 @@ public abstract class ScepTestKit : EnrolmentTestKit
             encryption = envelope.ContentEncryptionAlgorithm.Oid.Value;
         }
 
-        return new CertRepView(Text(MessageTypeOid)!, Text(PkiStatusOid)!, Text(FailInfoOid), Text(FailInfoTextOid), Text(TransactionIdOid)!,
-            Octets(RecipientNonceOid), Octets(SenderNonceOid), signer.Certificate!, content, encryption);
+        return new CertRepView(Text(ScepOids.MessageType)!, Text(ScepOids.PkiStatus)!, Text(ScepOids.FailInfo), Text(ScepOids.FailInfoText), Text(ScepOids.TransactionId)!,
+            Octets(ScepOids.RecipientNonce), Octets(ScepOids.SenderNonce), signer.Certificate!, content, encryption);
     }
 
     /// <summary>The certificates and CRLs of a certs-only PKCS#7.</summary>
