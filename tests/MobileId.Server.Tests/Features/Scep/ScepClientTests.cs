@@ -28,7 +28,7 @@ public sealed class ScepClientTests : ScepTestKit
         var issued = Assert.Single(await IssuedForAsync(request.Request.Id));
         Assert.Equal(certificate.RawData, issued.Der);
         Assert.Equal(request.Person.Id, issued.PersonId);
-        Assert.DoesNotContain("dev1", certificate.Subject, StringComparison.Ordinal);
+        Assert.Equal("CN=" + request.Person.DisplayName, certificate.Subject);
         var stored = await StoredAsync(request.Request.Id);
         Assert.Equal(MobileIdStatus.Issued, stored.Status);
         var device = await App.WithServicesAsync(s => s.GetRequiredService<MobileIdDbContext>().Devices.AsNoTracking().SingleAsync(d => d.Id == stored.DeviceId));

@@ -52,6 +52,22 @@ public sealed class ScepMessageTests : ScepTestKit
     }
 
     [Fact]
+    public async Task PkcsReq_SignedByOurCertificate_RenewsWithoutChallenge()
+    {
+        var request = await ChallengeAsync();
+        var (key, _, issued, ra) = await EnrolAsync(request);
+        using var current = issued.CopyWithPrivateKey(key);
+        using var next = RSA.Create(2048);
+        var reply = ReadCertRep(await PostAsync(PkiMessage(PkcsReq, Csr(next, null), current, ra, "renew-1", RandomNumberGenerator.GetBytes(16))), current);
+        Assert.Equal("0", reply.PkiStatus);
+        var renewed = CertsOnly(reply.Content!).Certificates.Single();
+        Assert.Equal(next.ExportSubjectPublicKeyInfo(), renewed.PublicKey.ExportSubjectPublicKeyInfo());
+        var all = await IssuedForAsync(request.Request.Id);
+        Assert.Equal(all.Single(c => c.Der.AsSpan().SequenceEqual(issued.RawData)).Id, all.Single(c => c.Der.AsSpan().SequenceEqual(renewed.RawData)).RenewsId);
+        key.Dispose();
+    }
+
+    [Fact]
     public async Task CertPoll_KeyWithCertificate_ReturnsItByGetWithPlusAsSpace()
     {
         var (key, self, issued, ra) = await EnrolAsync(await ChallengeAsync());
