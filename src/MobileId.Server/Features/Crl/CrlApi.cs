@@ -47,14 +47,7 @@ public static class CrlApi
                 $"This server publishes no CRLs for '{name}': the CA's key is not here, so its own operator publishes them.").ToResult();
         }
 
-        var crl = await CrlPublisher.LatestAsync(db, ca.Id, delta, cancellationToken);
-        if (crl is null)
-        {
-            // First request before the first scheduled run: publish now rather than answer 404.
-            await publisher.PublishDueAsync(force: false, cancellationToken);
-            crl = await CrlPublisher.LatestAsync(db, ca.Id, delta, cancellationToken);
-        }
-
+        var crl = await publisher.CurrentAsync(db, ca.Id, delta, cancellationToken);
         if (crl is null)
         {
             return new AppError(StatusCodes.Status503ServiceUnavailable, ErrorCodes.InternalError, "CRL not available",

@@ -101,6 +101,21 @@ public sealed partial class CrlPublisher(
         while (await timer.WaitForNextTickAsync(stoppingToken));
     }
 
+    /// <summary>
+    /// The newest full or delta CRL of a CA to hand out (CRL download, SCEP GetCRL); a request before
+    /// the first scheduled run publishes now. Null when it could not be published (the cause is logged).
+    /// </summary>
+    internal async Task<CrlRecord?> CurrentAsync(MobileIdDbContext db, Guid caId, bool delta, CancellationToken cancellationToken)
+    {
+        if (await LatestAsync(db, caId, delta, cancellationToken) is { } crl)
+        {
+            return crl;
+        }
+
+        await PublishDueAsync(force: false, cancellationToken);
+        return await LatestAsync(db, caId, delta, cancellationToken);
+    }
+
     /// <summary>The newest full or delta CRL of a CA.</summary>
     internal static Task<CrlRecord?> LatestAsync(MobileIdDbContext db, Guid caId, bool delta, CancellationToken cancellationToken) =>
         db.Crls.AsNoTracking().Where(c => c.IssuerId == caId && c.IsDelta == delta).OrderByDescending(c => c.Number).FirstOrDefaultAsync(cancellationToken);
