@@ -9,7 +9,8 @@ namespace MobileId.Server.Features.Ota;
 /// The iOS over-the-air enrolment endpoints (PRODUCT.md §9, §13), public like <c>/pki</c>:
 /// <c>GET /ota</c> (and <c>/ota/enrol</c>) the intermediate page, <c>GET /ota/ca.crt</c> the root CA
 /// certificate for Safari, <c>POST /ota/enrol</c> the code → Profile Service, <c>POST /ota/profile/{token}</c>
-/// the device's signed attributes → the SCEP configuration profile. Refusals are plain text (or the page for the form).
+/// the device's signed attributes → the SCEP configuration profile, and the same attributes signed with the
+/// device's new SCEP certificate → the final profile encrypted to it. Refusals are plain text (or the page for the form).
 /// </summary>
 public static class OtaApi
 {

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.Pkcs;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using MobileId.Server.Features.Access;
 using MobileId.Server.Features.Audit;
@@ -21,7 +22,8 @@ public sealed record OtaOutcome(byte[]? Profile, int Status = StatusCodes.Status
 /// Phase 1: the one-time code of a request of the <b>iOS OTA Credential Profile</b> gets a signed
 /// Profile Service payload whose Challenge is a new single-use token. Phase 2: the device's CMS-signed
 /// attributes with that token bind the device to the request and get a signed configuration profile
-/// whose SCEP payload carries a fresh one-time challenge for <c>/scep</c>.
+/// whose SCEP payload carries a fresh one-time challenge for <c>/scep</c>. Phase 3: the same attributes
+/// signed with the certificate the device got through SCEP get the final profile, encrypted to it.
 /// </summary>
 public sealed class OtaEnrolment(MobileIdDbContext db, ProtocolEnrolment enrolment, ChallengeCodes challenges, ChallengeThrottle throttle,
     RegistrationAuthorities authorities, CertificateIssuance issuance, SettingsService settings, OtaSigner signer, AuditTrail audit, TimeProvider time)
@@ -36,6 +38,14 @@ public sealed class OtaEnrolment(MobileIdDbContext db, ProtocolEnrolment enrolme
     public const int ScepChallengeLength = 16;
 
     public const string PkcsSignatureType = "application/pkcs7-signature";
+
+    /// <summary>
+    /// How long after phase 2 the device may fetch its final profile (phase 3): it enrols with the
+    /// SCEP challenge, valid at most this long, and posts again right after.
+    /// </summary>
+    public static readonly TimeSpan FinalProfileWindow = ScepChallengeLifetime;
+
+    private const string UnknownLink = "This enrolment link is unknown, expired or used, or the device's challenge does not match it; start again at /ota.";
 
     private static readonly Caller Ota = Caller.System("OTA");
 
@@ -106,7 +116,7 @@ public sealed class OtaEnrolment(MobileIdDbContext db, ProtocolEnrolment enrolme
                 $"The device's attributes must be sent as {PkcsSignatureType} (CMS SignedData), not '{contentType}'.", cancellationToken);
         }
 
-        if (Attributes(body) is not { } attributes)
+        if (Attributes(body) is not ({ } attributes, { } signedBy))
         {
             return await RefuseAsync(null, StatusCodes.Status400BadRequest,
                 "The body is not a CMS SignedData whose signature verifies over an XML property list.", cancellationToken);
@@ -115,11 +125,15 @@ public sealed class OtaEnrolment(MobileIdDbContext db, ProtocolEnrolment enrolme
         var now = time.GetUtcNow().UtcDateTime;
         var hash = Hash(token);
         var record = await db.OtaTokens.AsNoTracking().SingleOrDefaultAsync(t => t.TokenHash == hash, cancellationToken);
-        if (record is null || record.UsedAt is not null || record.ExpiresAt <= now
-            || attributes.Text("CHALLENGE") is not { } challenge || !CryptographicOperations.FixedTimeEquals(Hash(challenge), hash))
+        var matches = record is not null && attributes.Text("CHALLENGE") is { } challenge && CryptographicOperations.FixedTimeEquals(Hash(challenge), hash);
+        if (matches && record!.UsedAt is { } used && await enrolment.OursAsync(signedBy, cancellationToken) is { } ours)
         {
-            return await RefuseAsync(null, StatusCodes.Status403Forbidden,
-                "This enrolment link is unknown, expired or used, or the device's challenge does not match it; start again at /ota.", cancellationToken);
+            return await FinalAsync(record, used, ours, signedBy, now, cancellationToken);
+        }
+
+        if (!matches || record!.UsedAt is not null || record.ExpiresAt <= now)
+        {
+            return await RefuseAsync(null, StatusCodes.Status403Forbidden, UnknownLink, cancellationToken);
         }
 
         if ((attributes.Text("SERIAL") ?? attributes.Text("UDID")) is not { } serial)
@@ -177,28 +191,64 @@ public sealed class OtaEnrolment(MobileIdDbContext db, ProtocolEnrolment enrolme
         return new OtaOutcome(await signer.SignAsync(Plist.Write(plist), ca.Id, cancellationToken));
     }
 
+    /// <summary>
+    /// Phase 3: the device posts its attributes again, signed with <paramref name="signedBy"/>, the SCEP
+    /// certificate it just got (<paramref name="ours"/>). It must be valid, of the token's mobile ID (now
+    /// Issued) and of the device bound in phase 2, within <see cref="FinalProfileWindow"/> of phase 2;
+    /// the answer is the signed final profile whose payloads (the root CA) are encrypted to it.
+    /// </summary>
+    private async Task<OtaOutcome> FinalAsync(OtaToken record, DateTime used, IssuedCertificate ours, X509Certificate2 signedBy, DateTime now,
+        CancellationToken cancellationToken)
+    {
+        var mobileId = await db.MobileIdentities.AsNoTracking().SingleAsync(m => m.Id == record.MobileIdentityId, cancellationToken);
+        var person = await db.People.AsNoTracking().SingleAsync(p => p.Id == mobileId.PersonId, cancellationToken);
+        var problem = ours.MobileIdentityId != mobileId.Id || ours.DeviceId is null || ours.DeviceId != mobileId.DeviceId
+                ? $"Certificate {ours.SerialHex} was not issued through this enrolment link."
+            : ours.Status != CertificateStatus.Valid || ours.NotAfter <= now || ours.NotBefore > now
+                ? $"Certificate {ours.SerialHex} is {(ours.Status == CertificateStatus.Valid ? "not valid now" : ours.Status.ToString().ToLowerInvariant())}."
+            : mobileId.Status != MobileIdStatus.Issued ? $"The request is {mobileId.Status}: it has no final profile."
+            : used + FinalProfileWindow <= now ? "This enrolment link's final profile is no longer available; start again at /ota."
+            : null;
+        if (problem is not null)
+        {
+            return await RefuseAsync(person, StatusCodes.Status403Forbidden, problem, cancellationToken);
+        }
+
+        if (await authorities.CaAsync(null, cancellationToken) is not { } ca)
+        {
+            return OtaOutcome.Refused(StatusCodes.Status503ServiceUnavailable, "The server has no active issuing CA; ask the operator.");
+        }
+
+        var chain = await issuance.ChainAsync(ca.Id, cancellationToken);
+        var plist = OtaProfiles.Final(Texts(await settings.GetAsync(cancellationToken)), [OtaProfiles.RootPayload(ca.Name, chain[^1])], signedBy);
+        await audit.RecordNowAsync(Ota, "ota.configured", null, AuditTarget.For(person), AuditOutcome.Success,
+            new { mobileId = mobileId.Id, serial = ours.SerialHex, device = ours.DeviceId }, cancellationToken);
+        return new OtaOutcome(await signer.SignAsync(Plist.Write(plist), ca.Id, cancellationToken));
+    }
+
     /// <summary>The texts of the iOS OTA settings.</summary>
     public static OtaTexts Texts(OperationSettings operation) =>
         new(operation.IosOtaOrganization, operation.IosOtaDisplayName, operation.IosOtaDescription);
 
     /// <summary>
-    /// The device's attributes when <paramref name="body"/> is an attached CMS SignedData whose signature
-    /// verifies over an XML plist dict; else null. Only the signature is checked: a device signs with its
-    /// Apple-issued device identity, whose chain this server has no anchor for.
+    /// The device's attributes and the certificate that signed them when <paramref name="body"/> is an
+    /// attached CMS SignedData with one signer whose signature verifies over an XML plist dict; else null.
+    /// Only the signature is checked: in phase 2 a device signs with its Apple-issued device identity,
+    /// whose chain this server has no anchor for; in phase 3 with its SCEP certificate, which must be ours.
     /// </summary>
-    internal static PlistDict? Attributes(byte[] body)
+    internal static (PlistDict Values, X509Certificate2 Signer)? Attributes(byte[] body)
     {
         try
         {
             var cms = new SignedCms();
             cms.Decode(body);
-            if (cms.Detached || cms.SignerInfos.Count == 0)
+            if (cms.Detached || cms.SignerInfos.Count != 1 || cms.SignerInfos[0].Certificate is not { } signer)
             {
                 return null;
             }
 
             cms.CheckSignature(verifySignatureOnly: true);
-            return Plist.ReadDict(cms.ContentInfo.Content);
+            return (Plist.ReadDict(cms.ContentInfo.Content), signer);
         }
         catch (Exception e) when (e is CryptographicException or FormatException)
         {

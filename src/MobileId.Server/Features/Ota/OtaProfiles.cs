@@ -1,4 +1,6 @@
 using System.Security.Cryptography;
+using System.Security.Cryptography.Pkcs;
+using System.Security.Cryptography.X509Certificates;
 
 namespace MobileId.Server.Features.Ota;
 
@@ -10,7 +12,8 @@ public sealed record ScepPayloadInput(string Url, string CaName, byte[] CaCertif
 
 /// <summary>
 /// The property lists of Apple's over-the-air enrolment (STANDARDS.md §6): the Profile Service
-/// payload (phase 1) and the configuration profile with a SCEP and a root payload (phase 2).
+/// payload (phase 1), the configuration profile with a SCEP and a root payload (phase 2) and the
+/// final profile whose payloads are encrypted to the device's SCEP certificate (phase 3).
 /// Every profile and payload gets a fresh PayloadUUID and a PayloadIdentifier under
 /// <see cref="IdentifierPrefix"/>.
 /// </summary>
@@ -40,8 +43,7 @@ public static class OtaProfiles
     /// </summary>
     public static PlistDict Enrolment(OtaTexts texts, ScepPayloadInput scep)
     {
-        var root = Payload("com.apple.security.root", "root", $"{scep.CaName} root", scep.RootCertificate);
-        root["PayloadCertificateFileName"] = "root.cer";
+        var root = RootPayload(scep.CaName, scep.RootCertificate);
         var content = new PlistDict
         {
             ["URL"] = scep.Url,
@@ -59,9 +61,29 @@ public static class OtaProfiles
         return Profile("Configuration", "configuration", texts, new List<object> { root, enrol });
     }
 
-    private static PlistDict Profile(string type, string name, OtaTexts texts, object content)
+    /// <summary>A <c>com.apple.security.root</c> payload that installs <paramref name="rootCertificate"/> (DER).</summary>
+    public static PlistDict RootPayload(string caName, byte[] rootCertificate)
     {
-        var profile = new PlistDict { ["PayloadContent"] = content };
+        var root = Payload("com.apple.security.root", "root", $"{caName} root", rootCertificate);
+        root["PayloadCertificateFileName"] = "root.cer";
+        return root;
+    }
+
+    /// <summary>
+    /// The final configuration profile (phase 3): its payloads, an XML plist array, travel as
+    /// <c>EncryptedPayloadContent</c>, a DER CMS EnvelopedData (AES-256-CBC, RSA key transport)
+    /// that only the holder of <paramref name="recipient"/>'s key (the device's SCEP identity) opens.
+    /// </summary>
+    public static PlistDict Final(OtaTexts texts, IReadOnlyList<PlistDict> payloads, X509Certificate2 recipient)
+    {
+        var enveloped = new EnvelopedCms(new ContentInfo(Plist.Write(payloads)), new AlgorithmIdentifier(new Oid("2.16.840.1.101.3.4.1.42")));
+        enveloped.Encrypt(new CmsRecipient(SubjectIdentifierType.IssuerAndSerialNumber, recipient, RSAEncryptionPadding.Pkcs1));
+        return Profile("Configuration", "final", texts, enveloped.Encode(), "EncryptedPayloadContent");
+    }
+
+    private static PlistDict Profile(string type, string name, OtaTexts texts, object content, string contentKey = "PayloadContent")
+    {
+        var profile = new PlistDict { [contentKey] = content };
         profile["PayloadOrganization"] = texts.Organization;
         profile["PayloadDisplayName"] = texts.DisplayName;
         profile["PayloadDescription"] = texts.Description;

@@ -15,8 +15,8 @@ public static class Plist
     /// <summary>The largest plist read: a device's attribute response is well under a kilobyte.</summary>
     public const int MaxCharacters = 64 * 1024;
 
-    /// <summary>Writes a value as an XML plist (UTF-8, no BOM); text is escaped by the XML writer.</summary>
-    public static byte[] Write(PlistDict root)
+    /// <summary>Writes a dict or an array as an XML plist (UTF-8, no BOM); text is escaped by the XML writer.</summary>
+    public static byte[] Write(object root)
     {
         using var stream = new MemoryStream();
         using (var writer = XmlWriter.Create(stream, new XmlWriterSettings { Encoding = new UTF8Encoding(false), Indent = true, IndentChars = "\t" }))

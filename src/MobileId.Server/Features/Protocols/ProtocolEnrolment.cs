@@ -495,7 +495,7 @@ public sealed class ProtocolEnrolment(MobileIdDbContext db, ChallengeCodes chall
     }
 
     /// <summary>The issued record of a certificate presented to us: same issuer and serial, byte for byte the same; else null.</summary>
-    private async Task<IssuedCertificate?> OursAsync(X509Certificate2 presented, CancellationToken cancellationToken)
+    public async Task<IssuedCertificate?> OursAsync(X509Certificate2 presented, CancellationToken cancellationToken)
     {
         var serial = presented.SerialNumber.TrimStart('0');
         var found = await db.IssuedCertificates.AsNoTracking().Where(c => c.SerialHex == presented.SerialNumber || c.SerialHex == serial).ToListAsync(cancellationToken);

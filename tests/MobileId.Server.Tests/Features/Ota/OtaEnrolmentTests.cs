@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using MobileId.Server.Features.Protocols;
 
 namespace MobileId.Server.Tests.Features.Ota;
 
@@ -92,7 +91,7 @@ public sealed class OtaEnrolmentTests : OtaTestKit
         chain.ImportFromPemFile(await ChainPemAsync());
         var root = payloads.Single(p => p.GetProperty("PayloadType").GetString() == "com.apple.security.root");
         Assert.Equal(chain[^1].RawData, Convert.FromBase64String(root.GetProperty("PayloadContent").GetProperty("$data").GetString()!));
-        var scep = payloads.Single(p => p.GetProperty("PayloadType").GetString() == "com.apple.security.scep");
+        var scep = ScepPayload(profile);
         Assert.Equal(1, scep.GetProperty("PayloadVersion").GetProperty("$int").GetInt32());
         Assert.NotEqual(root.GetProperty("PayloadUUID").GetString(), scep.GetProperty("PayloadUUID").GetString());
         var content = scep.GetProperty("PayloadContent");
@@ -117,13 +116,10 @@ public sealed class OtaEnrolmentTests : OtaTestKit
         Assert.Single(await AuditAsync("ota.scep-profile"));
         Assert.Contains(await AuditAsync("device.enrolled"), a => a.Details!.Contains("F2LXK0ABCDEF", StringComparison.Ordinal));
 
-        using var key = RSA.Create(2048);
-        var csr = new CertificateRequest("CN=ignored", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-        var enrolled = await App.WithServicesAsync(s => s.GetRequiredService<ProtocolEnrolment>()
-            .EnrolAsync(EnrolmentProtocol.Scep, challenge, csr, new(), CancellationToken.None));
-        Assert.True(enrolled.IsSuccess, enrolled.Message);
-        Assert.Equal(device.Id, enrolled.Value!.Certificate.DeviceId);
-        Assert.Equal(request.Person.Id, enrolled.Value.Certificate.PersonId);
+        var (issued, certificate) = await EnrolThroughScepAsync(challenge);
+        Assert.True(certificate.HasPrivateKey);
+        Assert.Equal(device.Id, issued.DeviceId);
+        Assert.Equal(request.Person.Id, issued.PersonId);
         Assert.Equal(MobileIdStatus.Issued, (await StoredAsync(request.Request.Id)).Status);
     }
 

@@ -1,12 +1,16 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.Pkcs;
 using System.Security.Cryptography.X509Certificates;
+using MobileId.Server.Features.Protocols;
 using MobileId.Server.Tests.Features.Protocols;
 
 namespace MobileId.Server.Tests.Features.Ota;
 
 /// <summary>The Profile Service a code got: its URL's token and its Challenge.</summary>
 public sealed record ProfileService(string Url, string Token, string Challenge, JsonElement Plist);
+
+/// <summary>A device enrolled over the air: its request, Profile Service, serial, and the SCEP certificate (with its key) and record.</summary>
+public sealed record OtaDevice(ChallengeRequest Request, ProfileService Service, string Serial, IssuedCertificate Record, X509Certificate2 Certificate);
 
 /// <summary>
 /// What the iOS OTA tests share: the iOS OTA settings, the enrol form, REAL <c>openssl cms -verify</c>
@@ -76,6 +80,12 @@ public abstract class OtaTestKit : EnrolmentTestKit
             $"cms -verify -inform DER -in {path} -CAfile {caFile ?? await ChainPemAsync()} -out {path}.plist");
         Assert.True(verify.Code == 0, verify.Output);
         Assert.Contains("Verification successful", verify.Output, StringComparison.Ordinal);
+        return await PlistJsonAsync(path + ".plist");
+    }
+
+    /// <summary>An XML plist file as Python plistlib reads it (data as <c>{"$data": base64}</c>, integers as <c>{"$int": n}</c>).</summary>
+    protected async Task<JsonElement> PlistJsonAsync(string path)
+    {
         var script = Path.Combine(Dir, "plist2json.py");
         await File.WriteAllTextAsync(script, """
             import base64, json, plistlib, sys
@@ -89,7 +99,7 @@ public abstract class OtaTestKit : EnrolmentTestKit
             with open(sys.argv[1], "rb") as f, open(sys.argv[2], "w") as out:
                 json.dump(conv(plistlib.load(f)), out)
             """);
-        var parsed = await ExternalTool.RunAsync("python3", $"{script} {path}.plist {path}.json");
+        var parsed = await ExternalTool.RunAsync("python3", $"{script} {path} {path}.json");
         Assert.True(parsed.Code == 0, parsed.Output);
         return JsonDocument.Parse(await File.ReadAllTextAsync(path + ".json")).RootElement.Clone();
     }
@@ -113,9 +123,46 @@ public abstract class OtaTestKit : EnrolmentTestKit
     protected byte[] DeviceSigned(byte[] content)
     {
         _device ??= DeviceIdentity();
+        return Signed(content, _device);
+    }
+
+    /// <summary>Signs content as attached CMS SignedData with <paramref name="signer"/> (and its key), as the device signs.</summary>
+    protected static byte[] Signed(byte[] content, X509Certificate2 signer)
+    {
         var cms = new SignedCms(new ContentInfo(content), detached: false);
-        cms.ComputeSignature(new CmsSigner(SubjectIdentifierType.IssuerAndSerialNumber, _device), silent: true);
+        cms.ComputeSignature(new CmsSigner(SubjectIdentifierType.IssuerAndSerialNumber, signer), silent: true);
         return cms.Encode();
+    }
+
+    /// <summary>The SCEP payload of a phase-2 configuration profile.</summary>
+    protected static JsonElement ScepPayload(JsonElement profile) =>
+        profile.GetProperty("PayloadContent").EnumerateArray().Single(p => p.GetProperty("PayloadType").GetString() == "com.apple.security.scep");
+
+    /// <summary>
+    /// What the device does at <c>/scep</c> with the SCEP payload's challenge: a new RSA-2048 key and an
+    /// enrolment through <see cref="ProtocolEnrolment"/>; the issued record and certificate with that key.
+    /// </summary>
+    protected async Task<(IssuedCertificate Record, X509Certificate2 Certificate)> EnrolThroughScepAsync(string challenge)
+    {
+        var key = RSA.Create(2048);
+        var csr = new CertificateRequest("CN=ignored", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        var enrolled = await App.WithServicesAsync(s => s.GetRequiredService<ProtocolEnrolment>()
+            .EnrolAsync(EnrolmentProtocol.Scep, challenge, csr, new(), CancellationToken.None));
+        Assert.True(enrolled.IsSuccess, enrolled.Message);
+        using var issued = X509CertificateLoader.LoadCertificate(enrolled.Value!.Certificate.Der);
+        return (enrolled.Value.Certificate, issued.CopyWithPrivateKey(key));
+    }
+
+    /// <summary>Phases 1 and 2 and the SCEP enrolment for <paramref name="request"/> (default a new OTA request) by a device with this serial.</summary>
+    protected async Task<OtaDevice> OtaEnrolledAsync(string serial, ChallengeRequest? request = null)
+    {
+        request ??= await OtaRequestAsync();
+        var service = await ProfileServiceAsync(request.Code);
+        var answer = await PostDeviceAsync(service.Url, DeviceSigned(await AttributesAsync(service.Challenge, serial)));
+        Assert.True(answer.StatusCode == HttpStatusCode.OK, await answer.Content.ReadAsStringAsync());
+        var profile = await VerifiedPlistAsync(await answer.Content.ReadAsByteArrayAsync(), "scep-" + serial);
+        var (record, certificate) = await EnrolThroughScepAsync(ScepPayload(profile).GetProperty("PayloadContent").GetProperty("Challenge").GetString()!);
+        return new OtaDevice(request, service, serial, record, certificate);
     }
 
     /// <summary>Posts a device response to the profile URL.</summary>
