@@ -163,6 +163,27 @@ public sealed class ScepMessageTests : ScepTestKit
     }
 
     [Fact]
+    public async Task PkcsReq_Ed25519Csr_FailureBadRequestNotAServerError()
+    {
+        // Arrange: openssl makes a CSR with a key type .NET cannot verify.
+        var request = await ChallengeAsync();
+        var made = await ExternalTool.RunAsync("openssl", $"genpkey -algorithm ed25519 -out {Dir}/ed.pem");
+        Assert.True(made.Code == 0, made.Output);
+        var csr = await ExternalTool.RunAsync("openssl", $"req -new -key {Dir}/ed.pem -subj /CN=ed -outform DER -out {Dir}/ed.csr");
+        Assert.True(csr.Code == 0, csr.Output);
+        var (ra, _) = await CaCertsAsync();
+        using var key = RSA.Create(2048);
+        using var self = SelfSigned(key);
+
+        // Act
+        var reply = ReadCertRep(await PostAsync(PkiMessage(19, await File.ReadAllBytesAsync($"{Dir}/ed.csr"), self, ra, "ed", RandomNumberGenerator.GetBytes(16))), null);
+
+        // Assert
+        Assert.Equal(("2", "2"), (reply.PkiStatus, reply.FailInfo));
+        Assert.Empty(await IssuedForAsync(request.Request.Id));
+    }
+
+    [Fact]
     public async Task PkiOperation_UnknownMessageType_FailureBadRequest()
     {
         var (ra, _) = await CaCertsAsync();
