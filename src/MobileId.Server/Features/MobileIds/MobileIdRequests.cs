@@ -451,12 +451,7 @@ public sealed class CodeRedemption(MobileIdDbContext db, AuditTrail audit, IOpti
 
         if (mobileId.CodeExpiresAt <= now)
         {
-            mobileId.Status = MobileIdStatus.Expired;
-            mobileId.EndedAt = now;
-            mobileId.UpdatedAt = now;
-            mobileId.Version++;
-            audit.Record(null, "mobile-id.expired", null, AuditTarget.For(person), AuditOutcome.Success, new { id = mobileId.Id, device });
-            await db.SaveChangesAsync(cancellationToken);
+            await ExpireAsync(null, mobileId, person, new { id = mobileId.Id, device }, cancellationToken);
             return Rejected(StatusCodes.Status410Gone, "The one-time code has expired. Ask for a new mobile ID request.");
         }
 
@@ -499,6 +494,18 @@ public sealed class CodeRedemption(MobileIdDbContext db, AuditTrail audit, IOpti
         mobileId.Version++;
         await db.SaveChangesAsync(cancellationToken);
         return mobileId;
+    }
+
+    /// <summary>The code expired before it was used: the request ends as <i>Expired</i>, audited and saved.</summary>
+    public async Task ExpireAsync(Caller? caller, MobileIdentity mobileId, Person person, object details, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        mobileId.Status = MobileIdStatus.Expired;
+        mobileId.EndedAt = now;
+        mobileId.UpdatedAt = now;
+        mobileId.Version++;
+        audit.Record(caller, "mobile-id.expired", null, AuditTarget.For(person), AuditOutcome.Success, details);
+        await db.SaveChangesAsync(cancellationToken);
     }
 
     private static AppError Rejected(int status, string message) => new(status, ErrorCodes.CodeRejected, "One-time code rejected", message);

@@ -66,7 +66,7 @@ public sealed record EnrolmentOptions(string? User = null, bool ServerKey = fals
 /// A retried enrolment (same key) gets the certificate already issued: nothing is issued twice.
 /// </summary>
 public sealed class ProtocolEnrolment(MobileIdDbContext db, ChallengeCodes challenges, ChallengeThrottle throttle, IHttpContextAccessor http,
-    CertificateIssuance issuance, CertificateService certificates, AuditTrail audit, TimeProvider time)
+    CodeRedemption redemption, CertificateIssuance issuance, CertificateService certificates, AuditTrail audit, TimeProvider time)
 {
     private static readonly MobileIdStatus[] Open = [MobileIdStatus.ReadyToCollect, MobileIdStatus.Collecting];
 
@@ -112,12 +112,7 @@ public sealed class ProtocolEnrolment(MobileIdDbContext db, ChallengeCodes chall
         var now = time.GetUtcNow().UtcDateTime;
         if (mobileId.CodeExpiresAt <= now)
         {
-            mobileId.Status = MobileIdStatus.Expired;
-            mobileId.EndedAt = now;
-            mobileId.UpdatedAt = now;
-            mobileId.Version++;
-            audit.Record(caller, "mobile-id.expired", null, AuditTarget.For(person), AuditOutcome.Success, new { id = mobileId.Id, protocol });
-            await db.SaveChangesAsync(cancellationToken);
+            await redemption.ExpireAsync(caller, mobileId, person, new { id = mobileId.Id, protocol }, cancellationToken);
             return EnrolmentResult.Refused(EnrolmentFailure.BadRequest, "The one-time code has expired; ask for a new request.");
         }
 

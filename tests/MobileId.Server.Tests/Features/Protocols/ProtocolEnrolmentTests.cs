@@ -57,6 +57,25 @@ public sealed class ProtocolEnrolmentTests : EnrolmentTestKit
     }
 
     [Fact]
+    public async Task Enrol_ExpiredCode_RefusedAndTheRequestExpires()
+    {
+        var request = await ChallengeAsync();
+        await App.WithServicesAsync(async s =>
+        {
+            var db = s.GetRequiredService<MobileIdDbContext>();
+            var stored = await db.MobileIdentities.SingleAsync(m => m.Id == request.Request.Id);
+            stored.CodeExpiresAt = DateTime.UtcNow.AddMinutes(-1);
+            return await db.SaveChangesAsync();
+        });
+        using var key = RSA.Create(2048);
+        var refused = await EnrolAsync(request.Code, Csr(key));
+        Assert.Equal(EnrolmentFailure.BadRequest, refused.Failure);
+        Assert.Contains("expired", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(MobileIdStatus.Expired, (await StoredAsync(request.Request.Id)).Status);
+        Assert.Empty(await IssuedForAsync(request.Request.Id));
+    }
+
+    [Fact]
     public async Task Enrol_KeyOfAnotherAlgorithm_RefusedBadAlg()
     {
         var request = await ChallengeAsync("EcdsaP256");
