@@ -308,6 +308,12 @@ public sealed class ProtocolEnrolment(MobileIdDbContext db, ChallengeCodes chall
                 $"The credential profile '{profile.Name}' is not a Device Identity (Only) profile.", cancellationToken);
         }
 
+        if (csr.SubjectName.RawData.Length <= 2)
+        {
+            return await RefuseAsync(caller, null, protocol, EnrolmentFailure.BadRequest,
+                "With a static challenge the certificate's subject comes from the request, and this request names none.", cancellationToken);
+        }
+
         var choice = await SlotAsync(profile, csr.PublicKey, options.ServerKey, cancellationToken);
         if (choice.Policy is null)
         {

@@ -116,6 +116,12 @@ public sealed class ProtocolEnrolmentTests : EnrolmentTestKit
         Assert.Null(enrolled.Value!.Certificate.PersonId);
         Assert.Equal("CN=kiosk-7", enrolled.Value.Certificate.Subject);
         Assert.NotNull(enrolled.Value.Certificate.DeviceId);
+
+        // Note: without a person the request must name its subject.
+        using var nameless = RSA.Create(2048);
+        var refused = await EnrolAsync("mdm-shared-secret-0123", new CertificateRequest(new X500DistinguishedName(""), nameless, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1));
+        Assert.Equal(EnrolmentFailure.BadRequest, refused.Failure);
+        Assert.Contains("names none", refused.Message, StringComparison.Ordinal);
     }
 
     [Fact]
