@@ -59,8 +59,10 @@ public sealed class ConsoleBrowser : IAsyncDisposable
     {
         try
         {
-            // Note: the address is what counts; under load the stylesheet can hold back "load" for long.
-            await Page.WaitForURLAsync(glob, new() { WaitUntil = WaitUntilState.DOMContentLoaded });
+            // Note: the address is what counts: wait until the navigation to it is committed, not for
+            // load events, which the suite's load on two cores can hold back past the timeout while the
+            // right page is already shown. Locators wait for the elements the test reads next.
+            await Page.WaitForURLAsync(glob, new() { WaitUntil = WaitUntilState.Commit, Timeout = 60_000 });
         }
         catch (TimeoutException)
         {
@@ -72,6 +74,15 @@ public sealed class ConsoleBrowser : IAsyncDisposable
     public async Task ScreenshotAsync(string name)
     {
         Directory.CreateDirectory(ScreenshotDirectory);
+        try
+        {
+            // Note: the stylesheet belongs in the picture; a screenshot is documentation, not an assertion, so a late one is still taken.
+            await Page.WaitForLoadStateAsync(LoadState.Load, new() { Timeout = 60_000 });
+        }
+        catch (TimeoutException)
+        {
+        }
+
         await Page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotDirectory, name + ".png"), FullPage = true });
     }
 
