@@ -59,15 +59,23 @@ public sealed class ConsoleBrowser : IAsyncDisposable
     {
         try
         {
-            // Note: the address is what counts: wait until the navigation to it is committed, not for
-            // load events, which the suite's load on two cores can hold back past the timeout while the
-            // right page is already shown. Locators wait for the elements the test reads next.
-            await Page.WaitForURLAsync(glob, new() { WaitUntil = WaitUntilState.Commit, Timeout = 60_000 });
+            // Note: the address is what counts. Playwright's assertion polls the page's address, so a
+            // navigation that ends before the wait begins is not missed, and no load event is awaited
+            // (the suite's load on two cores can hold one back while the right page is shown).
+            // Locators wait for the elements the test reads next.
+            await Assertions.Expect(Page).ToHaveURLAsync(GlobPattern(glob), new() { Timeout = 60_000 });
         }
-        catch (TimeoutException)
+        catch (PlaywrightException)
         {
             throw new Xunit.Sdk.XunitException($"Expected {glob}, but the browser shows {Page.Url}:\n{await Page.Locator("main").InnerTextAsync()}");
         }
+    }
+
+    /// <summary>A Playwright URL glob as a regular expression: <c>**</c> any characters, <c>*</c> any but <c>/</c>, the rest literal.</summary>
+    private static System.Text.RegularExpressions.Regex GlobPattern(string glob)
+    {
+        var pattern = System.Text.RegularExpressions.Regex.Escape(glob).Replace(@"\*\*", ".*", StringComparison.Ordinal).Replace(@"\*", "[^/]*", StringComparison.Ordinal);
+        return new System.Text.RegularExpressions.Regex("^" + pattern + "$");
     }
 
     /// <summary>Saves a full-page screenshot as <c>screenshots/{name}.png</c>.</summary>
