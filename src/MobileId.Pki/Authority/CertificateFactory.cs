@@ -103,6 +103,27 @@ public static class CertificateFactory
             throw new CryptographicException("anyExtendedKeyUsage is never issued.");
         }
 
+        var extensions = LeafExtensions(issuer, subjectKey, profile, urls, extra);
+        var hash = issuerKey.Algorithm.Hash();
+        var algorithm = SignatureAlgorithm.Identifier(issuerKey.Algorithm, hash);
+        var start = TruncateToSeconds(notBefore);
+        var end = TruncateToSeconds(Clip(notBefore + profile.Validity, issuer));
+        var tbsDer = EncodeTbs(issuer, subjectKey, profile.Subject, algorithm, serial, start, end, extensions);
+        var certificate = new AsnWriter(AsnEncodingRules.DER);
+        using (certificate.PushSequence())
+        {
+            certificate.WriteEncodedValue(tbsDer);
+            certificate.WriteEncodedValue(algorithm);
+            certificate.WriteBitString(issuerKey.SignData(tbsDer, hash));
+        }
+
+        return certificate.Encode();
+    }
+
+    /// <summary>The extensions of an end-entity certificate, in the order they are written.</summary>
+    private static List<X509Extension> LeafExtensions(X509Certificate2 issuer, PublicKey subjectKey, LeafProfile profile, CaUrls urls,
+        IEnumerable<X509Extension>? extra)
+    {
         var extensions = new List<X509Extension>
         {
             new X509BasicConstraintsExtension(false, false, 0, true),
@@ -133,10 +154,13 @@ public static class CertificateFactory
         extensions.AddRange(IssuerLinks(issuer, urls));
         extensions.AddRange(extra ?? []);
 
-        var hash = issuerKey.Algorithm.Hash();
-        var algorithm = SignatureAlgorithm.Identifier(issuerKey.Algorithm, hash);
-        var start = TruncateToSeconds(notBefore);
-        var end = TruncateToSeconds(Clip(notBefore + profile.Validity, issuer));
+        return extensions;
+    }
+
+    /// <summary>The DER TBSCertificate (RFC 5280 §4.1): v3, serial, signature algorithm, issuer, validity, subject, key, extensions.</summary>
+    private static byte[] EncodeTbs(X509Certificate2 issuer, PublicKey subjectKey, X500DistinguishedName subject, byte[] algorithm, byte[] serial,
+        DateTimeOffset start, DateTimeOffset end, List<X509Extension> extensions)
+    {
         var tbs = new AsnWriter(AsnEncodingRules.DER);
         using (tbs.PushSequence())
         {
@@ -154,7 +178,7 @@ public static class CertificateFactory
                 WriteTime(tbs, end);
             }
 
-            tbs.WriteEncodedValue(profile.Subject.RawData);
+            tbs.WriteEncodedValue(subject.RawData);
             tbs.WriteEncodedValue(subjectKey.ExportSubjectPublicKeyInfo());
             using (tbs.PushSequence(new Asn1Tag(TagClass.ContextSpecific, 3)))
             using (tbs.PushSequence())
@@ -175,16 +199,7 @@ public static class CertificateFactory
             }
         }
 
-        var tbsDer = tbs.Encode();
-        var certificate = new AsnWriter(AsnEncodingRules.DER);
-        using (certificate.PushSequence())
-        {
-            certificate.WriteEncodedValue(tbsDer);
-            certificate.WriteEncodedValue(algorithm);
-            certificate.WriteBitString(issuerKey.SignData(tbsDer, hash));
-        }
-
-        return certificate.Encode();
+        return tbs.Encode();
     }
 
     /// <summary>RFC 5280 §4.1.2.5: UTCTime through 2049, GeneralizedTime from 2050, whole seconds.</summary>

@@ -68,102 +68,104 @@ public static partial class CertificatePolicyRules
     /// <returns>Errors by field; empty when the policy is sound.</returns>
     public static Dictionary<string, string[]> Validate(CertificatePolicyDefinition policy)
     {
-        var errors = new Dictionary<string, List<string>>(StringComparer.Ordinal);
-        void Add(string field, string message)
-        {
-            if (!errors.TryGetValue(field, out var list))
-            {
-                errors[field] = list = [];
-            }
-
-            list.Add(message);
-        }
-
+        var errors = new FieldErrors();
         if (string.IsNullOrWhiteSpace(policy.Name) || policy.Name.Trim().Length > 100)
         {
-            Add("name", "A policy name is required, at most 100 characters.");
+            errors.Add("name", "A policy name is required, at most 100 characters.");
         }
 
+        ValidateKeyUsage(policy, errors);
+        ValidateIdentifiers(policy, errors);
+        ValidateLifetime(policy, errors);
+        return errors.ToDictionary();
+    }
+
+    private static void ValidateKeyUsage(CertificatePolicyDefinition policy, FieldErrors errors)
+    {
         if (!Enum.IsDefined(policy.KeyAlgorithm))
         {
-            Add("keyAlgorithm", "The key algorithm must be Rsa2048, Rsa3072, Rsa4096, EcdsaP256 or EcdsaP384.");
+            errors.Add("keyAlgorithm", "The key algorithm must be Rsa2048, Rsa3072, Rsa4096, EcdsaP256 or EcdsaP384.");
         }
 
         var usage = policy.KeyUsage;
         if (usage == X509KeyUsageFlags.None)
         {
-            Add("keyUsage", "At least one key usage is required, for example DigitalSignature.");
+            errors.Add("keyUsage", "At least one key usage is required, for example DigitalSignature.");
         }
 
         if ((usage & (X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign)) != 0)
         {
-            Add("keyUsage", "KeyCertSign and CrlSign are for CAs; a policy issues end-entity certificates.");
+            errors.Add("keyUsage", "KeyCertSign and CrlSign are for CAs; a policy issues end-entity certificates.");
         }
 
         if (policy.KeyAlgorithm.IsEcdsa() && (usage & (X509KeyUsageFlags.KeyEncipherment | X509KeyUsageFlags.DataEncipherment)) != 0)
         {
-            Add("keyUsage", "An ECDSA key cannot encipher keys or data; use KeyAgreement for EC encryption certificates (RFC 5480 §3).");
+            errors.Add("keyUsage", "An ECDSA key cannot encipher keys or data; use KeyAgreement for EC encryption certificates (RFC 5480 §3).");
         }
 
         if (!policy.KeyAlgorithm.IsEcdsa() && (usage & X509KeyUsageFlags.KeyAgreement) != 0)
         {
-            Add("keyUsage", "KeyAgreement is for EC keys; RSA encryption certificates use KeyEncipherment.");
+            errors.Add("keyUsage", "KeyAgreement is for EC keys; RSA encryption certificates use KeyEncipherment.");
         }
+    }
 
-        var encrypts = (usage & (X509KeyUsageFlags.KeyEncipherment | X509KeyUsageFlags.DataEncipherment | X509KeyUsageFlags.KeyAgreement)) != 0;
+    private static void ValidateIdentifiers(CertificatePolicyDefinition policy, FieldErrors errors)
+    {
         foreach (var oid in policy.ExtendedKeyUsages.Concat(policy.PolicyOids))
         {
             if (!OidPattern().IsMatch(oid))
             {
-                Add(policy.ExtendedKeyUsages.Contains(oid) ? "extendedKeyUsages" : "policyOids", $"'{oid}' is not a dotted object identifier such as 1.3.6.1.5.5.7.3.2.");
+                errors.Add(policy.ExtendedKeyUsages.Contains(oid) ? "extendedKeyUsages" : "policyOids", $"'{oid}' is not a dotted object identifier such as 1.3.6.1.5.5.7.3.2.");
             }
         }
 
         if (policy.ExtendedKeyUsages.Contains(AnyExtendedKeyUsage))
         {
-            Add("extendedKeyUsages", "anyExtendedKeyUsage (2.5.29.37.0) is never issued: name the usages the certificate is for.");
+            errors.Add("extendedKeyUsages", "anyExtendedKeyUsage (2.5.29.37.0) is never issued: name the usages the certificate is for.");
         }
 
         if (policy.ExtendedKeyUsages.Contains(SmartCardLogon) && string.IsNullOrWhiteSpace(policy.UpnSuffix))
         {
-            Add("upnSuffix", "Smart-card logon needs the user principal name in the certificate: set a UPN suffix (logonName@suffix).");
+            errors.Add("upnSuffix", "Smart-card logon needs the user principal name in the certificate: set a UPN suffix (logonName@suffix).");
         }
 
         if (policy.UpnSuffix is { Length: > 0 } suffix && !DomainPattern().IsMatch(suffix))
         {
-            Add("upnSuffix", $"'{suffix}' is not a domain such as corp.example.org.");
+            errors.Add("upnSuffix", $"'{suffix}' is not a domain such as corp.example.org.");
         }
 
         if (SubjectTemplate.Validate(policy.SubjectTemplate) is { } template)
         {
-            Add("subjectTemplate", template);
+            errors.Add("subjectTemplate", template);
         }
+    }
 
+    private static void ValidateLifetime(CertificatePolicyDefinition policy, FieldErrors errors)
+    {
+        var encrypts = (policy.KeyUsage & (X509KeyUsageFlags.KeyEncipherment | X509KeyUsageFlags.DataEncipherment | X509KeyUsageFlags.KeyAgreement)) != 0;
         if (policy.ValidityDays is < 1 or > 3650)
         {
-            Add("validityDays", "Validity must be between 1 and 3650 days.");
+            errors.Add("validityDays", "Validity must be between 1 and 3650 days.");
         }
 
         if (policy.Archive)
         {
             if (policy.KeyGeneration != KeyGeneration.Server)
             {
-                Add("archive", "Only keys made on the server can be archived; a device key never leaves the device.");
+                errors.Add("archive", "Only keys made on the server can be archived; a device key never leaves the device.");
             }
 
-            if (!encrypts || (usage & SigningUsages) != 0)
+            if (!encrypts || (policy.KeyUsage & SigningUsages) != 0)
             {
                 // Note: signing keys are never archived, so that a recovered key can never sign as its owner (STANDARDS.md §1).
-                Add("archive", "Only encryption keys may be archived: the key usage must be encryption only (KeyEncipherment or KeyAgreement), without DigitalSignature or NonRepudiation.");
+                errors.Add("archive", "Only encryption keys may be archived: the key usage must be encryption only (KeyEncipherment or KeyAgreement), without DigitalSignature or NonRepudiation.");
             }
         }
 
         if (policy.AutomaticRenewal && (policy.RenewalDaysBeforeExpiry < 1 || policy.RenewalDaysBeforeExpiry >= policy.ValidityDays))
         {
-            Add("renewalDaysBeforeExpiry", $"Renewal must start between 1 day and the validity ({policy.ValidityDays} days) before expiry.");
+            errors.Add("renewalDaysBeforeExpiry", $"Renewal must start between 1 day and the validity ({policy.ValidityDays} days) before expiry.");
         }
-
-        return errors.ToDictionary(e => e.Key, e => e.Value.ToArray(), StringComparer.Ordinal);
     }
 
     [GeneratedRegex(@"^[0-2](\.(0|[1-9][0-9]*))+$", RegexOptions.CultureInvariant)]

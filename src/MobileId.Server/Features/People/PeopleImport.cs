@@ -16,7 +16,7 @@ public sealed record ImportReport(int Rows, int Created, int Updated, int Unchan
 /// reported with its line and reasons. Otherwise all rows are written in one transaction.
 /// Rows whose logon name exists update that person.
 /// </summary>
-public sealed class PeopleImport(MobileIdDbContext db, AccessPolicy access, AuditTrail audit, TimeProvider time)
+public sealed partial class PeopleImport(MobileIdDbContext db, AccessPolicy access, AuditTrail audit, TimeProvider time)
 {
     public const int MaxRows = 100_000;
 
@@ -45,7 +45,6 @@ public sealed class PeopleImport(MobileIdDbContext db, AccessPolicy access, Audi
         progress?.Report($"Read {rows.Count} rows; checking them against the people, groups and roles in the database.");
         var now = time.GetUtcNow().UtcDateTime;
         var groups = await db.Groups.ToListAsync(cancellationToken);
-        var knownGroupIds = groups.Select(g => g.Id).ToHashSet();
         var roles = await db.Roles.ToListAsync(cancellationToken);
         var logons = rows.Select(r => PersonRules.Normalize(r.Values.GetValueOrDefault("logonName") ?? "")).Distinct().ToList();
         var existing = new Dictionary<string, Person>(StringComparer.Ordinal);
@@ -59,112 +58,21 @@ public sealed class PeopleImport(MobileIdDbContext db, AccessPolicy access, Audi
             }
         }
 
-        var addCoverage = await access.CoverageAsync(caller, Workflow.AddPerson, cancellationToken);
-        var editCoverage = await access.CoverageAsync(caller, Workflow.EditPerson, cancellationToken);
+        var checker = new RowChecker(caller, header, groups, roles, existing, now,
+            await access.CoverageAsync(caller, Workflow.AddPerson, cancellationToken),
+            await access.CoverageAsync(caller, Workflow.EditPerson, cancellationToken));
         var rejected = new List<RejectedRow>();
-        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
-        var plan = new List<(Person? Existing, PersonInput Input, List<Role>? Roles)>();
+        var plan = new List<PlannedRow>();
         foreach (var row in rows)
         {
-            var errors = new List<string>();
-            var v = row.Values;
-            var logon = v.GetValueOrDefault("logonName")?.Trim();
-            if (row.Fields > header.Count)
+            var (planned, refusal) = checker.Check(row);
+            if (refusal is not null)
             {
-                // Note: the values of such a row are shifted, so checking them would only add noise.
-                rejected.Add(new RejectedRow(row.Line, logon,
-                    [$"the row has {row.Fields} fields but the header has {header.Count} columns (quote values that contain the delimiter)."]));
-                continue;
-            }
-
-            var normalized = PersonRules.Normalize(logon ?? "");
-            if (logon is { Length: > 0 } && !seen.TryAdd(normalized, row.Line))
-            {
-                errors.Add($"logon name '{logon}' also appears on line {seen[normalized]}.");
-            }
-
-            Guid? groupId = null;
-            if (v.GetValueOrDefault("group") is { Length: > 0 } groupPath)
-            {
-                var group = GroupsService.Resolve(groupPath, groups, now, create: addCoverage.Everyone);
-                if (group is null)
-                {
-                    errors.Add($"group '{groupPath}' does not exist (only a role with Add Person and scope All may create groups by import).");
-                }
-                else
-                {
-                    groupId = group.Id;
-                }
-            }
-
-            PersonStatus? status = null;
-            if (v.GetValueOrDefault("status") is { Length: > 0 } statusText)
-            {
-                if (Enum.TryParse<PersonStatus>(statusText, ignoreCase: true, out var s) && Enum.IsDefined(s))
-                {
-                    status = s;
-                }
-                else
-                {
-                    errors.Add($"status '{statusText}' must be Active or Disabled.");
-                }
-            }
-
-            var input = new PersonInput(logon, v.GetValueOrDefault("firstName"), v.GetValueOrDefault("lastName"), v.GetValueOrDefault("email"),
-                v.GetValueOrDefault("mobile"), groupId, v.GetValueOrDefault("employeeId"), v.GetValueOrDefault("jobTitle"),
-                v.GetValueOrDefault("organization"), status);
-            errors.AddRange(PersonRules.Validate(input).SelectMany(e => e.Value));
-
-            existing.TryGetValue(normalized, out var current);
-            var coverage = current is null ? addCoverage : editCoverage;
-            var workflow = current is null ? Workflow.AddPerson : Workflow.EditPerson;
-            if (!caller.Has(workflow))
-            {
-                errors.Add($"'{logon}' already exists and updating people needs the '{workflow.DisplayName()}' workflow.");
-            }
-            else if (current is not null && !coverage.Covers(current.Id, current.GroupId))
-            {
-                errors.Add($"'{logon}' is outside the scope of your roles for '{workflow.DisplayName()}'.");
-            }
-            else if (!(groupId is { } g && !knownGroupIds.Contains(g)) && (current is null || groupId != current.GroupId) && !coverage.CoversGroup(groupId))
-            {
-                errors.Add($"group '{v.GetValueOrDefault("group")}' is outside the scope of your roles for '{workflow.DisplayName()}'.");
-            }
-
-            List<Role>? wantedRoles = null;
-            if (header.Contains("roles"))
-            {
-                wantedRoles = [];
-                foreach (var name in (v.GetValueOrDefault("roles") ?? "").Split(';', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
-                {
-                    var role = roles.FirstOrDefault(r => string.Equals(r.Name, name, StringComparison.OrdinalIgnoreCase));
-                    if (role is null)
-                    {
-                        errors.Add($"role '{name}' does not exist.");
-                    }
-                    else if (!caller.Has(Workflow.EditRoles))
-                    {
-                        errors.Add("assigning roles needs the 'Edit Roles' workflow.");
-                        break;
-                    }
-                    else if (RolesService.EscalationError(caller, role) is { } escalation)
-                    {
-                        errors.Add(escalation.Detail);
-                    }
-                    else
-                    {
-                        wantedRoles.Add(role);
-                    }
-                }
-            }
-
-            if (errors.Count > 0)
-            {
-                rejected.Add(new RejectedRow(row.Line, logon, errors));
+                rejected.Add(refusal);
             }
             else
             {
-                plan.Add((current, input, wantedRoles));
+                plan.Add(planned!);
             }
         }
 
@@ -179,10 +87,10 @@ public sealed class PeopleImport(MobileIdDbContext db, AccessPolicy access, Audi
         }
 
         progress?.Report($"All {rows.Count} rows are valid; writing them in one transaction.");
-        return await WriteAsync(caller, plan, groups, knownGroupIds, now, rows.Count, cancellationToken);
+        return await WriteAsync(caller, plan, groups, checker.KnownGroupIds, now, rows.Count, cancellationToken);
     }
 
-    private async Task<Result<ImportReport>> WriteAsync(Caller caller, List<(Person? Existing, PersonInput Input, List<Role>? Roles)> plan,
+    private async Task<Result<ImportReport>> WriteAsync(Caller caller, List<PlannedRow> plan,
         List<Group> groups, HashSet<Guid> knownGroupIds, DateTime now, int rowCount, CancellationToken cancellationToken)
     {
         foreach (var group in groups.Where(g => !knownGroupIds.Contains(g.Id)))
