@@ -1,7 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
-using MobileId.Server.Features.People;
 
 namespace MobileId.Server.Infrastructure;
 
@@ -11,6 +10,9 @@ namespace MobileId.Server.Infrastructure;
 /// in one of the fields the endpoint names in its summary.
 /// </summary>
 public sealed record ListQuery([FromQuery] int? Page, [FromQuery] int? PageSize, [FromQuery] string? Q);
+
+/// <summary>One page of a list, with the total number of items that match.</summary>
+public sealed record PagedResult<T>(IReadOnlyList<T> Items, int Page, int PageSize, int Total);
 
 public static class Paging
 {

@@ -4,7 +4,6 @@ using MobileId.Pki.Keys;
 using MobileId.Server.Features.Access;
 using MobileId.Server.Features.Audit;
 using MobileId.Server.Features.Settings;
-using MobileId.Server.Features.Setup;
 
 namespace MobileId.Server.Features.Authorities;
 

@@ -33,7 +33,7 @@ public static class PkiApi
         services.AddScoped<CertificateAuthorities>();
         services.AddScoped<IssuingCas>();
         services.AddScoped<CaImports>();
-        services.AddScoped<Setup.IInitializationStep, CaBootstrapStep>();
+        services.AddScoped<IInitializationStep, CaBootstrapStep>();
         services.AddHealthChecks().AddCheck<KeyStoreHealthCheck>("key-store", tags: [Health.HealthEndpoints.ReadyTag]);
         return services;
     }

@@ -37,8 +37,6 @@ public sealed record PersonView(
     DateTime CreatedAt,
     DateTime UpdatedAt);
 
-public sealed record PagedResult<T>(IReadOnlyList<T> Items, int Page, int PageSize, int Total);
-
 /// <summary>Field rules for a person; the same for the API, the console and the CSV import.</summary>
 public static partial class PersonRules
 {

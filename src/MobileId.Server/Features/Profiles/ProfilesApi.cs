@@ -2,7 +2,6 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using MobileId.Server.Features.Access;
 using MobileId.Server.Features.People;
-using MobileId.Server.Features.Setup;
 
 namespace MobileId.Server.Features.Profiles;
 
