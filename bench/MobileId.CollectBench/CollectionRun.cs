@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using MobileId.Agent;
 using MobileId.Agent.Commands;
+using MobileId.Protocol.Device;
 
 namespace MobileId.CollectBench;
 

@@ -30,10 +30,6 @@ public sealed record StoredIdentity(Guid MobileId, string Server, string Profile
     public Dictionary<int, string> UpdateKeys { get; set; } = [];
 }
 
-/// <summary>The Identity Agent Policy (PRODUCT.md §8) as the server last sent it; the defaults until then.</summary>
-public sealed record AgentPolicy(int LogLevel = 2, int MaximumLogStorageSpace = 10, int MaximumNumberOfLogFiles = -1, int MaximumRetryAttempts = 5,
-    int MinimumRetryDelay = 10, string AdministratorEmailAddress = "");
-
 /// <summary>
 /// A collection under way, kept so that an interrupted one resumes with the same keys and session
 /// (or is cancelled). The session token, the session key and the device keys are sealed under the data key.

@@ -11,7 +11,7 @@ namespace MobileId.Agent;
 /// <param name="Renewed">Certificates that replaced one of the same slot.</param>
 /// <param name="Added">Certificates new to the store.</param>
 /// <param name="Removed">Certificates dropped from the store (superseded, revoked, or all of a cancelled mobile ID).</param>
-public sealed record UpdateSummary(Guid MobileId, string Profile, string Status, int Renewed, int Added, int Removed);
+public sealed record UpdateSummary(Guid MobileId, string Profile, MobileIdStatus Status, int Renewed, int Added, int Removed);
 
 /// <summary>
 /// Collect My Updates (docs/protocol.md): with the collection's session token, the agent sends the
@@ -35,8 +35,8 @@ public sealed partial class Collector
         using var sessionKey = ECDiffieHellman.Create(ECCurve.NamedCurves.nistP256);
         await Say($"Asking {protocolBase.Host} for the updates of mobile ID {mobileId}…");
         var content = await PostUpdateAsync(identity, protocolBase, sessionKey, token, store, cancellationToken);
-        var status = content.GetProperty("status").GetString()!;
-        if (status == "Cancelled")
+        var status = content.Status;
+        if (status == MobileIdStatus.Cancelled)
         {
             store.Contents.Identities.RemoveAll(i => i.MobileId == mobileId);
             store.Save();
@@ -44,9 +44,9 @@ public sealed partial class Collector
             return new UpdateSummary(mobileId, identity.Profile, status, 0, 0, identity.Certificates.Count);
         }
 
-        store.Contents.Policy = content.GetProperty("policy").Deserialize<AgentPolicy>(Json) ?? store.Contents.Policy;
+        store.Contents.Policy = content.Policy ?? store.Contents.Policy;
         Policy = store.Contents.Policy;
-        identity.Disabled = status == "Disabled";
+        identity.Disabled = status == MobileIdStatus.Disabled;
         if (identity.Disabled)
         {
             store.Save();
@@ -55,12 +55,12 @@ public sealed partial class Collector
         }
 
         var made = 0;
-        foreach (var slot in content.GetProperty("renew").EnumerateArray())
+        foreach (var slot in content.Renew)
         {
-            var number = slot.GetProperty("slot").GetInt32();
+            var number = slot.Slot;
             if (!identity.UpdateKeys.ContainsKey(number))
             {
-                using var key = KeyPackages.Generate(Enum.Parse<KeyAlgorithm>(slot.GetProperty("keyAlgorithm").GetString()!));
+                using var key = KeyPackages.Generate(Enum.Parse<KeyAlgorithm>(slot.KeyAlgorithm));
                 var pkcs8 = key.ExportPkcs8PrivateKey();
                 identity.UpdateKeys[number] = store.Seal(pkcs8, UpdateKeyContext(mobileId, number));
                 CryptographicOperations.ZeroMemory(pkcs8);
@@ -80,40 +80,36 @@ public sealed partial class Collector
     }
 
     /// <summary>POSTs the update (with CSRs for the kept update keys) and returns the verified package's content.</summary>
-    private async Task<JsonElement> PostUpdateAsync(StoredIdentity identity, Uri protocolBase, ECDiffieHellman sessionKey, string token, AgentStore store,
+    private async Task<UpdateContent> PostUpdateAsync(StoredIdentity identity, Uri protocolBase, ECDiffieHellman sessionKey, string token, AgentStore store,
         CancellationToken cancellationToken)
     {
-        var requests = new List<object>();
+        var requests = new List<SlotRequest>();
         foreach (var (slot, sealedKey) in identity.UpdateKeys)
         {
             using var key = OpenUpdateKey(identity.MobileId, slot, sealedKey, store);
-            requests.Add(new { slot, csr = Csr(key) });
+            requests.Add(new SlotRequest(slot, Csr(key)));
         }
 
-        var signed = await PostAsync(new Uri(protocolBase, $"update/{identity.MobileId}"), new
-        {
-            sessionKey = Convert.ToBase64String(sessionKey.ExportSubjectPublicKeyInfo()),
-            held = identity.Certificates.Select(c => c.SerialNumber).ToList(),
-            certificateRequests = requests,
-        }, token, cancellationToken);
-        var package = Verify(signed, store);
-        return JsonDocument.Parse(package).RootElement.Clone();
+        var signed = await PostAsync<SignedPackage>(new Uri(protocolBase, $"update/{identity.MobileId}"), new UpdateRequest(
+            Convert.ToBase64String(sessionKey.ExportSubjectPublicKeyInfo()), [.. identity.Certificates.Select(c => c.SerialNumber)], requests), token, cancellationToken);
+        return JsonSerializer.Deserialize(Verify(signed, store), DeviceProtocolJson.Default.UpdateContent)
+            ?? throw new RefusedException("The update package is empty; nothing was installed.");
     }
 
     /// <summary>Replaces the identity's certificates with the package's set, keeping those it holds; saves; then confirms.</summary>
-    private async Task<UpdateSummary> InstallUpdateAsync(StoredIdentity identity, JsonElement content, Uri protocolBase, ECDiffieHellman sessionKey,
+    private async Task<UpdateSummary> InstallUpdateAsync(StoredIdentity identity, UpdateContent content, Uri protocolBase, ECDiffieHellman sessionKey,
         string token, AgentStore store, CancellationToken cancellationToken)
     {
         var mobileId = identity.MobileId;
-        var removed = content.GetProperty("removed").EnumerateArray().Select(e => e.GetString()!).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var removed = content.Removed.ToHashSet(StringComparer.OrdinalIgnoreCase);
         var updateKeys = identity.UpdateKeys.ToDictionary(k => k.Key, k => (AsymmetricAlgorithm)OpenUpdateKey(mobileId, k.Key, k.Value, store));
         try
         {
             var certificates = new List<StoredCertificate>();
             int renewed = 0, added = 0;
-            foreach (var entry in content.GetProperty("certificates").EnumerateArray())
+            foreach (var entry in content.Certificates)
             {
-                var serial = entry.GetProperty("serialNumber").GetString()!;
+                var serial = entry.SerialNumber;
                 if (identity.Certificates.FirstOrDefault(c => string.Equals(c.SerialNumber, serial, StringComparison.OrdinalIgnoreCase)) is { } kept)
                 {
                     certificates.Add(kept);
@@ -134,22 +130,17 @@ public sealed partial class Collector
 
             var updated = identity with
             {
-                Profile = content.GetProperty("profile").GetString()!, Certificates = certificates,
-                Chain = content.GetProperty("chain").EnumerateArray().Select(c => c.GetString()!).ToList(),
-                Skipped = content.GetProperty("skipped").EnumerateArray().Select(s => $"slot {s.GetProperty("slot").GetInt32()}: {s.GetProperty("reason").GetString()}").ToList(),
-                Badge = BadgeOf(content), UpdateKeys = identity.UpdateKeys.Where(k => certificates.All(c => c.Slot != k.Key)).ToDictionary(),
+                Profile = content.Profile, Certificates = certificates, Chain = [.. content.Chain], Skipped = SkippedOf(content.Skipped),
+                Badge = BadgeOf(content.Badge), UpdateKeys = identity.UpdateKeys.Where(k => certificates.All(c => c.Slot != k.Key)).ToDictionary(),
             };
             store.Contents.Identities[store.Contents.Identities.FindIndex(i => i.MobileId == mobileId)] = updated;
             store.Save();
             var dropped = identity.Certificates.Count(c => removed.Contains(c.SerialNumber));
             log.Info($"updated mobile ID {mobileId}: {renewed} renewed, {added} added, {dropped} removed; {certificates.Count} certificate(s) ({string.Join(", ", certificates.Select(c => c.SerialNumber))})");
             // Note: only certificates issued for this mobile ID are confirmed; recovered and uploaded ones belong to others.
-            await PostAsync(new Uri(protocolBase, $"update/{mobileId}/confirm"), new
-            {
-                installed = content.GetProperty("certificates").EnumerateArray().Where(e => e.GetProperty("mode").GetString() == "IssueNew")
-                    .Select(e => e.GetProperty("serialNumber").GetString()!).ToList(),
-            }, token, cancellationToken);
-            return new UpdateSummary(mobileId, updated.Profile, "Issued", renewed, added, dropped);
+            await PostAsync<UpdateConfirmResponse>(new Uri(protocolBase, $"update/{mobileId}/confirm"),
+                new UpdateConfirmRequest([.. content.Certificates.Where(e => e.Mode == CertificateMode.IssueNew).Select(e => e.SerialNumber)]), token, cancellationToken);
+            return new UpdateSummary(mobileId, updated.Profile, MobileIdStatus.Issued, renewed, added, dropped);
         }
         finally
         {

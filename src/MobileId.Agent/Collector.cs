@@ -1,6 +1,4 @@
 using System.Buffers.Text;
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
@@ -9,16 +7,6 @@ using MobileId.Agent.Commands;
 using MobileId.Pki.Keys;
 
 namespace MobileId.Agent;
-
-/// <summary>The server refused (exit code 3): its problem-details message and code.</summary>
-public sealed class RejectedException(string message, string? code = null) : Exception(message)
-{
-    /// <summary>The problem's <c>code</c> (such as <c>session_invalid</c>), when the server sent one.</summary>
-    public string? Code { get; } = code;
-}
-
-/// <summary>The server could not be reached after the retries (exit code 4).</summary>
-public sealed class UnavailableException(string message, Exception? inner = null) : Exception(message, inner);
 
 /// <summary>What the agent says about the device it runs on.</summary>
 public sealed record DeviceDescription(string SerialNumber, string Platform, string? Model, string? OsVersion, IReadOnlyList<string> KeyStores);
@@ -36,8 +24,6 @@ public sealed partial class Collector(HttpClient http, TextWriter progress, Agen
 {
     private const string DocumentSigning = "1.3.6.1.5.5.7.3.36";
     private const string SessionInvalid = "session_invalid";
-    private static readonly TimeSpan LongestRetryDelay = TimeSpan.FromMinutes(5);
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     /// <summary>The policy the retries follow: the stored one, then what the server sends.</summary>
     public AgentPolicy Policy
@@ -64,14 +50,12 @@ public sealed partial class Collector(HttpClient http, TextWriter progress, Agen
 
         using var sessionKey = ECDiffieHellman.Create(ECCurve.NamedCurves.nistP256);
         await Say($"Enrolling {device.Platform} device {device.SerialNumber} with {uri.Host}…");
-        var enrolled = await PostAsync(uri, new
-        {
-            code = code(), sessionKey = Convert.ToBase64String(sessionKey.ExportSubjectPublicKeyInfo()),
-            device = new { serialNumber = device.SerialNumber, platform = device.Platform, model = device.Model, osVersion = device.OsVersion, keyStores = device.KeyStores },
-        }, null, cancellationToken);
-        Policy = enrolled.GetProperty("policy").Deserialize<AgentPolicy>(Json) ?? Policy;
-        var mobileId = enrolled.GetProperty("mobileId").GetGuid();
-        var token = enrolled.GetProperty("sessionToken").GetString()!;
+        var enrolled = await PostAsync<EnrolResponse>(uri, new EnrolRequest(code(),
+            new DeviceInfo(device.SerialNumber, device.Platform, device.Model, device.OsVersion, [.. device.KeyStores]),
+            Convert.ToBase64String(sessionKey.ExportSubjectPublicKeyInfo())), null, cancellationToken);
+        Policy = enrolled.Policy ?? Policy;
+        var mobileId = enrolled.MobileId;
+        var token = enrolled.SessionToken;
         if (pending is null || pending.MobileId != mobileId)
         {
             store.Contents.Pending.RemoveAll(p => p.Link == uri.AbsoluteUri);
@@ -80,16 +64,15 @@ public sealed partial class Collector(HttpClient http, TextWriter progress, Agen
         }
 
         var made = 0;
-        foreach (var slot in enrolled.GetProperty("certificates").EnumerateArray())
+        foreach (var slot in enrolled.Certificates)
         {
-            var number = slot.GetProperty("slot").GetInt32();
-            if (slot.GetProperty("keyGeneration").GetString() != "device" || slot.GetProperty("skipped").ValueKind != JsonValueKind.Null
-                || pending.DeviceKeys.ContainsKey(number))
+            var number = slot.Slot;
+            if (slot.KeyGeneration != SlotKeySource.Device || slot.Skipped is not null || pending.DeviceKeys.ContainsKey(number))
             {
                 continue;
             }
 
-            using var key = KeyPackages.Generate(Enum.Parse<KeyAlgorithm>(slot.GetProperty("keyAlgorithm").GetString()!));
+            using var key = KeyPackages.Generate(Enum.Parse<KeyAlgorithm>(slot.KeyAlgorithm!));
             var pkcs8 = key.ExportPkcs8PrivateKey();
             pending.DeviceKeys[number] = store.Seal(pkcs8, KeyContext(mobileId, number));
             CryptographicOperations.ZeroMemory(pkcs8);
@@ -114,11 +97,11 @@ public sealed partial class Collector(HttpClient http, TextWriter progress, Agen
         var pending = store.Contents.Pending.FirstOrDefault(p => p.Link == uri.AbsoluteUri)
             ?? throw new RefusedException("This store has no interrupted collection of that link, so there is nothing to cancel.");
         var token = Encoding.UTF8.GetString(store.Unseal(pending.SessionToken, TokenContext(pending.MobileId)));
-        var answer = await PostAsync(new Uri(protocolBase, $"cancel/{pending.MobileId}"), null, token, cancellationToken);
+        var answer = await PostAsync<CancelCollectionResponse>(new Uri(protocolBase, $"cancel/{pending.MobileId}"), null, token, cancellationToken);
         store.Contents.Pending.Remove(pending);
         store.Contents.Identities.RemoveAll(i => i.MobileId == pending.MobileId);
         store.Save();
-        var revoked = answer.GetProperty("revokedSerialNumbers").EnumerateArray().Select(e => e.GetString()!).ToList();
+        var revoked = answer.RevokedSerialNumbers;
         log.Info($"cancelled the collection of mobile ID {pending.MobileId}; {revoked.Count} certificate(s) revoked");
         return revoked;
     }
@@ -156,31 +139,24 @@ public sealed partial class Collector(HttpClient http, TextWriter progress, Agen
         var deviceKeys = new Dictionary<int, AsymmetricAlgorithm>();
         try
         {
-            var requests = new List<object>();
+            var requests = new List<SlotRequest>();
             foreach (var (slot, sealedKey) in pending.DeviceKeys)
             {
                 var pkcs8 = store.Unseal(sealedKey, KeyContext(mobileId, slot));
                 var key = deviceKeys[slot] = KeyPackages.FromPkcs8(pkcs8);
                 CryptographicOperations.ZeroMemory(pkcs8);
-                requests.Add(new { slot, csr = Csr(key) });
+                requests.Add(new SlotRequest(slot, Csr(key)));
             }
 
-            var signed = await PostAsync(new Uri(protocolBase, $"collect/{mobileId}"), new { certificateRequests = requests }, token, cancellationToken);
-            var package = Verify(signed, store);
-            var content = JsonDocument.Parse(package).RootElement;
-            var stored = new List<StoredCertificate>();
-            foreach (var entry in content.GetProperty("certificates").EnumerateArray())
-            {
-                stored.Add(Install(entry, mobileId, sessionKey, deviceKeys, store));
-            }
-
-            var identity = new StoredIdentity(mobileId, protocolBase.ToString(), content.GetProperty("profile").GetString()!, content.GetProperty("holder").GetString()!,
-                DateTime.UtcNow, stored, content.GetProperty("chain").EnumerateArray().Select(c => c.GetString()!).ToList(),
-                content.GetProperty("skipped").EnumerateArray().Select(s => $"slot {s.GetProperty("slot").GetInt32()}: {s.GetProperty("reason").GetString()}").ToList(),
-                BadgeOf(content)) { SessionToken = pending.SessionToken };
+            var signed = await PostAsync<SignedPackage>(new Uri(protocolBase, $"collect/{mobileId}"), new CollectRequest(requests), token, cancellationToken);
+            var content = JsonSerializer.Deserialize(Verify(signed, store), DeviceProtocolJson.Default.PackageContent)
+                ?? throw new RefusedException("The package is empty; nothing was installed.");
+            var stored = content.Certificates.Select(entry => Install(entry, mobileId, sessionKey, deviceKeys, store)).ToList();
+            var identity = new StoredIdentity(mobileId, protocolBase.ToString(), content.Profile, content.Holder, DateTime.UtcNow, stored, [.. content.Chain],
+                SkippedOf(content.Skipped), BadgeOf(content.Badge)) { SessionToken = pending.SessionToken };
             store.Contents.Identities.RemoveAll(i => i.MobileId == mobileId);
             store.Contents.Identities.Add(identity);
-            store.Contents.Policy = content.GetProperty("policy").Deserialize<AgentPolicy>(Json) ?? store.Contents.Policy;
+            store.Contents.Policy = content.Policy ?? store.Contents.Policy;
             Policy = store.Contents.Policy;
             pending.Installed = true;
             store.Save();
@@ -208,10 +184,10 @@ public sealed partial class Collector(HttpClient http, TextWriter progress, Agen
         }
 
         var unlockKey = store.UnlockKey();
-        var confirmed = await PostAsync(new Uri(protocolBase, $"confirm/{pending.MobileId}"),
-            new { unlockToken = pending.UnlockToken, unlockKey = Convert.ToBase64String(unlockKey) }, token, cancellationToken);
+        var confirmed = await PostAsync<ConfirmResponse>(new Uri(protocolBase, $"confirm/{pending.MobileId}"),
+            new ConfirmRequest(pending.UnlockToken, Convert.ToBase64String(unlockKey)), token, cancellationToken);
         CryptographicOperations.ZeroMemory(unlockKey);
-        var unlockable = confirmed.TryGetProperty("unlockable", out var flag) && flag.ValueKind == JsonValueKind.True;
+        var unlockable = confirmed.Unlockable;
         var index = store.Contents.Identities.FindIndex(i => i.MobileId == pending.MobileId);
         if (index >= 0)
         {
@@ -227,17 +203,16 @@ public sealed partial class Collector(HttpClient http, TextWriter progress, Agen
     /// A package's certificate, stored with its key: the delivered one (decrypted with the session
     /// key), or the device's own for the slot, which must be the certificate's key.
     /// </summary>
-    private static StoredCertificate Install(JsonElement entry, Guid mobileId, ECDiffieHellman sessionKey, IReadOnlyDictionary<int, AsymmetricAlgorithm> deviceKeys,
+    private static StoredCertificate Install(PackageCertificate entry, Guid mobileId, ECDiffieHellman sessionKey, IReadOnlyDictionary<int, AsymmetricAlgorithm> deviceKeys,
         AgentStore store)
     {
-        var slot = entry.GetProperty("slot").GetInt32();
-        var serial = entry.GetProperty("serialNumber").GetString()!;
-        var der = Convert.FromBase64String(entry.GetProperty("certificate").GetString()!);
+        var slot = entry.Slot;
+        var serial = entry.SerialNumber;
+        var der = Convert.FromBase64String(entry.Certificate);
         using var certificate = X509CertificateLoader.LoadCertificate(der);
         byte[]? pkcs8 = null;
-        if (entry.GetProperty("key").ValueKind == JsonValueKind.Object)
+        if (entry.Key is { } encrypted)
         {
-            var encrypted = entry.GetProperty("key").Deserialize<EncryptedKey>(Json)!;
             pkcs8 = KeyDelivery.Decrypt(sessionKey, encrypted, KeyDelivery.PackageContext(mobileId, slot, serial));
         }
         else if (deviceKeys.TryGetValue(slot, out var own))
@@ -252,7 +227,7 @@ public sealed partial class Collector(HttpClient http, TextWriter progress, Agen
 
         try
         {
-            return store.Protect(slot, entry.GetProperty("container").GetString()!, entry.GetProperty("mode").GetString()!, serial, der, pkcs8);
+            return store.Protect(slot, entry.Container, entry.Mode.ToString(), serial, der, pkcs8);
         }
         finally
         {
@@ -272,8 +247,11 @@ public sealed partial class Collector(HttpClient http, TextWriter progress, Agen
         return request.CreateSigningRequestPem();
     }
 
-    private static string? BadgeOf(JsonElement content) =>
-        content.TryGetProperty("badge", out var badge) && badge.ValueKind == JsonValueKind.Object ? badge.GetRawText() : null;
+    /// <summary>The badge as the store keeps it: its JSON, or null when the profile has none.</summary>
+    private static string? BadgeOf(Badge? badge) => badge is null ? null : JsonSerializer.Serialize(badge, DeviceProtocolJson.Default.Badge);
+
+    /// <summary>The skipped slots as the store lists them.</summary>
+    private static List<string> SkippedOf(IEnumerable<PackageSlotNote> skipped) => [.. skipped.Select(s => $"slot {s.Slot}: {s.Reason}")];
 
     private static (Uri Link, Uri ProtocolBase) ParseLink(string link)
     {
@@ -300,10 +278,10 @@ public sealed partial class Collector(HttpClient http, TextWriter progress, Agen
     }
 
     /// <summary>Checks the package signature and the signer chain; pins the root on first use.</summary>
-    private static byte[] Verify(JsonElement signed, AgentStore store)
+    private static byte[] Verify(SignedPackage signed, AgentStore store)
     {
-        var package = Convert.FromBase64String(signed.GetProperty("package").GetString()!);
-        var signers = signed.GetProperty("signer").EnumerateArray().Select(c => X509CertificateLoader.LoadCertificate(Convert.FromBase64String(c.GetString()!))).ToList();
+        var package = Convert.FromBase64String(signed.Package);
+        var signers = signed.Signer.Select(c => X509CertificateLoader.LoadCertificate(Convert.FromBase64String(c))).ToList();
         try
         {
             if (signers.Count < 2)
@@ -319,7 +297,7 @@ public sealed partial class Collector(HttpClient http, TextWriter progress, Agen
             chain.ChainPolicy.ExtraStore.AddRange(signers.Skip(1).ToArray());
             chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
             using var publicKey = signer.GetECDsaPublicKey();
-            var signature = Convert.FromBase64String(signed.GetProperty("signature").GetString()!);
+            var signature = Convert.FromBase64String(signed.Signature);
             if (!ekus.Contains(DocumentSigning) || !chain.Build(signer) || publicKey is null
                 || !publicKey.VerifyData(package, signature, HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence))
             {
@@ -338,72 +316,6 @@ public sealed partial class Collector(HttpClient http, TextWriter progress, Agen
         finally
         {
             signers.ForEach(c => c.Dispose());
-        }
-    }
-
-    /// <summary>
-    /// POSTs JSON. A problem answer below 500 is a rejection (exit 3); unreachable, 5xx and 503 are
-    /// retried <b>Maximum retry attempts</b> times, waiting <b>Minimum retry delay</b> and doubling
-    /// (at least what Retry-After asks), and are unavailability (exit 4) after that.
-    /// </summary>
-    /// <param name="session">The bearer token, sent as <c>Authorization: {scheme} {token}</c>.</param>
-    /// <param name="scheme">Session (collection) or Unlock.</param>
-    internal async Task<JsonElement> PostAsync(Uri uri, object? body, string? session, CancellationToken cancellationToken, string scheme = "Session")
-    {
-        var wait = TimeSpan.FromSeconds(Math.Max(1, Policy.MinimumRetryDelay));
-        for (var attempt = 0; ; attempt++)
-        {
-            string failure;
-            TimeSpan? retryAfter = null;
-            try
-            {
-                using var request = new HttpRequestMessage(HttpMethod.Post, uri) { Content = body is null ? null : JsonContent.Create(body) };
-                if (session is not null)
-                {
-                    request.Headers.Authorization = new AuthenticationHeaderValue(scheme, session);
-                }
-
-                using var response = await http.SendAsync(request, cancellationToken);
-                var text = await response.Content.ReadAsStringAsync(cancellationToken);
-                if (response.IsSuccessStatusCode)
-                {
-                    log.Debug($"POST {uri.AbsolutePath}: {(int)response.StatusCode}");
-                    return JsonDocument.Parse(text).RootElement.Clone();
-                }
-
-                var problem = text.Length > 0 && response.Content.Headers.ContentType?.MediaType == "application/problem+json"
-                    ? JsonDocument.Parse(text).RootElement
-                    : (JsonElement?)null;
-                var detail = problem?.TryGetProperty("detail", out var d) == true ? d.GetString()! : $"HTTP {(int)response.StatusCode}";
-                if ((int)response.StatusCode < 500)
-                {
-                    log.Error($"POST {uri.AbsolutePath} refused ({(int)response.StatusCode}): {detail}");
-                    throw new RejectedException(detail, problem?.TryGetProperty("code", out var c) == true ? c.GetString() : null);
-                }
-
-                failure = $"the server answered: {detail}";
-                retryAfter = response.Headers.RetryAfter?.Delta;
-            }
-            catch (HttpRequestException ex)
-            {
-                failure = $"{uri.GetLeftPart(UriPartial.Authority)} cannot be reached ({ex.Message.TrimEnd('.')})";
-            }
-            catch (TaskCanceledException ex) when (!cancellationToken.IsCancellationRequested)
-            {
-                failure = $"{uri.GetLeftPart(UriPartial.Authority)} did not answer in time ({ex.Message})";
-            }
-
-            if (attempt >= Policy.MaximumRetryAttempts)
-            {
-                log.Error($"POST {uri.AbsolutePath} failed after {attempt + 1} tries: {failure}");
-                throw new UnavailableException($"{char.ToUpperInvariant(failure[0])}{failure[1..]} (after {attempt + 1} tries).");
-            }
-
-            var pause = retryAfter is { } asked && asked > wait ? asked : wait;
-            log.Warning($"POST {uri.AbsolutePath} failed ({failure}); retry {attempt + 1} of {Policy.MaximumRetryAttempts} in {pause.TotalSeconds:0} s");
-            await progress.WriteLineAsync($"  {failure}; trying again in {pause.TotalSeconds:0} s ({attempt + 1}/{Policy.MaximumRetryAttempts})…");
-            await (delay ?? Task.Delay)(pause, cancellationToken);
-            wait = wait * 2 > LongestRetryDelay ? LongestRetryDelay : wait * 2;
         }
     }
 }

@@ -179,8 +179,8 @@ public static class Program
                 var summary = await collector.UpdateAsync(identity, opened, CancellationToken.None);
                 await output.WriteLineAsync(summary.Status switch
                 {
-                    "Cancelled" => $"Mobile ID {summary.MobileId} ({summary.Profile}): cancelled by the issuer; removed from this store with its {summary.Removed} certificate(s) and keys.",
-                    "Disabled" => $"Mobile ID {summary.MobileId} ({summary.Profile}): disabled by the issuer; its certificates are kept but suspended.",
+                    MobileIdStatus.Cancelled => $"Mobile ID {summary.MobileId} ({summary.Profile}): cancelled by the issuer; removed from this store with its {summary.Removed} certificate(s) and keys.",
+                    MobileIdStatus.Disabled => $"Mobile ID {summary.MobileId} ({summary.Profile}): disabled by the issuer; its certificates are kept but suspended.",
                     _ => $"Mobile ID {summary.MobileId} ({summary.Profile}): {summary.Renewed} renewed, {summary.Added} added, {summary.Removed} removed.",
                 });
             }
@@ -213,8 +213,8 @@ public static class Program
             await output.WriteLineAsync($"{identity.MobileId}  {identity.Profile}  {identity.Holder}  collected {identity.CollectedAt:u}{(identity.Disabled ? "  DISABLED by the issuer" : "")}");
             if (identity.Badge is { } badge)
             {
-                using var parsed = System.Text.Json.JsonDocument.Parse(badge);
-                await output.WriteLineAsync($"  badge {parsed.RootElement.GetProperty("layout").GetString()}");
+                var parsed = System.Text.Json.JsonSerializer.Deserialize(badge, DeviceProtocolJson.Default.Badge);
+                await output.WriteLineAsync($"  badge {parsed?.Layout}");
             }
 
             foreach (var stored in identity.Certificates)

@@ -4,6 +4,7 @@ global using System.Text.Json;
 global using Microsoft.EntityFrameworkCore;
 global using Microsoft.Extensions.DependencyInjection;
 global using MobileId.Protocol;
+global using MobileId.Protocol.Device;
 global using MobileId.Server.Data;
 global using MobileId.Server.Features.Access;
 global using MobileId.Server.Infrastructure;

@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using System.Text.Json;
 using MobileId.Pki.Keys;
 
 namespace MobileId.Agent.Commands;
@@ -13,8 +12,6 @@ namespace MobileId.Agent.Commands;
 /// </summary>
 internal static class UnlockCommand
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-
     public static async Task<int> RunAsync(string store, string? mobileIdText, Dictionary<string, List<string>> options, TextWriter output,
         HttpMessageHandler? handler)
     {
@@ -32,10 +29,9 @@ internal static class UnlockCommand
             key.ImportPkcs8PrivateKey(Convert.FromBase64String(kept.Key), out _);
         }
 
-        var started = await client.PostAsync(new Uri(server, $"unlock/{identity.MobileId}"),
-            new { key = Convert.ToBase64String(key.ExportSubjectPublicKeyInfo()) }, identity.UnlockToken, CancellationToken.None, "Unlock");
-        var pending = new PendingUnlock(identity.MobileId, started.GetProperty("requestId").GetGuid(), started.GetProperty("challenge").GetString()!,
-            started.GetProperty("expiresAt").GetDateTime(), Convert.ToBase64String(key.ExportPkcs8PrivateKey()));
+        var started = await client.PostAsync<UnlockStartResponse>(new Uri(server, $"unlock/{identity.MobileId}"),
+            new UnlockStartRequest(Convert.ToBase64String(key.ExportSubjectPublicKeyInfo())), identity.UnlockToken, CancellationToken.None, "Unlock");
+        var pending = new PendingUnlock(identity.MobileId, started.RequestId, started.Challenge, started.ExpiresAt, Convert.ToBase64String(key.ExportPkcs8PrivateKey()));
         file.Unlocks.RemoveAll(u => u.MobileId == identity.MobileId);
         file.Unlocks.Add(pending);
         AgentStore.Write(store, file);
@@ -51,9 +47,9 @@ internal static class UnlockCommand
             throw new UsageException($"Choose a new PIN of at least {AgentStore.MinimumPinLength} characters; the unlock code stays valid for another try.");
         }
 
-        var completed = await client.PostAsync(new Uri(server, $"unlock/{identity.MobileId}/complete"), new { requestId = pending.RequestId, code },
-            identity.UnlockToken, CancellationToken.None, "Unlock");
-        var encrypted = completed.GetProperty("unlockKey").Deserialize<EncryptedKey>(Json)!;
+        var completed = await client.PostAsync<UnlockCompleteResponse>(new Uri(server, $"unlock/{identity.MobileId}/complete"),
+            new UnlockCompleteRequest(pending.RequestId, code), identity.UnlockToken, CancellationToken.None, "Unlock");
+        var encrypted = completed.UnlockKey;
         byte[] unlockKey;
         try
         {

@@ -1,14 +1,8 @@
 using System.Security.Cryptography;
 using System.Text;
+using MobileId.Protocol.Device;
 
 namespace MobileId.Pki.Keys;
-
-/// <summary>A private key encrypted to a device's session key: base64 fields.</summary>
-/// <param name="EphemeralKey">The sender's one-time EC P-256 public key (SubjectPublicKeyInfo).</param>
-/// <param name="Nonce">The AES-GCM nonce (12 bytes).</param>
-/// <param name="Ciphertext">The encrypted PKCS#8 key.</param>
-/// <param name="Tag">The AES-GCM tag (16 bytes).</param>
-public sealed record EncryptedKey(string EphemeralKey, string Nonce, string Ciphertext, string Tag);
 
 /// <summary>
 /// Encrypts server-made and recovered private keys to the EC P-256 key a device made for its

@@ -1,32 +1,5 @@
 namespace MobileId.Server.Data;
 
-/// <summary>Where a mobile ID is in its life (PRODUCT.md §5).</summary>
-public enum MobileIdStatus
-{
-    /// <summary>Requested under a profile with Require validation: waiting for Validate Request; no code exists yet.</summary>
-    AwaitingValidation,
-
-    /// <summary>The one-time code is out; the person may collect.</summary>
-    ReadyToCollect,
-
-    /// <summary>A device redeemed the code and is collecting; it can resume.</summary>
-    Collecting,
-
-    /// <summary>The device confirmed installation.</summary>
-    Issued,
-
-    /// <summary>Disabled: its certificates are on hold.</summary>
-    Disabled,
-
-    Cancelled,
-
-    /// <summary>The code expired before collection.</summary>
-    Expired,
-
-    /// <summary>Too many wrong codes: a new request is needed.</summary>
-    Locked,
-}
-
 /// <summary>How the provisioning link and code reach the person.</summary>
 public enum DeliveryChannel
 {

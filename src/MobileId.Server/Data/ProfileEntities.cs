@@ -37,38 +37,6 @@ public enum BiometricRequirement
     Required,
 }
 
-/// <summary>The device key store the mobile ID goes into.</summary>
-public enum CardFormat
-{
-    /// <summary>The agent's own key store (also the staging store for MDM hand-off).</summary>
-    None,
-
-    /// <summary>The platform's system key store (iOS or Android), container <i>System Store</i>.</summary>
-    Mobile,
-
-    CitrixSecureVault,
-
-    MobileIronAppConnect,
-
-    /// <summary>A custom format from an XML card data model (§3.1).</summary>
-    Custom,
-}
-
-/// <summary>How a profile's certificate is obtained.</summary>
-public enum CertificateMode
-{
-    IssueNew,
-
-    /// <summary>Recover the person's archived key and certificate.</summary>
-    UseExisting,
-
-    /// <summary>Deliver old encryption certificates with their keys.</summary>
-    HistoricOnly,
-
-    /// <summary>A certificate imported from a PFX file (Upload PFX Certificates).</summary>
-    Unmanaged,
-}
-
 /// <summary>A credential profile (PRODUCT.md §3): what a mobile ID contains and who may do what with it.</summary>
 public sealed class CredentialProfile
 {

@@ -9,28 +9,6 @@ using MobileId.Server.Features.Webhooks;
 
 namespace MobileId.Server.Features.Device;
 
-/// <summary>Collect My Updates: the device's key for this update, the serials it holds, and CSRs for the slots the server asked to renew.</summary>
-public sealed record UpdateRequest(string? SessionKey, List<string>? Held, List<SlotRequest>? CertificateRequests);
-
-/// <summary>A slot for which the server wants a CSR: a due renewal (<see cref="Renews"/> is the serial it replaces) or a certificate added to the profile.</summary>
-public sealed record RenewSlot(int Slot, string KeyAlgorithm, string? Renews);
-
-/// <summary>
-/// What an update brings (docs/protocol.md): the mobile ID's status, its full current certificate set
-/// (keys of server-made certificates the device does not hold yet, encrypted to the update's session
-/// key), the held serials it no longer has, the slots that need a CSR, and chain, policy and badge.
-/// Its JSON bytes are signed like a collection package.
-/// </summary>
-public sealed record UpdateContent(Guid MobileId, MobileIdStatus Status, string Holder, string Profile, DateTime CreatedAt,
-    IReadOnlyList<PackageCertificate> Certificates, IReadOnlyList<string> Removed, IReadOnlyList<RenewSlot> Renew, IReadOnlyList<PackageSlotNote> Skipped,
-    IReadOnlyList<string> Chain, AgentPolicy Policy, Badge? Badge);
-
-/// <summary>The serials the device installed from an update package.</summary>
-public sealed record UpdateConfirmRequest(List<string>? Installed);
-
-/// <summary>What the confirmation did: the serials of the renewed certificates that it revoked as superseded.</summary>
-public sealed record UpdateConfirmResponse(Guid MobileId, MobileIdStatus Status, IReadOnlyList<string> Superseded);
-
 /// <summary>
 /// Collect My Updates (PRODUCT.md §5.5) with the session token of the collection. A renewal's
 /// successor waits beside its predecessor (its slot empty) until the device confirms it installed
@@ -82,9 +60,9 @@ public sealed partial class Collection
                 var newest = live is null ? null : current.FirstOrDefault(c => c.RenewsId == live.Id) ?? live;
                 var delivered = slot.KeyGeneration switch
                 {
-                    "device" => await DeviceUpdateAsync(caller, person, mobileId, slot, policy!, live, newest, requests, renew, cancellationToken),
-                    "server" when newest is null => await ServerKeyAsync(caller, person, mobileId, sessionKey!, slot, policy!, [], null, cancellationToken),
-                    "server" => new List<PackageCertificate> { Entry(slot, newest, PendingKeyFor(newest, held, sessionKey!, mobileId.Id, slot.Slot)) },
+                    SlotKeySource.Device => await DeviceUpdateAsync(caller, person, mobileId, slot, policy!, live, newest, requests, renew, cancellationToken),
+                    SlotKeySource.Server when newest is null => await ServerKeyAsync(caller, person, mobileId, sessionKey!, slot, policy!, [], null, cancellationToken),
+                    SlotKeySource.Server => new List<PackageCertificate> { Entry(slot, newest, PendingKeyFor(newest, held, sessionKey!, mobileId.Id, slot.Slot)) },
                     _ => await RecoveredAsync(caller, person, mobileId, sessionKey!, slot, entries[slot.Slot], held, cancellationToken),
                 };
                 if (!delivered.IsSuccess)
@@ -92,7 +70,7 @@ public sealed partial class Collection
                     return delivered.Error!;
                 }
 
-                issuedNow.AddRange(delivered.Value!.Where(c => current.All(k => k.SerialHex != c.SerialNumber) && slot.KeyGeneration != "recovered")
+                issuedNow.AddRange(delivered.Value!.Where(c => current.All(k => k.SerialHex != c.SerialNumber) && slot.KeyGeneration != SlotKeySource.Recovered)
                     .Select(c => c.SerialNumber));
                 // Note: what the device holds needs no key again.
                 certificates.AddRange(delivered.Value!.Select(c => held.Contains(c.SerialNumber) ? c with { Key = null } : c));

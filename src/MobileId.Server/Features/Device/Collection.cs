@@ -12,39 +12,8 @@ using MobileId.Server.Features.Webhooks;
 
 namespace MobileId.Server.Features.Device;
 
-public sealed record SlotRequest(int Slot, string? Csr);
-
-public sealed record CollectRequest(List<SlotRequest>? CertificateRequests);
-
-/// <summary>A certificate in a package: DER, base64.</summary>
-/// <param name="Key">The private key for server-made and recovered keys, encrypted to the session key (context <c>{mobileId}|{slot}|{serialNumber}</c>).</param>
-public sealed record PackageCertificate(int Slot, string Container, CertificateMode Mode, string SerialNumber, string Certificate, EncryptedKey? Key);
-
-public sealed record PackageSlotNote(int Slot, string Reason);
-
-/// <summary>What a device collects (PRODUCT.md §5.4); its JSON bytes are what the content signing key signs.</summary>
-/// <param name="Badge">The badge (PRODUCT.md §11) when the profile has a card layout.</param>
-public sealed record PackageContent(Guid MobileId, string Holder, string Profile, DateTime CreatedAt, IReadOnlyList<PackageCertificate> Certificates,
-    IReadOnlyList<PackageSlotNote> Skipped, IReadOnlyList<PackageSlotNote> Pending, IReadOnlyList<string> Chain, AgentPolicy Policy, Badge? Badge);
-
-/// <summary>The signed package: <see cref="Package"/> is the base64 of the JSON bytes, signed with ECDSA-SHA256 by the first certificate of <see cref="Signer"/>.</summary>
-public sealed record SignedPackage(string Package, string Signature, string SignatureAlgorithm, IReadOnlyList<string> Signer);
-
-/// <summary>
-/// The device installed the package. A device that supports Unlock Credential escrows an unlock
-/// token (base64url, 32 random bytes recommended) and its store's unlock key (32 bytes, base64);
-/// both or neither, and the same on a retry.
-/// </summary>
-public sealed record ConfirmRequest(string? UnlockToken, string? UnlockKey);
-
-/// <param name="Unlockable">The server keeps an unlock key for this mobile ID, so it can be unlocked (docs/protocol.md).</param>
-public sealed record ConfirmResponse(Guid MobileId, MobileIdStatus Status, DateTime? IssuedAt, bool Unlockable);
-
 /// <summary>The signer, chain, policy and badge that every package carries, and the time it is made.</summary>
 public sealed record PackageFrame(ContentSigningKey Signing, IReadOnlyList<string> Chain, AgentPolicy Policy, Badge? Badge, DateTimeOffset Now);
-
-/// <summary>A cancelled collection: the request can be collected again with its code; these certificates were revoked.</summary>
-public sealed record CancelCollectionResponse(Guid MobileId, MobileIdStatus Status, IReadOnlyList<string> RevokedSerialNumbers);
 
 /// <summary>
 /// The collection steps after enrol: the device sends a CSR for each slot whose key it makes and
@@ -59,7 +28,6 @@ public sealed partial class Collection(MobileIdDbContext db, CertificateIssuance
 
     /// <summary>At collection the device holds nothing yet.</summary>
     private static readonly IReadOnlySet<string> NothingHeld = new HashSet<string>();
-    private static readonly JsonSerializerOptions PackageJson = new(JsonSerializerDefaults.Web) { Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } };
 
     public async Task<Result<SignedPackage>> CollectAsync(Guid mobileIdId, string? sessionToken, CollectRequest request, CancellationToken cancellationToken)
     {
@@ -96,8 +64,8 @@ public sealed partial class Collection(MobileIdDbContext db, CertificateIssuance
             var policy = entry.PolicyId is { } policyId ? policies[policyId] : null;
             var delivered = slot.KeyGeneration switch
             {
-                "device" => await DeviceKeyAsync(caller, person, mobileId, slot, policy!, requests, issued, Aligned(slot, sharedEnd), cancellationToken),
-                "server" => await ServerKeyAsync(caller, person, mobileId, mobileId.SessionKey, slot, policy!, issued, Aligned(slot, sharedEnd), cancellationToken),
+                SlotKeySource.Device => await DeviceKeyAsync(caller, person, mobileId, slot, policy!, requests, issued, Aligned(slot, sharedEnd), cancellationToken),
+                SlotKeySource.Server => await ServerKeyAsync(caller, person, mobileId, mobileId.SessionKey, slot, policy!, issued, Aligned(slot, sharedEnd), cancellationToken),
                 _ => await RecoveredAsync(caller, person, mobileId, mobileId.SessionKey, slot, entry, NothingHeld, cancellationToken),
             };
             if (!delivered.IsSuccess)
@@ -136,7 +104,7 @@ public sealed partial class Collection(MobileIdDbContext db, CertificateIssuance
     /// <summary>Adds an error for each request of a slot whose key the device does not make.</summary>
     private static void UnknownSlots(List<SlotRequest> requests, List<CertificateSlot> slots, Dictionary<string, string[]> errors)
     {
-        foreach (var unknown in requests.Where(r => slots.All(s => s.Slot != r.Slot || s.KeyGeneration != "device" || s.Skipped is not null)))
+        foreach (var unknown in requests.Where(r => slots.All(s => s.Slot != r.Slot || s.KeyGeneration != SlotKeySource.Device || s.Skipped is not null)))
         {
             errors[$"certificateRequests[{requests.IndexOf(unknown)}].slot"] = [$"Slot {unknown.Slot} takes no certificate request from the device."];
         }
@@ -173,7 +141,7 @@ public sealed partial class Collection(MobileIdDbContext db, CertificateIssuance
     /// <summary>Signs a package's JSON bytes with the content signing key (ECDSA-SHA256).</summary>
     private static SignedPackage Sign<T>(T content, ContentSigningKey signing)
     {
-        var bytes = JsonSerializer.SerializeToUtf8Bytes(content, PackageJson);
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(content, DeviceProtocolJson.Default.Options);
         var signature = signing.Key.SignData(bytes, HashAlgorithmName.SHA256);
         return new SignedPackage(Convert.ToBase64String(bytes), Convert.ToBase64String(signature), "ecdsa-with-SHA256",
             signing.Chain.Select(Convert.ToBase64String).ToList());
@@ -302,7 +270,7 @@ public sealed partial class Collection(MobileIdDbContext db, CertificateIssuance
         Dictionary<Guid, CertificatePolicyRecord> policies, Dictionary<int, IssuedCertificate> issued, CancellationToken cancellationToken)
     {
         var systemStore = ProfilesService.BuiltInContainers[CardFormat.Mobile];
-        var aligned = slots.Where(s => s.Skipped is null && s.KeyGeneration != "recovered" && string.Equals(s.Container, systemStore, StringComparison.OrdinalIgnoreCase))
+        var aligned = slots.Where(s => s.Skipped is null && s.KeyGeneration != SlotKeySource.Recovered && string.Equals(s.Container, systemStore, StringComparison.OrdinalIgnoreCase))
             .ToList();
         if (device.Platform != "ios" || aligned.Count < 2)
         {

@@ -7,20 +7,6 @@ using MobileId.Server.Features.Settings;
 
 namespace MobileId.Server.Features.Device;
 
-public sealed record DeviceInfo(string? SerialNumber, string? Platform, string? Model, string? OsVersion, List<string>? KeyStores);
-
-public sealed record EnrolRequest(string? Code, DeviceInfo? Device, string? SessionKey);
-
-/// <summary>One certificate the device will receive: made from its CSR, made on the server, or recovered; or skipped and why.</summary>
-public sealed record CertificateSlot(int Slot, string? Policy, string Container, CertificateMode Mode, string? KeyAlgorithm, string KeyGeneration, string? Skipped);
-
-/// <summary>The Identity Agent Policy (PRODUCT.md §8) that the agent obeys.</summary>
-public sealed record AgentPolicy(int LogLevel, int MaximumLogStorageSpace, int MaximumNumberOfLogFiles, int MaximumRetryAttempts, int MinimumRetryDelay,
-    string AdministratorEmailAddress);
-
-public sealed record EnrolResponse(Guid MobileId, string SessionToken, string Profile, string Holder, CardFormat CardFormat,
-    IReadOnlyList<CertificateSlot> Certificates, AgentPolicy Policy);
-
 /// <summary>
 /// The first step of collection (PRODUCT.md §5.4): the device redeems link and code. The server
 /// checks the biometric settings, the code, the profile's <b>Mobile Device Restrictions</b> and
@@ -178,8 +164,8 @@ public sealed class Enrolment(MobileIdDbContext db, CodeRedemption codes, CardDa
                 || reported.Contains(entry.Container, StringComparer.OrdinalIgnoreCase);
             var generation = entry.Mode switch
             {
-                CertificateMode.UseExisting or CertificateMode.HistoricOnly or CertificateMode.Unmanaged => "recovered",
-                _ => policy?.KeyGeneration == KeyGeneration.Server ? "server" : "device",
+                CertificateMode.UseExisting or CertificateMode.HistoricOnly or CertificateMode.Unmanaged => SlotKeySource.Recovered,
+                _ => policy?.KeyGeneration == KeyGeneration.Server ? SlotKeySource.Server : SlotKeySource.Device,
             };
             slots.Add(new CertificateSlot(index, policy?.Name, entry.Container, entry.Mode, policy?.KeyAlgorithm.ToString(), generation,
                 available ? null : $"The device has no {entry.Container} key store."));

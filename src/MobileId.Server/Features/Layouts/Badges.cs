@@ -7,13 +7,6 @@ using MobileId.Server.Features.People;
 
 namespace MobileId.Server.Features.Layouts;
 
-/// <summary>
-/// The badge in a package: the layout's elements, the person's values for its text fields, the
-/// photo when the layout shows it, and the signed identity token its QR code carries.
-/// </summary>
-public sealed record Badge(string Layout, IReadOnlyList<LayoutElement> Elements, IReadOnlyDictionary<string, string?> Values, string? Photo,
-    string? PhotoContentType, string? IdentityToken);
-
 /// <summary>What the signed identity token (a compact JWS, ES256) says about its holder.</summary>
 public sealed record IdentityClaims(string Sub, string Name, Guid Mid, string Iss, long Iat, long Exp);
 
@@ -49,8 +42,12 @@ public sealed class Badges(MobileIdDbContext db)
             ? IdentityToken(new IdentityClaims(person.LogonName, PersonRules.DisplayName(person), mobileId, issuer, now.ToUnixTimeSeconds(), expires.ToUnixTimeSeconds()),
                 signer, signerChain)
             : null;
-        return new Badge(layout.Name, elements, values, photo is null ? null : Convert.ToBase64String(photo.Data), photo?.ContentType, token);
+        return new Badge(layout.Name, elements.Select(BadgeElementOf).ToList(), values, photo is null ? null : Convert.ToBase64String(photo.Data), photo?.ContentType, token);
     }
+
+    /// <summary>A stored layout element as the package carries it (its type was checked when the layout was saved).</summary>
+    private static BadgeElement BadgeElementOf(LayoutElement e) =>
+        new(Enum.Parse<BadgeElementType>(e.Type!, ignoreCase: true), e.Field, e.Label, e.FileName, e.Data);
 
     /// <summary>A compact JWS: base64url(header).base64url(claims).base64url(r‖s).</summary>
     public static string IdentityToken(IdentityClaims claims, ISigningKey signer, IReadOnlyList<byte[]> signerChain)

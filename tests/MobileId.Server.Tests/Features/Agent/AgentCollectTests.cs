@@ -59,7 +59,7 @@ public sealed class AgentCollectTests : AgentTestKit
 
         var pauses = new List<TimeSpan>();
         using var output = new StringWriter(System.Globalization.CultureInfo.InvariantCulture);
-        var policy = new MobileId.Agent.AgentPolicy(MaximumRetryAttempts: 2, MinimumRetryDelay: 1);
+        var policy = new AgentPolicy(MaximumRetryAttempts: 2, MinimumRetryDelay: 1);
         using var http = new HttpClient();
         var collector = new MobileId.Agent.Collector(http, output, new MobileId.Agent.AgentLog(Dir, policy), policy, (pause, _) =>
         {

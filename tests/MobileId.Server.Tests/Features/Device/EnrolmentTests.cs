@@ -243,7 +243,7 @@ public abstract class EnrolmentTests<TFixture>(TFixture fixture) where TFixture 
         foreach (var entry in entries)
         {
             var serial = entry.GetProperty("serialNumber").GetString()!;
-            var encrypted = entry.GetProperty("key").Deserialize<MobileId.Pki.Keys.EncryptedKey>(MobileIdApp.Json)!;
+            var encrypted = entry.GetProperty("key").Deserialize<EncryptedKey>(MobileIdApp.Json)!;
             var pkcs8 = MobileId.Pki.Keys.KeyDelivery.Decrypt(sessionKey, encrypted,
                 MobileId.Pki.Keys.KeyDelivery.PackageContext(requested.Value.Id, entry.GetProperty("slot").GetInt32(), serial));
             using var key = MobileId.Pki.Keys.KeyPackages.FromPkcs8(pkcs8);
