@@ -38,7 +38,7 @@ public sealed class ProfileForm
         AllowFingerprint = profile?.AuthenticationTypes.Contains("Fingerprint") ?? false,
         RequireFingerprintsAtIssuance = (profile?.RequireFingerprintsAtIssuance ?? BiometricRequirement.NeverRequired).ToString(),
         RequireFacialBiometrics = (profile?.RequireFacialBiometrics ?? BiometricRequirement.NeverRequired).ToString(),
-        CardFormat = (profile?.CardFormat ?? Data.CardFormat.Mobile).ToString(),
+        CardFormat = (profile?.CardFormat ?? MobileId.Protocol.Device.CardFormat.Mobile).ToString(),
         CardDataModel = profile?.CardDataModel,
         CardLayout = profile?.CardLayout,
         RequireChallenge = profile?.RequireChallenge ?? false,
@@ -67,7 +67,7 @@ public sealed class ProfileForm
     /// <summary>The service input this form says: the used certificate rows and the roles with a right ticked.</summary>
     public ProfileInput ToInput() => new(Name, Description, FormValues.Enum<Data.CardEncoding>(CardEncoding), FormValues.Enum<Data.DeviceRestriction>(DeviceRestriction),
         RequireValidation, AllowFace, AllowFingerprint, FormValues.Enum<BiometricRequirement>(RequireFingerprintsAtIssuance),
-        FormValues.Enum<BiometricRequirement>(RequireFacialBiometrics), FormValues.Enum<Data.CardFormat>(CardFormat), FormValues.Text(CardDataModel), RequireChallenge,
+        FormValues.Enum<BiometricRequirement>(RequireFacialBiometrics), FormValues.Enum<MobileId.Protocol.Device.CardFormat>(CardFormat), FormValues.Text(CardDataModel), RequireChallenge,
         Certificates.Where(c => c.Used).Select(c => new ProfileCertificateInput(FormValues.Text(c.Policy), FormValues.Text(c.Container), FormValues.Enum<CertificateMode>(c.Mode))).ToList(),
         Roles.Where(r => r.Any).Select(r => new ProfileRoleInput(r.Role, r.CanReceive, r.CanRequest, r.CanValidate, r.CanCollect, r.CanUnlock)).ToList(),
         FormValues.Text(CardLayout), RequireCallerVerification, RemoveStaticChallenge ? "" : FormValues.Text(StaticChallenge));
