@@ -1,13 +1,13 @@
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
-using MobileId.Server.Features.Audit;
-using MobileId.Server.Features.Webhooks;
 
 namespace MobileId.Server.Data;
 
 /// <summary>
-/// The MobileId database. Audit records added with <see cref="AddAudit"/> are chained and
-/// written inside the same transaction as the changes they describe.
+/// The MobileId database. Audit records added with <see cref="AddAudit"/> are written inside the same
+/// transaction as the changes they describe: a save that carries them opens one (unless the caller has),
+/// and the save-changes interceptors registered with the context's options chain them and act on them
+/// (<see cref="PendingAudit"/>) before the changes are written.
 /// </summary>
 public abstract class MobileIdDbContext(DbContextOptions options) : DbContext(options), IDataProtectionKeyContext
 {
@@ -53,6 +53,12 @@ public abstract class MobileIdDbContext(DbContextOptions options) : DbContext(op
 
     public bool HasPendingAudit => _pendingAudit.Count > 0;
 
+    /// <summary>
+    /// The audit records the save in progress writes, oldest first: a save-changes interceptor must add
+    /// each one to <see cref="AuditRecords"/>, or the save fails and nothing is committed.
+    /// </summary>
+    public IReadOnlyList<AuditRecord> PendingAudit => _pendingAudit;
+
     public override int SaveChanges(bool acceptAllChangesOnSuccess) =>
         SaveChangesAsync(acceptAllChangesOnSuccess).GetAwaiter().GetResult();
 
@@ -67,13 +73,11 @@ public abstract class MobileIdDbContext(DbContextOptions options) : DbContext(op
         {
             if (Database.CurrentTransaction is not null)
             {
-                await AppendAuditAsync(cancellationToken);
-                return await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+                return await SaveAuditedAsync(acceptAllChangesOnSuccess, cancellationToken);
             }
 
             await using var transaction = await Database.BeginTransactionAsync(cancellationToken);
-            await AppendAuditAsync(cancellationToken);
-            var written = await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+            var written = await SaveAuditedAsync(acceptAllChangesOnSuccess, cancellationToken);
             await transaction.CommitAsync(cancellationToken);
             return written;
         }
@@ -83,32 +87,18 @@ public abstract class MobileIdDbContext(DbContextOptions options) : DbContext(op
         }
     }
 
-    private async Task AppendAuditAsync(CancellationToken cancellationToken)
+    /// <summary>Saves inside the open transaction; the interceptors add the pending audit records first.</summary>
+    private async Task<int> SaveAuditedAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken)
     {
-        // Note: the UPDATE takes the head row's lock in PostgreSQL and the database write lock in
-        // SQLite, so concurrent writers (threads or server nodes) extend the chain one at a time.
-        await AuditHeads.Where(h => h.Id == 1)
-            .ExecuteUpdateAsync(s => s.SetProperty(h => h.Writes, h => h.Writes + 1), cancellationToken);
-        var head = await AuditHeads.AsNoTracking().SingleAsync(h => h.Id == 1, cancellationToken);
-
-        var sequence = head.LastSequence;
-        var previous = head.LastHash;
-        foreach (var record in _pendingAudit)
+        var written = await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+        if (_pendingAudit.Any(r => Entry(r).State == EntityState.Detached))
         {
-            record.Sequence = ++sequence;
-            record.OccurredAt = AuditChain.Truncate(record.OccurredAt);
-            record.PreviousHash = previous;
-            record.Hash = AuditChain.ComputeHash(record);
-            previous = record.Hash;
-            AuditRecords.Add(record);
+            // Note: a context built without the audit chain's interceptor would drop its audit records;
+            // failing here leaves the transaction uncommitted.
+            throw new InvalidOperationException("Audit records were queued but not written: the context's options have no audit chain interceptor.");
         }
 
-        await WebhookOutbox.QueueAsync(this, _pendingAudit, cancellationToken);
-
-        await AuditHeads.Where(h => h.Id == 1)
-            .ExecuteUpdateAsync(
-                s => s.SetProperty(h => h.LastSequence, sequence).SetProperty(h => h.LastHash, previous),
-                cancellationToken);
+        return written;
     }
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
