@@ -68,15 +68,14 @@ public readonly struct Result<T>
 
     // Note: a success always carries a value: the implicit conversion below is the only way to make one
     // (a default Result has neither and counts as a success with no value; nothing makes one).
-#pragma warning disable CS8775 // the compiler cannot see that a success has a value
     [MemberNotNullWhen(true, nameof(Value))]
     [MemberNotNullWhen(false, nameof(Error))]
     public bool IsSuccess => Error is null;
 
+    /// <summary>The opposite of <see cref="IsSuccess"/>: there is an <see cref="Error"/> and no value.</summary>
     [MemberNotNullWhen(true, nameof(Error))]
     [MemberNotNullWhen(false, nameof(Value))]
     public bool IsFailure => Error is not null;
-#pragma warning restore CS8775
 
     public static implicit operator Result<T>(T value) => new(value, null);
     public static implicit operator Result<T>(AppError error) => new(default, error);

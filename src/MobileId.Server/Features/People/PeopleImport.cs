@@ -38,7 +38,7 @@ public sealed class PeopleImport(MobileIdDbContext db, AccessPolicy access, Audi
         var parsed = Parse(text);
         if (!parsed.IsSuccess)
         {
-            return parsed.Error!;
+            return parsed.Error;
         }
 
         var (header, rows) = parsed.Value;

@@ -50,8 +50,8 @@ public static class WebhooksApi
     {
         var result = await webhooks.CreateAsync(caller, input, cancellationToken);
         return result.IsSuccess
-            ? TypedResults.Created($"/api/v1/webhooks/{result.Value!.Webhook.Id}", result.Value)
-            : result.Error!.ToResult();
+            ? TypedResults.Created($"/api/v1/webhooks/{result.Value.Webhook.Id}", result.Value)
+            : result.Error.ToResult();
     }
 
     private static async Task<Results<Ok<PagedResult<WebhookView>>, ProblemHttpResult>> List([AsParameters] ListQuery query, WebhooksService webhooks,
