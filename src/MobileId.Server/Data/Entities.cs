@@ -1,5 +1,3 @@
-using MobileId.Server.Features.Access;
-
 namespace MobileId.Server.Data;
 
 /// <summary>A group (department) in the organisation tree; scopes follow it.</summary>
@@ -148,6 +146,9 @@ public sealed class AuditRecord
 /// <summary>The single row that holds the end of the audit chain; updating it serialises writers.</summary>
 public sealed class AuditHead
 {
+    /// <summary>The "previous hash" of the first record: the head of an empty chain.</summary>
+    public static readonly string Genesis = new('0', 64);
+
     public int Id { get; set; }
     public long LastSequence { get; set; }
     public required string LastHash { get; set; }

@@ -1,15 +1,13 @@
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.ChangeTracking;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
-using MobileId.Server.Features.Access;
-using MobileId.Server.Features.Audit;
-using MobileId.Server.Features.Webhooks;
 
 namespace MobileId.Server.Data;
 
 /// <summary>
-/// The MobileId database. Audit records added with <see cref="AddAudit"/> are chained and
-/// written inside the same transaction as the changes they describe.
+/// The MobileId database. Audit records added with <see cref="AddAudit"/> are written inside the same
+/// transaction as the changes they describe: a save that carries them opens one (unless the caller has),
+/// and the save-changes interceptors registered with the context's options chain them and act on them
+/// (<see cref="PendingAudit"/>) before the changes are written.
 /// </summary>
 public abstract class MobileIdDbContext(DbContextOptions options) : DbContext(options), IDataProtectionKeyContext
 {
@@ -55,6 +53,12 @@ public abstract class MobileIdDbContext(DbContextOptions options) : DbContext(op
 
     public bool HasPendingAudit => _pendingAudit.Count > 0;
 
+    /// <summary>
+    /// The audit records the save in progress writes, oldest first: a save-changes interceptor must add
+    /// each one to <see cref="AuditRecords"/>, or the save fails and nothing is committed.
+    /// </summary>
+    public IReadOnlyList<AuditRecord> PendingAudit => _pendingAudit;
+
     public override int SaveChanges(bool acceptAllChangesOnSuccess) =>
         SaveChangesAsync(acceptAllChangesOnSuccess).GetAwaiter().GetResult();
 
@@ -69,13 +73,11 @@ public abstract class MobileIdDbContext(DbContextOptions options) : DbContext(op
         {
             if (Database.CurrentTransaction is not null)
             {
-                await AppendAuditAsync(cancellationToken);
-                return await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+                return await SaveAuditedAsync(acceptAllChangesOnSuccess, cancellationToken);
             }
 
             await using var transaction = await Database.BeginTransactionAsync(cancellationToken);
-            await AppendAuditAsync(cancellationToken);
-            var written = await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+            var written = await SaveAuditedAsync(acceptAllChangesOnSuccess, cancellationToken);
             await transaction.CommitAsync(cancellationToken);
             return written;
         }
@@ -85,32 +87,18 @@ public abstract class MobileIdDbContext(DbContextOptions options) : DbContext(op
         }
     }
 
-    private async Task AppendAuditAsync(CancellationToken cancellationToken)
+    /// <summary>Saves inside the open transaction; the interceptors add the pending audit records first.</summary>
+    private async Task<int> SaveAuditedAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken)
     {
-        // Note: the UPDATE takes the head row's lock in PostgreSQL and the database write lock in
-        // SQLite, so concurrent writers (threads or server nodes) extend the chain one at a time.
-        await AuditHeads.Where(h => h.Id == 1)
-            .ExecuteUpdateAsync(s => s.SetProperty(h => h.Writes, h => h.Writes + 1), cancellationToken);
-        var head = await AuditHeads.AsNoTracking().SingleAsync(h => h.Id == 1, cancellationToken);
-
-        var sequence = head.LastSequence;
-        var previous = head.LastHash;
-        foreach (var record in _pendingAudit)
+        var written = await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+        if (_pendingAudit.Any(r => Entry(r).State == EntityState.Detached))
         {
-            record.Sequence = ++sequence;
-            record.OccurredAt = AuditChain.Truncate(record.OccurredAt);
-            record.PreviousHash = previous;
-            record.Hash = AuditChain.ComputeHash(record);
-            previous = record.Hash;
-            AuditRecords.Add(record);
+            // Note: a context built without the audit chain's interceptor would drop its audit records;
+            // failing here leaves the transaction uncommitted.
+            throw new InvalidOperationException("Audit records were queued but not written: the context's options have no audit chain interceptor.");
         }
 
-        await WebhookOutbox.QueueAsync(this, _pendingAudit, cancellationToken);
-
-        await AuditHeads.Where(h => h.Id == 1)
-            .ExecuteUpdateAsync(
-                s => s.SetProperty(h => h.LastSequence, sequence).SetProperty(h => h.LastHash, previous),
-                cancellationToken);
+        return written;
     }
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
@@ -121,385 +109,8 @@ public abstract class MobileIdDbContext(DbContextOptions options) : DbContext(op
         configurationBuilder.Properties<DateTime?>().HaveConversion<NullableUtcDateTimeConverter>();
     }
 
-    protected override void OnModelCreating(ModelBuilder modelBuilder)
-    {
-        modelBuilder.Entity<Group>(e =>
-        {
-            e.ToTable("groups");
-            e.Property(x => x.Name).HasMaxLength(200);
-            e.HasIndex(x => new { x.ParentId, x.Name }).IsUnique();
-            e.HasOne<Group>().WithMany().HasForeignKey(x => x.ParentId).OnDelete(DeleteBehavior.Restrict);
-        });
-
-        modelBuilder.Entity<Person>(e =>
-        {
-            e.ToTable("people");
-            e.Property(x => x.LogonName).HasMaxLength(128);
-            e.Property(x => x.NormalizedLogonName).HasMaxLength(128);
-            e.HasIndex(x => x.NormalizedLogonName).IsUnique();
-            e.Property(x => x.FirstName).HasMaxLength(100);
-            e.Property(x => x.LastName).HasMaxLength(100);
-            e.Property(x => x.Email).HasMaxLength(254);
-            e.Property(x => x.Mobile).HasMaxLength(32);
-            e.Property(x => x.EmployeeId).HasMaxLength(64);
-            e.Property(x => x.JobTitle).HasMaxLength(100);
-            e.Property(x => x.Organization).HasMaxLength(100);
-            e.Property(x => x.SearchText).HasMaxLength(800);
-            e.Property(x => x.Status).HasConversion<string>().HasMaxLength(16);
-            e.Property(x => x.PasswordHash).HasMaxLength(200);
-            e.Property(x => x.SecurityStamp).HasMaxLength(64);
-            e.Property(x => x.Version).IsConcurrencyToken();
-            e.HasIndex(x => x.GroupId);
-            e.HasIndex(x => x.EmployeeId);
-            e.HasOne<Group>().WithMany().HasForeignKey(x => x.GroupId).OnDelete(DeleteBehavior.Restrict);
-            e.HasMany(x => x.Roles).WithOne().HasForeignKey(x => x.PersonId).OnDelete(DeleteBehavior.Cascade);
-        });
-
-        modelBuilder.Entity<PersonPhoto>(e =>
-        {
-            e.ToTable("person_photos");
-            e.HasKey(x => x.PersonId);
-            e.Property(x => x.ContentType).HasMaxLength(50);
-            e.HasOne<Person>().WithOne().HasForeignKey<PersonPhoto>(x => x.PersonId).OnDelete(DeleteBehavior.Cascade);
-        });
-
-        var workflowsComparer = new ValueComparer<HashSet<Workflow>>(
-            (a, b) => a!.SetEquals(b!),
-            v => v.Aggregate(0, (h, w) => h ^ w.GetHashCode()),
-            v => v.ToHashSet());
-        modelBuilder.Entity<Role>(e =>
-        {
-            e.ToTable("roles");
-            e.Property(x => x.Name).HasMaxLength(100);
-            e.HasIndex(x => x.Name).IsUnique();
-            e.Property(x => x.Description).HasMaxLength(500);
-            e.Property(x => x.Scope).HasConversion<string>().HasMaxLength(32);
-            e.Property(x => x.Workflows)
-                .HasConversion(
-                    v => string.Join(',', v.Select(w => w.ToString()).Order(StringComparer.Ordinal)),
-                    v => v.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(Enum.Parse<Workflow>).ToHashSet())
-                .HasMaxLength(2000)
-                .Metadata.SetValueComparer(workflowsComparer);
-        });
-
-        modelBuilder.Entity<PersonRole>(e =>
-        {
-            e.ToTable("person_roles");
-            e.HasKey(x => new { x.PersonId, x.RoleId });
-            e.HasOne(x => x.Role).WithMany().HasForeignKey(x => x.RoleId).OnDelete(DeleteBehavior.Restrict);
-        });
-
-        modelBuilder.Entity<ApiClient>(e =>
-        {
-            e.ToTable("api_clients");
-            e.Property(x => x.Name).HasMaxLength(100);
-            e.HasIndex(x => x.Name).IsUnique();
-            e.Property(x => x.Scope).HasConversion<string>().HasMaxLength(32);
-            e.Property(x => x.SecretHash).HasMaxLength(32);
-            e.HasOne(x => x.Role).WithMany().HasForeignKey(x => x.RoleId).OnDelete(DeleteBehavior.Restrict);
-            e.HasOne<Person>().WithMany().HasForeignKey(x => x.PersonId).OnDelete(DeleteBehavior.Restrict);
-        });
-
-        modelBuilder.Entity<SettingValue>(e =>
-        {
-            e.ToTable("settings");
-            e.HasKey(x => x.Key);
-            e.Property(x => x.Key).HasMaxLength(100);
-            e.Property(x => x.Json).HasMaxLength(4000);
-            e.Property(x => x.UpdatedBy).HasMaxLength(200);
-        });
-
-        modelBuilder.Entity<AuditRecord>(e =>
-        {
-            e.ToTable("audit_records");
-            e.HasKey(x => x.Sequence);
-            e.Property(x => x.Sequence).ValueGeneratedNever();
-            e.Property(x => x.ActorKind).HasMaxLength(32);
-            e.Property(x => x.ActorId).HasMaxLength(64);
-            e.Property(x => x.ActorName).HasMaxLength(200);
-            e.Property(x => x.Action).HasMaxLength(100);
-            e.Property(x => x.Workflow).HasMaxLength(64);
-            e.Property(x => x.TargetKind).HasMaxLength(32);
-            e.Property(x => x.TargetId).HasMaxLength(200);
-            e.Property(x => x.TargetName).HasMaxLength(200);
-            e.Property(x => x.SourceAddress).HasMaxLength(64);
-            e.Property(x => x.Outcome).HasConversion<string>().HasMaxLength(16);
-            e.Property(x => x.PreviousHash).HasMaxLength(64);
-            e.Property(x => x.Hash).HasMaxLength(64);
-            e.HasIndex(x => x.OccurredAt);
-            e.HasIndex(x => x.TargetPersonId);
-            e.HasIndex(x => x.Action);
-        });
-
-        modelBuilder.Entity<DataProtectionKey>(e => e.ToTable("data_protection_keys"));
-
-        modelBuilder.Entity<CertificateAuthorityRecord>(e =>
-        {
-            e.ToTable("certificate_authorities");
-            e.Property(x => x.Name).HasMaxLength(64);
-            e.HasIndex(x => x.Name).IsUnique();
-            e.Property(x => x.Kind).HasConversion<string>().HasMaxLength(16);
-            e.Property(x => x.Status).HasConversion<string>().HasMaxLength(16);
-            e.Property(x => x.KeyAlgorithm).HasConversion<string>().HasMaxLength(16);
-            e.Property(x => x.Subject).HasMaxLength(500);
-            e.Property(x => x.KeyStore).HasMaxLength(16);
-            e.Property(x => x.KeyId).HasMaxLength(128);
-            e.Property(x => x.SerialHex).HasMaxLength(40);
-            e.HasOne<CertificateAuthorityRecord>().WithMany().HasForeignKey(x => x.ParentId).OnDelete(DeleteBehavior.Restrict);
-        });
-
-        modelBuilder.Entity<IssuedCertificate>(e =>
-        {
-            e.ToTable("issued_certificates");
-            e.Property(x => x.SerialHex).HasMaxLength(40);
-            e.HasIndex(x => new { x.IssuerId, x.SerialHex }).IsUnique();
-            e.HasIndex(x => new { x.IssuerId, x.Status });
-            e.HasIndex(x => new { x.PersonId, x.PolicyId });
-            e.HasIndex(x => new { x.MobileIdentityId, x.Slot }).IsUnique();
-            e.HasIndex(x => x.RenewsId).IsUnique();
-            e.HasIndex(x => x.NotAfter);
-            e.HasIndex(x => x.KeyHash);
-            e.HasIndex(x => x.DeviceId);
-            e.HasOne<Device>().WithMany().HasForeignKey(x => x.DeviceId).OnDelete(DeleteBehavior.Restrict);
-            e.Property(x => x.Subject).HasMaxLength(500);
-            e.Property(x => x.Status).HasConversion<string>().HasMaxLength(16);
-            e.HasOne<CertificateAuthorityRecord>().WithMany().HasForeignKey(x => x.IssuerId).OnDelete(DeleteBehavior.Restrict);
-            e.HasOne<Person>().WithMany().HasForeignKey(x => x.PersonId).OnDelete(DeleteBehavior.Restrict);
-            e.HasOne<CertificatePolicyRecord>().WithMany().HasForeignKey(x => x.PolicyId).OnDelete(DeleteBehavior.Restrict);
-        });
-
-        modelBuilder.Entity<CardLayout>(e =>
-        {
-            e.ToTable("card_layouts");
-            e.Property(x => x.Name).HasMaxLength(100);
-            e.HasIndex(x => x.Name).IsUnique();
-            e.Property(x => x.Description).HasMaxLength(1000);
-        });
-
-        modelBuilder.Entity<CredentialProfile>(e =>
-        {
-            e.ToTable("credential_profiles");
-            e.Property(x => x.Name).HasMaxLength(100);
-            e.HasIndex(x => x.Name).IsUnique();
-            e.Property(x => x.Description).HasMaxLength(1000);
-            e.Property(x => x.CardDataModel).HasMaxLength(100);
-            e.Property(x => x.CardEncoding).HasConversion<string>().HasMaxLength(32);
-            e.Property(x => x.DeviceRestriction).HasConversion<string>().HasMaxLength(32);
-            e.Property(x => x.RequireFingerprintsAtIssuance).HasConversion<string>().HasMaxLength(16);
-            e.Property(x => x.RequireFacialBiometrics).HasConversion<string>().HasMaxLength(16);
-            e.Property(x => x.CardFormat).HasConversion<string>().HasMaxLength(32);
-            e.HasOne<CardLayout>().WithMany().HasForeignKey(x => x.CardLayoutId).OnDelete(DeleteBehavior.Restrict);
-            e.HasMany(x => x.Certificates).WithOne().HasForeignKey(x => x.ProfileId).OnDelete(DeleteBehavior.Cascade);
-            e.HasMany(x => x.Roles).WithOne().HasForeignKey(x => x.ProfileId).OnDelete(DeleteBehavior.Cascade);
-        });
-
-        modelBuilder.Entity<ProfileCertificate>(e =>
-        {
-            e.ToTable("profile_certificates");
-            e.Property(x => x.Container).HasMaxLength(100);
-            e.Property(x => x.Mode).HasConversion<string>().HasMaxLength(16);
-            e.HasOne<CertificatePolicyRecord>().WithMany().HasForeignKey(x => x.PolicyId).OnDelete(DeleteBehavior.Restrict);
-        });
-
-        modelBuilder.Entity<ProfileRole>(e =>
-        {
-            e.ToTable("profile_roles");
-            e.HasKey(x => new { x.ProfileId, x.RoleId });
-            e.HasOne(x => x.Role).WithMany().HasForeignKey(x => x.RoleId).OnDelete(DeleteBehavior.Cascade);
-        });
-
-        modelBuilder.Entity<MobileIdentity>(e =>
-        {
-            e.ToTable("mobile_ids");
-            e.Property(x => x.Status).HasConversion<string>().HasMaxLength(24);
-            e.Property(x => x.Channel).HasConversion<string>().HasMaxLength(16);
-            e.Property(x => x.RequestedByName).HasMaxLength(200);
-            e.Property(x => x.ValidatedByName).HasMaxLength(200);
-            e.Property(x => x.LinkToken).HasMaxLength(64);
-            e.Property(x => x.EndReason).HasMaxLength(1000);
-            e.Property(x => x.Version).IsConcurrencyToken();
-            e.HasIndex(x => x.LinkToken).IsUnique();
-            e.HasIndex(x => new { x.PersonId, x.Status });
-            e.HasIndex(x => x.DeviceId);
-            e.HasIndex(x => x.CodeLookup);
-            e.HasOne<Person>().WithMany().HasForeignKey(x => x.PersonId).OnDelete(DeleteBehavior.Restrict);
-            e.HasOne<CredentialProfile>().WithMany().HasForeignKey(x => x.ProfileId).OnDelete(DeleteBehavior.Restrict);
-            e.HasOne<Device>().WithMany().HasForeignKey(x => x.DeviceId).OnDelete(DeleteBehavior.Restrict);
-        });
-
-        modelBuilder.Entity<OtaToken>(e =>
-        {
-            e.ToTable("ota_tokens");
-            e.HasIndex(x => x.TokenHash).IsUnique();
-            e.HasIndex(x => x.MobileIdentityId);
-            e.HasOne<MobileIdentity>().WithMany().HasForeignKey(x => x.MobileIdentityId).OnDelete(DeleteBehavior.Cascade);
-        });
-
-        modelBuilder.Entity<UnlockRequest>(e =>
-        {
-            e.ToTable("unlock_requests");
-            e.Property(x => x.Challenge).HasMaxLength(16);
-            e.Property(x => x.IssuedByName).HasMaxLength(200);
-            e.Property(x => x.Delivered).HasMaxLength(2000);
-            e.Property(x => x.Version).IsConcurrencyToken();
-            e.HasIndex(x => new { x.DeviceId, x.Challenge });
-            e.HasIndex(x => x.MobileIdentityId);
-            e.HasOne<MobileIdentity>().WithMany().HasForeignKey(x => x.MobileIdentityId).OnDelete(DeleteBehavior.Cascade);
-            e.HasOne<Device>().WithMany().HasForeignKey(x => x.DeviceId).OnDelete(DeleteBehavior.Restrict);
-        });
-
-        modelBuilder.Entity<Device>(e =>
-        {
-            e.ToTable("devices");
-            e.Property(x => x.SerialNumber).HasMaxLength(100);
-            e.HasIndex(x => x.SerialNumber).IsUnique();
-            e.Property(x => x.Platform).HasMaxLength(32);
-            e.Property(x => x.OsVersion).HasMaxLength(64);
-            e.Property(x => x.Model).HasMaxLength(100);
-            e.Property(x => x.KeyStores).HasMaxLength(500);
-            e.Property(x => x.Status).HasConversion<string>().HasMaxLength(16);
-            e.HasIndex(x => x.OwnerId);
-            e.HasOne<Person>().WithMany().HasForeignKey(x => x.OwnerId).OnDelete(DeleteBehavior.Restrict);
-        });
-
-        modelBuilder.Entity<Notification>(e =>
-        {
-            e.ToTable("notifications");
-            e.Property(x => x.Channel).HasConversion<string>().HasMaxLength(8);
-            e.Property(x => x.Status).HasConversion<string>().HasMaxLength(16);
-            e.Property(x => x.Recipient).HasMaxLength(320);
-            e.Property(x => x.Subject).HasMaxLength(500);
-            e.Property(x => x.Template).HasMaxLength(64);
-            e.Property(x => x.LastError).HasMaxLength(2000);
-            e.HasIndex(x => new { x.Status, x.NextAttemptAt });
-            e.HasIndex(x => x.MobileIdentityId);
-            e.HasIndex(x => x.PersonId);
-        });
-
-        modelBuilder.Entity<WebhookSubscription>(e =>
-        {
-            e.ToTable("webhook_subscriptions");
-            e.Property(x => x.Name).HasMaxLength(200);
-            e.HasIndex(x => x.Name).IsUnique();
-            e.Property(x => x.TargetUrl).HasMaxLength(2000);
-            e.Property(x => x.EventTypes).HasMaxLength(500);
-        });
-
-        modelBuilder.Entity<WebhookDelivery>(e =>
-        {
-            e.ToTable("webhook_deliveries");
-            e.Property(x => x.EventType).HasMaxLength(32);
-            e.Property(x => x.Status).HasConversion<string>().HasMaxLength(16);
-            e.Property(x => x.LastError).HasMaxLength(2000);
-            e.HasIndex(x => new { x.Status, x.NextAttemptAt });
-            e.HasIndex(x => new { x.SubscriptionId, x.CreatedAt });
-            e.HasOne<WebhookSubscription>().WithMany().HasForeignKey(x => x.SubscriptionId).OnDelete(DeleteBehavior.Cascade);
-        });
-
-        modelBuilder.Entity<WebhookAttempt>(e =>
-        {
-            e.ToTable("webhook_attempts");
-            e.Property(x => x.Error).HasMaxLength(2000);
-            e.HasIndex(x => new { x.DeliveryId, x.Number });
-            e.HasOne<WebhookDelivery>().WithMany().HasForeignKey(x => x.DeliveryId).OnDelete(DeleteBehavior.Cascade);
-        });
-
-        modelBuilder.Entity<MessageTemplate>(e =>
-        {
-            e.ToTable("message_templates");
-            e.HasKey(x => x.Key);
-            e.Property(x => x.Key).HasMaxLength(64);
-            e.Property(x => x.Subject).HasMaxLength(500);
-            e.Property(x => x.UpdatedBy).HasMaxLength(200);
-        });
-
-        modelBuilder.Entity<ContentSignerRecord>(e =>
-        {
-            e.ToTable("content_signers");
-            e.Property(x => x.KeyId).HasMaxLength(128);
-            e.HasIndex(x => x.IssuerId);
-            e.HasOne<CertificateAuthorityRecord>().WithMany().HasForeignKey(x => x.IssuerId).OnDelete(DeleteBehavior.Restrict);
-        });
-
-        modelBuilder.Entity<RegistrationAuthorityRecord>(e =>
-        {
-            e.ToTable("registration_authorities");
-            e.HasIndex(x => x.IssuerId);
-            e.HasOne<CertificateAuthorityRecord>().WithMany().HasForeignKey(x => x.IssuerId).OnDelete(DeleteBehavior.Restrict);
-        });
-
-        modelBuilder.Entity<ServerSecret>(e =>
-        {
-            e.ToTable("server_secrets");
-            e.HasKey(x => x.Name);
-            e.Property(x => x.Name).HasMaxLength(64);
-        });
-
-        modelBuilder.Entity<ArchivedKey>(e =>
-        {
-            e.ToTable("archived_keys");
-            e.HasKey(x => x.CertificateId);
-            e.Property(x => x.KeyStore).HasMaxLength(16);
-            e.HasOne<IssuedCertificate>().WithOne().HasForeignKey<ArchivedKey>(x => x.CertificateId).OnDelete(DeleteBehavior.Restrict);
-        });
-
-        modelBuilder.Entity<OcspResponderRecord>(e =>
-        {
-            e.ToTable("ocsp_responders");
-            e.Property(x => x.KeyId).HasMaxLength(128);
-            e.HasIndex(x => x.IssuerId);
-            e.HasOne<CertificateAuthorityRecord>().WithMany().HasForeignKey(x => x.IssuerId).OnDelete(DeleteBehavior.Restrict);
-        });
-
-        modelBuilder.Entity<CrlRecord>(e =>
-        {
-            e.ToTable("crls");
-            e.HasIndex(x => new { x.IssuerId, x.Number }).IsUnique();
-            e.HasIndex(x => new { x.IssuerId, x.IsDelta, x.Number });
-            e.HasOne<CertificateAuthorityRecord>().WithMany().HasForeignKey(x => x.IssuerId).OnDelete(DeleteBehavior.Restrict);
-        });
-
-        modelBuilder.Entity<CertificatePolicyRecord>(e =>
-        {
-            e.ToTable("certificate_policies");
-            e.Property(x => x.Name).HasMaxLength(100);
-            e.HasIndex(x => x.Name).IsUnique();
-            e.Property(x => x.KeyAlgorithm).HasConversion<string>().HasMaxLength(16);
-            e.Property(x => x.KeyGeneration).HasConversion<string>().HasMaxLength(16);
-            e.Property(x => x.ExtendedKeyUsages).HasMaxLength(1000);
-            e.Property(x => x.PolicyOids).HasMaxLength(1000);
-            e.Property(x => x.SubjectTemplate).HasMaxLength(500);
-            e.Property(x => x.UpnSuffix).HasMaxLength(253);
-            e.HasOne<CertificateAuthorityRecord>().WithMany().HasForeignKey(x => x.IssuerId).OnDelete(DeleteBehavior.Restrict);
-        });
-
-        modelBuilder.Entity<UnmanagedCertificate>(e =>
-        {
-            e.ToTable("unmanaged_certificates");
-            e.Property(x => x.Subject).HasMaxLength(500);
-            e.Property(x => x.Issuer).HasMaxLength(500);
-            e.Property(x => x.SerialHex).HasMaxLength(80);
-            e.Property(x => x.Sha256Thumbprint).HasMaxLength(64);
-            e.Property(x => x.KeyStore).HasMaxLength(16);
-            e.HasIndex(x => new { x.PersonId, x.Sha256Thumbprint }).IsUnique();
-            e.HasOne<Person>().WithMany().HasForeignKey(x => x.PersonId).OnDelete(DeleteBehavior.Cascade);
-        });
-
-        modelBuilder.Entity<RevocationEpoch>(e =>
-        {
-            e.ToTable("revocation_epoch");
-            e.Property(x => x.Id).ValueGeneratedNever();
-            e.HasData(new RevocationEpoch { Id = 1, Value = 0 });
-        });
-
-        modelBuilder.Entity<AuditHead>(e =>
-        {
-            e.ToTable("audit_head");
-            e.Property(x => x.Id).ValueGeneratedNever();
-            e.Property(x => x.LastHash).HasMaxLength(64);
-            e.HasData(new AuditHead { Id = 1, LastSequence = 0, LastHash = AuditChain.Genesis, Writes = 0 });
-        });
-    }
+    protected override void OnModelCreating(ModelBuilder modelBuilder) =>
+        modelBuilder.ApplyConfigurationsFromAssembly(typeof(MobileIdDbContext).Assembly);
 
     private sealed class UtcDateTimeConverter() : ValueConverter<DateTime, DateTime>(
         v => v.Kind == DateTimeKind.Utc ? v : v.ToUniversalTime(),

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 
@@ -59,9 +60,22 @@ public readonly struct Result<T>
         Error = error;
     }
 
+    /// <summary>The value; not null when <see cref="IsSuccess"/>.</summary>
     public T? Value { get; }
+
+    /// <summary>Why there is no value; not null when <see cref="IsFailure"/>.</summary>
     public AppError? Error { get; }
+
+    // Note: a success always carries a value: the implicit conversion below is the only way to make one
+    // (a default Result has neither and counts as a success with no value; nothing makes one).
+    [MemberNotNullWhen(true, nameof(Value))]
+    [MemberNotNullWhen(false, nameof(Error))]
     public bool IsSuccess => Error is null;
+
+    /// <summary>The opposite of <see cref="IsSuccess"/>: there is an <see cref="Error"/> and no value.</summary>
+    [MemberNotNullWhen(true, nameof(Error))]
+    [MemberNotNullWhen(false, nameof(Value))]
+    public bool IsFailure => Error is not null;
 
     public static implicit operator Result<T>(T value) => new(value, null);
     public static implicit operator Result<T>(AppError error) => new(default, error);
@@ -72,5 +86,5 @@ public static class ResultExtensions
 {
     /// <summary>200 with the value, or the error as problem details.</summary>
     public static Results<Ok<T>, ProblemHttpResult> ToOkResult<T>(this Result<T> result) =>
-        result.IsSuccess ? TypedResults.Ok(result.Value!) : result.Error!.ToResult();
+        result.IsSuccess ? TypedResults.Ok(result.Value) : result.Error.ToResult();
 }

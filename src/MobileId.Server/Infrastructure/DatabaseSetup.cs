@@ -1,5 +1,6 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore.Design;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.Options;
 
 namespace MobileId.Server.Infrastructure;
@@ -8,7 +9,9 @@ public static class DatabaseSetup
 {
     /// <summary>
     /// Registers both database flavours; <see cref="MobileIdDbContext"/> resolves to the one that
-    /// <c>MobileId:Database:Provider</c> names. Options are read when the first context is made, not here.
+    /// <c>MobileId:Database:Provider</c> names. Options are read when the first context is made, not here;
+    /// so are the EF interceptors the features register as <see cref="IInterceptor"/> singletons (the audit
+    /// chain, the webhook outbox), which take part in every save.
     /// </summary>
     /// <remarks>
     /// Note: the context options are singletons: built once, not for every request, which cost
@@ -16,8 +19,10 @@ public static class DatabaseSetup
     /// </remarks>
     public static IServiceCollection AddMobileIdDatabase(this IServiceCollection services)
     {
-        services.AddDbContext<SqliteMobileIdDbContext>((sp, o) => o.UseSqlite(ConnectionString(sp)), ServiceLifetime.Scoped, ServiceLifetime.Singleton);
-        services.AddDbContext<PostgresMobileIdDbContext>((sp, o) => o.UseNpgsql(ConnectionString(sp)), ServiceLifetime.Scoped, ServiceLifetime.Singleton);
+        services.AddDbContext<SqliteMobileIdDbContext>(
+            (sp, o) => o.UseSqlite(ConnectionString(sp)).AddInterceptors(sp.GetServices<IInterceptor>()), ServiceLifetime.Scoped, ServiceLifetime.Singleton);
+        services.AddDbContext<PostgresMobileIdDbContext>(
+            (sp, o) => o.UseNpgsql(ConnectionString(sp)).AddInterceptors(sp.GetServices<IInterceptor>()), ServiceLifetime.Scoped, ServiceLifetime.Singleton);
         services.AddScoped<MobileIdDbContext>(sp =>
             sp.GetRequiredService<IOptions<MobileIdOptions>>().Value.Database.Provider switch
             {
@@ -73,12 +78,24 @@ public static class DatabaseSetup
 public sealed class SqliteDesignTimeFactory : IDesignTimeDbContextFactory<SqliteMobileIdDbContext>
 {
     public SqliteMobileIdDbContext CreateDbContext(string[] args) =>
-        new(new DbContextOptionsBuilder<SqliteMobileIdDbContext>().UseSqlite("Data Source=design.db").Options);
+        new(new DbContextOptionsBuilder<SqliteMobileIdDbContext>().UseSqlite("Data Source=design.db")
+            .AddInterceptors(DesignTimeInterceptors.All()).Options);
 }
 
 /// <summary>Lets <c>dotnet ef</c> build the PostgreSQL model without a database.</summary>
 public sealed class PostgresDesignTimeFactory : IDesignTimeDbContextFactory<PostgresMobileIdDbContext>
 {
     public PostgresMobileIdDbContext CreateDbContext(string[] args) =>
-        new(new DbContextOptionsBuilder<PostgresMobileIdDbContext>().UseNpgsql("Host=localhost;Database=design").Options);
+        new(new DbContextOptionsBuilder<PostgresMobileIdDbContext>().UseNpgsql("Host=localhost;Database=design")
+            .AddInterceptors(DesignTimeInterceptors.All()).Options);
+}
+
+/// <summary>The interceptors the server's own registrations give every context, so a design-time context saves as the server's does.</summary>
+internal static class DesignTimeInterceptors
+{
+    public static IInterceptor[] All()
+    {
+        using var services = new ServiceCollection().AddMobileIdServices().BuildServiceProvider();
+        return [.. services.GetServices<IInterceptor>()];
+    }
 }

@@ -113,9 +113,7 @@ public static class MobileIdServer
 
         services.AddScoped<CallerResolver>();
         services.AddScoped<AccessPolicy>();
-        services.AddScoped<AuditTrail>();
-        services.AddScoped<AuditVerifier>();
-        services.AddScoped<AuditLog>();
+        services.AddMobileIdAudit();
         services.AddSingleton<PasswordHasher>();
         services.AddScoped<SignInService>();
         services.AddScoped<CertificateSignIn>();

@@ -49,10 +49,10 @@ public static class AccessApi
         var result = await signIn.SignInAsync(request, cancellationToken);
         if (!result.IsSuccess)
         {
-            return result.Error!.ToResult();
+            return result.Error.ToResult();
         }
 
-        var person = result.Value!;
+        var person = result.Value;
         await context.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme,
             Caller.PersonPrincipal(person, CookieAuthenticationDefaults.AuthenticationScheme));
         return TypedResults.Ok(new SignInResponse(person.LogonName, person.MustChangePassword));
@@ -70,12 +70,12 @@ public static class AccessApi
         var result = await signIn.ChangePasswordAsync(caller, request, cancellationToken);
         if (!result.IsSuccess)
         {
-            return result.Error!.ToResult();
+            return result.Error.ToResult();
         }
 
         // The old session carries the old security stamp; issue one with the new stamp.
         await context.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme,
-            Caller.PersonPrincipal(result.Value!, CookieAuthenticationDefaults.AuthenticationScheme));
+            Caller.PersonPrincipal(result.Value, CookieAuthenticationDefaults.AuthenticationScheme));
         return TypedResults.NoContent();
     }
 
@@ -91,14 +91,14 @@ public static class AccessApi
         RoleInput input, Caller caller, RolesService roles, CancellationToken cancellationToken)
     {
         var result = await roles.CreateAsync(caller, input, cancellationToken);
-        return result.IsSuccess ? TypedResults.Created($"/api/v1/roles/{result.Value!.Id}", result.Value) : result.Error!.ToResult();
+        return result.IsSuccess ? TypedResults.Created($"/api/v1/roles/{result.Value.Id}", result.Value) : result.Error.ToResult();
     }
 
     private static async Task<Results<Ok<RoleView>, ProblemHttpResult>> UpdateRole(
         Guid id, RoleInput input, Caller caller, RolesService roles, CancellationToken cancellationToken)
     {
         var result = await roles.UpdateAsync(caller, id, input, cancellationToken);
-        return result.IsSuccess ? TypedResults.Ok(result.Value) : result.Error!.ToResult();
+        return result.IsSuccess ? TypedResults.Ok(result.Value) : result.Error.ToResult();
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> DeleteRole(
@@ -114,7 +114,7 @@ public static class AccessApi
         }
 
         var result = await roles.AssignAsync(caller, id, request.Roles, cancellationToken);
-        return result.IsSuccess ? TypedResults.Ok(new AssignRolesResponse(result.Value!)) : result.Error!.ToResult();
+        return result.IsSuccess ? TypedResults.Ok(new AssignRolesResponse(result.Value)) : result.Error.ToResult();
     }
 
     private static async Task<Results<Ok<PagedResult<ApiClientView>>, ProblemHttpResult>> ListApiClients([AsParameters] ListQuery query,
@@ -126,8 +126,8 @@ public static class AccessApi
     {
         var result = await clients.CreateAsync(caller, request, cancellationToken);
         return result.IsSuccess
-            ? TypedResults.Created($"/api/v1/api-clients/{result.Value!.Client.Id}", result.Value)
-            : result.Error!.ToResult();
+            ? TypedResults.Created($"/api/v1/api-clients/{result.Value.Client.Id}", result.Value)
+            : result.Error.ToResult();
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> DeleteApiClient(

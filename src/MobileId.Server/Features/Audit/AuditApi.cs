@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.Options;
 using MobileId.Server.Features.Access;
 using MobileId.Server.Features.People;
@@ -12,6 +13,16 @@ public sealed record AuditRecordView(long Sequence, DateTime OccurredAt, string 
 
 public static class AuditApi
 {
+    /// <summary>The audit trail, its reading and verification, and the interceptor that chains every save's records.</summary>
+    public static IServiceCollection AddMobileIdAudit(this IServiceCollection services)
+    {
+        services.AddScoped<AuditTrail>();
+        services.AddScoped<AuditVerifier>();
+        services.AddScoped<AuditLog>();
+        services.AddSingleton<IInterceptor, AuditChainInterceptor>();
+        return services;
+    }
+
     public static IEndpointRouteBuilder MapAuditApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/v1/audit").WithTags("Audit");

@@ -10,7 +10,7 @@ namespace MobileId.Server.Features.Audit;
 public static class AuditChain
 {
     /// <summary>The "previous hash" of the first record.</summary>
-    public static readonly string Genesis = new('0', 64);
+    public static readonly string Genesis = AuditHead.Genesis;
 
     /// <summary>
     /// Audit times are kept to whole microseconds: PostgreSQL stores no finer, and the hash

@@ -29,7 +29,7 @@ public sealed class AuditTrail(MobileIdDbContext db, IHttpContextAccessor httpCo
         var context = httpContextAccessor.HttpContext;
         db.AddAudit(new AuditRecord
         {
-            OccurredAt = time.GetUtcNow().UtcDateTime,
+            OccurredAt = AuditChain.Truncate(time.GetUtcNow().UtcDateTime),
             ActorKind = actor?.ActorKind ?? "anonymous",
             ActorId = actor is null || actor.Kind == CallerKind.System ? null : actor.Id.ToString("D"),
             ActorName = actor?.Name ?? "anonymous",

@@ -58,28 +58,28 @@ public static class PeopleApi
     private static async Task<Results<Ok<PersonView>, ProblemHttpResult>> Get(Guid id, Caller caller, PeopleService people, CancellationToken cancellationToken)
     {
         var result = await people.GetAsync(caller, id, cancellationToken);
-        return result.IsSuccess ? TypedResults.Ok(result.Value) : result.Error!.ToResult();
+        return result.IsSuccess ? TypedResults.Ok(result.Value) : result.Error.ToResult();
     }
 
     private static async Task<Results<Created<PersonView>, ProblemHttpResult>> Create(
         PersonInput input, Caller caller, PeopleService people, CancellationToken cancellationToken)
     {
         var result = await people.CreateAsync(caller, input, cancellationToken);
-        return result.IsSuccess ? TypedResults.Created($"/api/v1/people/{result.Value!.Id}", result.Value) : result.Error!.ToResult();
+        return result.IsSuccess ? TypedResults.Created($"/api/v1/people/{result.Value.Id}", result.Value) : result.Error.ToResult();
     }
 
     private static async Task<Results<Ok<PersonView>, ProblemHttpResult>> Update(
         Guid id, PersonInput input, Caller caller, PeopleService people, CancellationToken cancellationToken)
     {
         var result = await people.UpdateAsync(caller, id, input, cancellationToken);
-        return result.IsSuccess ? TypedResults.Ok(result.Value) : result.Error!.ToResult();
+        return result.IsSuccess ? TypedResults.Ok(result.Value) : result.Error.ToResult();
     }
 
     private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> GetPhoto(
         Guid id, Caller caller, PeopleService people, CancellationToken cancellationToken)
     {
         var result = await people.GetPhotoAsync(caller, id, cancellationToken);
-        return result.IsSuccess ? TypedResults.File(result.Value!.Data, result.Value.ContentType) : result.Error!.ToResult();
+        return result.IsSuccess ? TypedResults.File(result.Value.Data, result.Value.ContentType) : result.Error.ToResult();
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> SetPhoto(
@@ -111,7 +111,7 @@ public static class PeopleApi
         Guid id, Caller caller, SignInService signIn, AccessPolicy access, CancellationToken cancellationToken)
     {
         var result = await signIn.ResetPasswordAsync(caller, id, access, cancellationToken);
-        return result.IsSuccess ? TypedResults.Ok(result.Value) : result.Error!.ToResult();
+        return result.IsSuccess ? TypedResults.Ok(result.Value) : result.Error.ToResult();
     }
 
     private static async Task<Results<Ok<ImportReport>, ProblemHttpResult>> Import(
@@ -125,7 +125,7 @@ public static class PeopleApi
         }
 
         var result = await import.ImportAsync(caller, request.Body, null, cancellationToken);
-        return result.IsSuccess ? TypedResults.Ok(result.Value) : result.Error!.ToResult();
+        return result.IsSuccess ? TypedResults.Ok(result.Value) : result.Error.ToResult();
     }
 
     private static async Task<Results<Ok<PagedResult<GroupView>>, ProblemHttpResult>> ListGroups([AsParameters] ListQuery query, Caller caller,
@@ -136,6 +136,6 @@ public static class PeopleApi
         CreateGroupRequest request, Caller caller, GroupsService groups, CancellationToken cancellationToken)
     {
         var result = await groups.CreateAsync(caller, request, cancellationToken);
-        return result.IsSuccess ? TypedResults.Created($"/api/v1/groups/{result.Value!.Id}", result.Value) : result.Error!.ToResult();
+        return result.IsSuccess ? TypedResults.Created($"/api/v1/groups/{result.Value.Id}", result.Value) : result.Error.ToResult();
     }
 }

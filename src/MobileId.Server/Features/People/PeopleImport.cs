@@ -38,7 +38,7 @@ public sealed partial class PeopleImport(MobileIdDbContext db, AccessPolicy acce
         var parsed = Parse(text);
         if (!parsed.IsSuccess)
         {
-            return parsed.Error!;
+            return parsed.Error;
         }
 
         var (header, rows) = parsed.Value;

@@ -30,7 +30,7 @@ public static class SettingsApi
     {
         var result = await settings.UpdateAsync(caller, request.Values ?? [], cancellationToken);
         return result.IsSuccess
-            ? TypedResults.Ok(new SettingsResponse(SettingDefinitions.Tabs, result.Value!))
-            : result.Error!.ToResult();
+            ? TypedResults.Ok(new SettingsResponse(SettingDefinitions.Tabs, result.Value))
+            : result.Error.ToResult();
     }
 }

@@ -4,8 +4,8 @@ using System.Text.Json.Nodes;
 namespace MobileId.Server.Features.Webhooks;
 
 /// <summary>
-/// Turns audited lifecycle actions into webhook deliveries: called by <see cref="MobileIdDbContext"/>
-/// while it writes the audit records, so a delivery row per matching active subscription is saved in
+/// Turns audited lifecycle actions into webhook deliveries: called by <see cref="WebhookOutboxInterceptor"/>
+/// while a save writes the audit records, so a delivery row per matching active subscription is saved in
 /// the same transaction as the change (an outbox: never lost, never sent for a rolled-back change).
 /// </summary>
 public static class WebhookOutbox

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.Options;
 using MobileId.Server.Features.Access;
 using MobileId.Server.Features.People;
@@ -15,6 +16,7 @@ public static class WebhooksApi
         services.AddHttpClient(WebhookDispatcher.ClientName)
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false });
         services.AddScoped<WebhooksService>();
+        services.AddSingleton<IInterceptor, WebhookOutboxInterceptor>();
         services.AddSingleton<WebhookDispatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<WebhookDispatcher>());
         return services;
@@ -48,8 +50,8 @@ public static class WebhooksApi
     {
         var result = await webhooks.CreateAsync(caller, input, cancellationToken);
         return result.IsSuccess
-            ? TypedResults.Created($"/api/v1/webhooks/{result.Value!.Webhook.Id}", result.Value)
-            : result.Error!.ToResult();
+            ? TypedResults.Created($"/api/v1/webhooks/{result.Value.Webhook.Id}", result.Value)
+            : result.Error.ToResult();
     }
 
     private static async Task<Results<Ok<PagedResult<WebhookView>>, ProblemHttpResult>> List([AsParameters] ListQuery query, WebhooksService webhooks,
