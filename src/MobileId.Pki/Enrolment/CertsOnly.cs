@@ -10,10 +10,40 @@ namespace MobileId.Pki.Enrolment;
 public static class CertsOnly
 {
     private const string SignedDataOid = "1.2.840.113549.1.7.2";
-    private const string DataOid = "1.2.840.113549.1.7.1";
+    /// <summary>id-data (RFC 5652 §4).</summary>
+    internal const string DataOid = "1.2.840.113549.1.7.1";
 
     /// <summary>Encodes a ContentInfo of a SignedData with the certificates (DER) and CRLs (DER), no content and no signers.</summary>
     public static byte[] Encode(IEnumerable<byte[]> certificates, IEnumerable<byte[]>? crls = null)
+    {
+        return SignedData(writer =>
+        {
+            using (writer.PushSetOf())
+            {
+            }
+
+            using (writer.PushSequence())
+            {
+                writer.WriteObjectIdentifier(DataOid);
+            }
+
+            WriteSet(writer, 0, certificates);
+            if (crls is not null)
+            {
+                WriteSet(writer, 1, crls);
+            }
+
+            using (writer.PushSetOf())
+            {
+            }
+        });
+    }
+
+    /// <summary>
+    /// Encodes <c>ContentInfo { signedData, [0] SignedData { version 1, … } }</c> (RFC 5652 §5.1);
+    /// <paramref name="body"/> writes the rest of the SignedData, from digestAlgorithms on.
+    /// </summary>
+    internal static byte[] SignedData(Action<AsnWriter> body)
     {
         var writer = new AsnWriter(AsnEncodingRules.DER);
         using (writer.PushSequence())
@@ -23,24 +53,7 @@ public static class CertsOnly
             using (writer.PushSequence())
             {
                 writer.WriteInteger(1);
-                using (writer.PushSetOf())
-                {
-                }
-
-                using (writer.PushSequence())
-                {
-                    writer.WriteObjectIdentifier(DataOid);
-                }
-
-                WriteSet(writer, 0, certificates);
-                if (crls is not null)
-                {
-                    WriteSet(writer, 1, crls);
-                }
-
-                using (writer.PushSetOf())
-                {
-                }
+                body(writer);
             }
         }
 

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 
 namespace MobileId.Pki.Keys;
 
@@ -62,19 +63,46 @@ public static class KeyAlgorithms
     public static KeyAlgorithm? Of(AsymmetricAlgorithm key) => key switch
     {
         // Note: the curve is told by its OID, not its size: secp256k1 and brainpoolP256r1 are 256-bit curves too.
-        ECDsa ec => ec.ExportParameters(false).Curve.Oid?.Value switch
-        {
-            P256Oid => KeyAlgorithm.EcdsaP256,
-            P384Oid => KeyAlgorithm.EcdsaP384,
-            _ => null,
-        },
-        RSA rsa => rsa.KeySize switch
-        {
-            2048 => KeyAlgorithm.Rsa2048,
-            3072 => KeyAlgorithm.Rsa3072,
-            4096 => KeyAlgorithm.Rsa4096,
-            _ => null,
-        },
+        ECDsa ec => OfCurve(ec.ExportParameters(false).Curve.Oid?.Value),
+        RSA rsa => OfRsaBits(rsa.KeySize),
+        _ => null,
+    };
+
+    /// <summary>
+    /// The algorithm of a subject public key (of a CSR, a certificate or a key), or null when
+    /// MobileId does not use it: another curve or RSA size, or another kind of key (Ed25519, DSA …).
+    /// </summary>
+    /// <param name="key">A subject public key.</param>
+    /// <returns>The algorithm, or null.</returns>
+    public static KeyAlgorithm? Of(PublicKey key)
+    {
+        using AsymmetricAlgorithm? algorithm = Open(key);
+        return algorithm is null ? null : Of(algorithm);
+    }
+
+    /// <summary>The algorithm of a certificate's public key, or null when MobileId does not use it.</summary>
+    /// <param name="certificate">A certificate.</param>
+    /// <returns>The algorithm, or null.</returns>
+    public static KeyAlgorithm? Of(X509Certificate2 certificate) => Of(certificate.PublicKey);
+
+    /// <summary>The ECDSA algorithm of a named curve, or null for a curve MobileId does not use.</summary>
+    /// <param name="curveOid">The dotted OID of the named curve.</param>
+    /// <returns>The algorithm, or null.</returns>
+    public static KeyAlgorithm? OfCurve(string? curveOid) => curveOid switch
+    {
+        P256Oid => KeyAlgorithm.EcdsaP256,
+        P384Oid => KeyAlgorithm.EcdsaP384,
+        _ => null,
+    };
+
+    /// <summary>The RSA algorithm of a modulus size, or null for a size MobileId does not use.</summary>
+    /// <param name="bits">The modulus length in bits.</param>
+    /// <returns>The algorithm, or null.</returns>
+    public static KeyAlgorithm? OfRsaBits(int bits) => bits switch
+    {
+        2048 => KeyAlgorithm.Rsa2048,
+        3072 => KeyAlgorithm.Rsa3072,
+        4096 => KeyAlgorithm.Rsa4096,
         _ => null,
     };
 
@@ -101,4 +129,17 @@ public static class KeyAlgorithms
         KeyAlgorithm.EcdsaP384 or KeyAlgorithm.Rsa3072 or KeyAlgorithm.Rsa4096 => HashAlgorithmName.SHA384,
         _ => HashAlgorithmName.SHA256,
     };
+
+    /// <summary>The ECDSA or RSA key of a subject public key, or null when it is neither (or cannot be read).</summary>
+    private static AsymmetricAlgorithm? Open(PublicKey key)
+    {
+        try
+        {
+            return (AsymmetricAlgorithm?)key.GetECDsaPublicKey() ?? key.GetRSAPublicKey();
+        }
+        catch (CryptographicException)
+        {
+            return null;
+        }
+    }
 }

@@ -75,24 +75,14 @@ internal static class Pkcs11Encoding
                 throw new KeyStoreException("The token's EC key is not on a named curve; MobileId uses P-256 and P-384.", ex);
             }
 
-            return oid switch
-            {
-                P256 => KeyAlgorithm.EcdsaP256,
-                P384 => KeyAlgorithm.EcdsaP384,
-                _ => throw new KeyStoreException($"The token's EC key is on curve {oid}; MobileId uses P-256 and P-384."),
-            };
+            return KeyAlgorithms.OfCurve(oid) ?? throw new KeyStoreException($"The token's EC key is on curve {oid}; MobileId uses P-256 and P-384.");
         }
 
         if (keyType == CKK.CKK_RSA)
         {
             var modulus = session.GetAttributeValue(publicKey, [CKA.CKA_MODULUS])[0].GetValueAsByteArray();
-            return (modulus.AsSpan().TrimStart((byte)0).Length * 8) switch
-            {
-                2048 => KeyAlgorithm.Rsa2048,
-                3072 => KeyAlgorithm.Rsa3072,
-                4096 => KeyAlgorithm.Rsa4096,
-                var bits => throw new KeyStoreException($"The token's RSA key has {bits} bits; MobileId uses 2048, 3072 and 4096."),
-            };
+            var bits = modulus.AsSpan().TrimStart((byte)0).Length * 8;
+            return KeyAlgorithms.OfRsaBits(bits) ?? throw new KeyStoreException($"The token's RSA key has {bits} bits; MobileId uses 2048, 3072 and 4096.");
         }
 
         throw new KeyStoreException($"The token's key is of type {keyType}; MobileId uses RSA and EC keys.");

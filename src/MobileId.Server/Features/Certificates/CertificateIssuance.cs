@@ -198,14 +198,7 @@ public sealed class CertificateIssuance(MobileIdDbContext db, AccessPolicy acces
             return null;
         }
 
-        using var ec = request.PublicKey.GetECDsaPublicKey();
-        using var rsa = ec is null ? request.PublicKey.GetRSAPublicKey() : null;
-        KeyAlgorithm? actual = ec?.KeySize switch
-        {
-            256 => KeyAlgorithm.EcdsaP256,
-            384 => KeyAlgorithm.EcdsaP384,
-            _ => rsa?.KeySize switch { 2048 => KeyAlgorithm.Rsa2048, 3072 => KeyAlgorithm.Rsa3072, 4096 => KeyAlgorithm.Rsa4096, _ => null },
-        };
+        var actual = KeyAlgorithms.Of(request.PublicKey);
         if (actual != expected)
         {
             error = $"The CSR's key is {actual?.ToString() ?? "of an unsupported type"}, but the policy asks for {expected}.";

@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using MobileId.Pki.Enrolment;
+using MobileId.Pki.Enrolment.Est;
 using MobileId.Server.Features.Certificates;
 using MobileId.Server.Features.Protocols;
 
@@ -17,6 +18,10 @@ namespace MobileId.Server.Features.Est;
 public static class EstApi
 {
     public const string Realm = "MobileId EST";
+
+    /// <summary>The largest request body (a base64 PKCS#10 of an RSA-4096 key is about 2 KB).</summary>
+    public const int MaxRequestBytes = 64 * 1024;
+
     private const string Prefix = "/.well-known/est";
     private const string Boundary = "est-server-keygen";
 
@@ -124,7 +129,7 @@ public static class EstApi
         }
 
         var enrolment = context.RequestServices.GetRequiredService<ProtocolEnrolment>();
-        var basic = EstCodec.Basic(context.Request.Headers.Authorization);
+        var basic = Basic(context.Request.Headers.Authorization);
         var challenge = basic?.Password ?? EstCodec.ChallengePassword(csr);
         var current = context.Connection.ClientCertificate;
         var serverKey = operation == "serverkeygen";
@@ -208,16 +213,16 @@ public static class EstApi
             return null;
         }
 
-        var tooLarge = $"The request body is larger than {EstCodec.MaxRequestBytes} bytes; a PKCS#10 request is a few kilobytes.";
-        if (context.Request.ContentLength > EstCodec.MaxRequestBytes)
+        var tooLarge = $"The request body is larger than {MaxRequestBytes} bytes; a PKCS#10 request is a few kilobytes.";
+        if (context.Request.ContentLength > MaxRequestBytes)
         {
             await TextAsync(context, StatusCodes.Status413PayloadTooLarge, tooLarge);
             return null;
         }
 
-        var buffer = new byte[EstCodec.MaxRequestBytes + 1];
+        var buffer = new byte[MaxRequestBytes + 1];
         var length = await context.Request.Body.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, context.RequestAborted);
-        if (length > EstCodec.MaxRequestBytes)
+        if (length > MaxRequestBytes)
         {
             await TextAsync(context, StatusCodes.Status413PayloadTooLarge, tooLarge);
             return null;
@@ -232,6 +237,27 @@ public static class EstApi
         context.Response.ContentType = contentType;
         context.Response.Headers["Content-Transfer-Encoding"] = "base64";
         await context.Response.Body.WriteAsync(EstCodec.Base64(der), context.RequestAborted);
+    }
+
+    /// <summary>The user and password of an HTTP Basic <c>Authorization</c> header (RFC 7617), or null.</summary>
+    private static (string User, string Password)? Basic(string? authorization)
+    {
+        const string Scheme = "Basic ";
+        if (authorization is null || !authorization.StartsWith(Scheme, StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        try
+        {
+            var decoded = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(authorization[Scheme.Length..].Trim()));
+            var colon = decoded.IndexOf(':', StringComparison.Ordinal);
+            return colon < 0 ? null : (decoded[..colon], decoded[(colon + 1)..]);
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
     }
 
     private static Task UnauthorizedAsync(HttpContext context, string message)

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.Pkcs;
 using System.Security.Cryptography.X509Certificates;
+using MobileId.Pki.Enrolment.Ota;
 
 namespace MobileId.Server.Features.Ota;
 

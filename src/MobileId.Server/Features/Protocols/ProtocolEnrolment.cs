@@ -514,23 +514,11 @@ public sealed class ProtocolEnrolment(MobileIdDbContext db, ChallengeCodes chall
     /// <summary>Why a key does not suit a policy's algorithm, or null.</summary>
     internal static string? KeyProblem(PublicKey key, KeyAlgorithm expected)
     {
-        var actual = AlgorithmOf(key);
+        var actual = KeyAlgorithms.Of(key);
         return actual == expected ? null : $"The request's key is {Describe(key)}, but the policy asks for {expected}.";
     }
 
-    internal static KeyAlgorithm? AlgorithmOf(PublicKey key)
-    {
-        using var ec = key.GetECDsaPublicKey();
-        using var rsa = ec is null ? key.GetRSAPublicKey() : null;
-        return ec?.KeySize switch
-        {
-            256 => KeyAlgorithm.EcdsaP256,
-            384 => KeyAlgorithm.EcdsaP384,
-            _ => rsa?.KeySize switch { 2048 => KeyAlgorithm.Rsa2048, 3072 => KeyAlgorithm.Rsa3072, 4096 => KeyAlgorithm.Rsa4096, _ => null },
-        };
-    }
-
-    private static string Describe(PublicKey key) => AlgorithmOf(key)?.ToString() ?? "of an unsupported type";
+    private static string Describe(PublicKey key) => KeyAlgorithms.Of(key)?.ToString() ?? "of an unsupported type";
 
     private static AuditTarget DeviceTarget(Data.Device device) => new("device", device.Id.ToString("D"), device.SerialNumber);
 

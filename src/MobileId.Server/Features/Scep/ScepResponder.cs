@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using MobileId.Pki.Enrolment;
+using MobileId.Pki.Enrolment.Scep;
 using MobileId.Server.Features.Crl;
 using MobileId.Server.Features.Protocols;
 
@@ -44,7 +45,7 @@ public sealed partial class ScepResponder(ProtocolEnrolment enrolment, Registrat
         {
             try
             {
-                opened = ScepCodec.Open(request.Envelope, valid);
+                opened = ScepCodec.Open(request.Envelope, valid, ra => ra.Certificate);
             }
             catch (CryptographicException)
             {
@@ -65,7 +66,7 @@ public sealed partial class ScepResponder(ProtocolEnrolment enrolment, Registrat
         }
 
         return new ScepAnswer(StatusCodes.Status200OK, ScepAnswer.PkiMessageType,
-            ScepCodec.CertRep(ra, reply, request.TransactionId, request.SenderNonce, request.DigestOid));
+            ScepCodec.CertRep(ra.Certificate, reply, request.TransactionId, request.SenderNonce, request.DigestOid));
     }
 
     private async Task<ScepReply> ReplyAsync(ScepRequest request, (RaCredential Ra, byte[] Content, string Algorithm)? opened, IReadOnlyList<RaCredential> valid,
@@ -122,7 +123,7 @@ public sealed partial class ScepResponder(ProtocolEnrolment enrolment, Registrat
             : await enrolment.EnrolAsync(EnrolmentProtocol.Scep, read.Challenge, read.Csr, new EnrolmentOptions(), cancellationToken);
         return result.IsSuccess
             ? Deliver(CertsOnly.Encode([result.Value!.Certificate.Der]), signer, envelope.Algorithm)
-            : ScepReply.Fail(result);
+            : Refused(result);
     }
 
     private async Task<ScepReply> GetCertAsync(byte[] content, X509Certificate2 signer, string algorithm, CancellationToken cancellationToken)
@@ -165,6 +166,16 @@ public sealed partial class ScepResponder(ProtocolEnrolment enrolment, Registrat
         ScepCodec.Envelope(certsOnly, signer, algorithm) is { } envelope
             ? new ScepReply(envelope)
             : ScepReply.Fail(ScepFailInfo.BadAlg, "The message's signer certificate has no RSA key, so the answer cannot be encrypted to it.");
+
+    /// <summary>The CertRep FAILURE of a refused enrolment: its failure as failInfo, its message as failInfoText.</summary>
+    private static ScepReply Refused(EnrolmentResult refused) => ScepReply.Fail(refused.Failure switch
+    {
+        EnrolmentFailure.BadAlg => ScepFailInfo.BadAlg,
+        EnrolmentFailure.Unauthorized => ScepFailInfo.BadMessageCheck,
+        EnrolmentFailure.BadTime => ScepFailInfo.BadTime,
+        EnrolmentFailure.BadCertId => ScepFailInfo.BadCertId,
+        _ => ScepFailInfo.BadRequest,
+    }, refused.Message ?? "The request was refused.");
 
     private static bool IsSelfSigned(X509Certificate2 certificate) => certificate.SubjectName.RawData.AsSpan().SequenceEqual(certificate.IssuerName.RawData);
 

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using MobileId.Server.Features.Scep;
+using MobileId.Pki.Enrolment.Scep;
 using MobileId.Server.Tests.Features.Protocols;
 
 namespace MobileId.Server.Tests.Features.Scep;

@@ -2,7 +2,7 @@ using System.Formats.Asn1;
 using System.Security.Cryptography;
 using System.Security.Cryptography.Pkcs;
 using System.Security.Cryptography.X509Certificates;
-using MobileId.Server.Features.Scep;
+using MobileId.Pki.Enrolment.Scep;
 using MobileId.Server.Tests.Features.Protocols;
 
 namespace MobileId.Server.Tests.Features.Scep;

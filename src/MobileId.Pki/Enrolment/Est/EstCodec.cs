@@ -4,9 +4,11 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using MobileId.Pki.Keys;
 
-namespace MobileId.Server.Features.Est;
+namespace MobileId.Pki.Enrolment.Est;
 
 /// <summary>A PKCS#10 request read from an EST body, or why it could not be read.</summary>
+/// <param name="Csr">The request, its signature verified; null when it could not be read.</param>
+/// <param name="Problem">Why the body is no request, or null.</param>
 public sealed record CsrRead(CertificateRequest? Csr, string? Problem);
 
 /// <summary>
@@ -17,14 +19,20 @@ public sealed record CsrRead(CertificateRequest? Csr, string? Problem);
 /// </summary>
 public static class EstCodec
 {
+    /// <summary>The media type of an enrolment request (RFC 7030 §4.2.1).</summary>
     public const string Pkcs10Type = "application/pkcs10";
-    public const string CaCertsType = "application/pkcs7-mime";
-    public const string CertsOnlyType = "application/pkcs7-mime; smime-type=certs-only";
-    public const string Pkcs8Type = "application/pkcs8";
-    public const string CsrAttrsType = "application/csrattrs";
 
-    /// <summary>The largest request body (a base64 PKCS#10 of an RSA-4096 key is about 2 KB).</summary>
-    public const int MaxRequestBytes = 64 * 1024;
+    /// <summary>The media type of the <c>cacerts</c> answer (RFC 7030 §4.1.3).</summary>
+    public const string CaCertsType = "application/pkcs7-mime";
+
+    /// <summary>The media type of an issued certificate (RFC 7030 §4.2.3).</summary>
+    public const string CertsOnlyType = "application/pkcs7-mime; smime-type=certs-only";
+
+    /// <summary>The media type of a server-generated private key (RFC 7030 §4.4.2).</summary>
+    public const string Pkcs8Type = "application/pkcs8";
+
+    /// <summary>The media type of the CSR attributes (RFC 7030 §4.5.2).</summary>
+    public const string CsrAttrsType = "application/csrattrs";
 
     private const string ChallengePasswordOid = "1.2.840.113549.1.9.7";
     private const string SanOid = "2.5.29.17";
@@ -119,27 +127,6 @@ public static class EstCodec
         }
 
         return null;
-    }
-
-    /// <summary>The user and password of an HTTP Basic <c>Authorization</c> header (RFC 7617), or null.</summary>
-    public static (string User, string Password)? Basic(string? authorization)
-    {
-        const string Scheme = "Basic ";
-        if (authorization is null || !authorization.StartsWith(Scheme, StringComparison.OrdinalIgnoreCase))
-        {
-            return null;
-        }
-
-        try
-        {
-            var decoded = Encoding.UTF8.GetString(Convert.FromBase64String(authorization[Scheme.Length..].Trim()));
-            var colon = decoded.IndexOf(':', StringComparison.Ordinal);
-            return colon < 0 ? null : (decoded[..colon], decoded[(colon + 1)..]);
-        }
-        catch (FormatException)
-        {
-            return null;
-        }
     }
 
     /// <summary>

@@ -3,7 +3,7 @@ using System.Text;
 using System.Xml;
 using System.Xml.Linq;
 
-namespace MobileId.Server.Features.Ota;
+namespace MobileId.Pki.Enrolment.Ota;
 
 /// <summary>
 /// Apple XML property lists (PropertyList-1.0.dtd), as configuration profiles and the device's
@@ -144,11 +144,14 @@ public static class Plist
 /// <summary>A plist dict: keys in the order they were added.</summary>
 public sealed class PlistDict : Dictionary<string, object>
 {
+    /// <summary>An empty dict whose keys compare ordinally.</summary>
     public PlistDict()
         : base(StringComparer.Ordinal)
     {
     }
 
     /// <summary>The string under <paramref name="key"/>, trimmed, or null when there is none.</summary>
+    /// <param name="key">The dict key.</param>
+    /// <returns>The trimmed text, or null.</returns>
     public string? Text(string key) => TryGetValue(key, out var value) && value is string text && text.Trim().Length > 0 ? text.Trim() : null;
 }

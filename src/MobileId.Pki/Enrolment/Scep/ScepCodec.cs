@@ -1,76 +1,11 @@
 using System.Formats.Asn1;
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Security.Cryptography.Pkcs;
 using System.Security.Cryptography.X509Certificates;
 using System.Security.Cryptography.Xml;
-using MobileId.Server.Features.Protocols;
 
-namespace MobileId.Server.Features.Scep;
-
-/// <summary>SCEP messageType values (RFC 8894 §3.2.1.2).</summary>
-public enum ScepMessageType
-{
-    CertRep = 3,
-    RenewalReq = 17,
-    PkcsReq = 19,
-    CertPoll = 20,
-    GetCert = 21,
-    GetCrl = 22,
-}
-
-/// <summary>SCEP failInfo values (RFC 8894 §3.2.1.4).</summary>
-public enum ScepFailInfo
-{
-    BadAlg = 0,
-    BadMessageCheck = 1,
-    BadRequest = 2,
-    BadTime = 3,
-    BadCertId = 4,
-}
-
-/// <summary>A pkiMessage that cannot be answered with a CertRep: not CMS SignedData, or without a transactionID and senderNonce.</summary>
-public sealed class ScepFormatException(string message) : Exception(message);
-
-/// <summary>
-/// The outer layer of a SCEP request (RFC 8894 §3): the signed attributes that a CertRep echoes,
-/// the signer certificate, and whether the signature verifies. <see cref="Envelope"/> is the
-/// still-encrypted pkcsPKIEnvelope.
-/// </summary>
-/// <param name="TransactionId">The transactionID attribute value as sent (DER), echoed unchanged.</param>
-public sealed record ScepRequest(string MessageType, byte[] TransactionId, byte[] SenderNonce, X509Certificate2? Signer, bool SignatureValid,
-    string DigestOid, byte[] Envelope);
-
-/// <summary>A CertRep to send: SUCCESS with the enveloped content, or FAILURE with failInfo and its text.</summary>
-public sealed record ScepReply(byte[]? Envelope, ScepFailInfo? FailInfo = null, string? FailText = null)
-{
-    public static ScepReply Fail(ScepFailInfo info, string text) => new(null, info, text);
-
-    public static ScepReply Fail(EnrolmentResult refused) => Fail(refused.Failure switch
-    {
-        EnrolmentFailure.BadAlg => ScepFailInfo.BadAlg,
-        EnrolmentFailure.Unauthorized => ScepFailInfo.BadMessageCheck,
-        EnrolmentFailure.BadTime => ScepFailInfo.BadTime,
-        EnrolmentFailure.BadCertId => ScepFailInfo.BadCertId,
-        _ => ScepFailInfo.BadRequest,
-    }, refused.Message ?? "The request was refused.");
-}
-
-/// <summary>The object identifiers of SCEP messages (RFC 8894 §3.2.1) and the algorithms this server names.</summary>
-public static class ScepOids
-{
-    public const string MessageType = "2.16.840.1.113733.1.9.2";
-    public const string PkiStatus = "2.16.840.1.113733.1.9.3";
-    public const string FailInfo = "2.16.840.1.113733.1.9.4";
-    public const string SenderNonce = "2.16.840.1.113733.1.9.5";
-    public const string RecipientNonce = "2.16.840.1.113733.1.9.6";
-    public const string TransactionId = "2.16.840.1.113733.1.9.7";
-    public const string FailInfoText = "1.3.6.1.5.5.7.24.1";
-    public const string ChallengePassword = "1.2.840.113549.1.9.7";
-    public const string Sha256 = "2.16.840.1.101.3.4.2.1";
-    public const string Sha512 = "2.16.840.1.101.3.4.2.3";
-    public const string Aes128Cbc = "2.16.840.1.101.3.4.1.2";
-    public const string Aes256Cbc = "2.16.840.1.101.3.4.1.42";
-}
+namespace MobileId.Pki.Enrolment.Scep;
 
 /// <summary>Reads SCEP pkiMessages and writes CertReps with System.Security.Cryptography.Pkcs (RFC 8894 §3).</summary>
 public static class ScepCodec
@@ -124,8 +59,17 @@ public static class ScepCodec
             cms.ContentInfo.Content);
     }
 
-    /// <summary>The RA whose certificate a recipient of the envelope names and the decrypted content, with its content-encryption algorithm; null when none.</summary>
-    public static (RaCredential Ra, byte[] Content, string Algorithm)? Open(byte[] envelope, IEnumerable<RaCredential> authorities)
+    /// <summary>
+    /// The registration authority whose certificate a recipient of the envelope names and the
+    /// decrypted content, with its content-encryption algorithm; null when none. The certificate
+    /// must hold its RSA private key; a named RA whose key does not decrypt throws <see cref="CryptographicException"/>.
+    /// </summary>
+    /// <typeparam name="T">What the caller knows an RA as.</typeparam>
+    /// <param name="envelope">The pkcsPKIEnvelope (CMS EnvelopedData).</param>
+    /// <param name="authorities">The registration authorities that may be named.</param>
+    /// <param name="certificate">An RA's certificate, with its private key.</param>
+    /// <returns>The RA, the content and the content-encryption algorithm OID, or null.</returns>
+    public static (T Ra, byte[] Content, string Algorithm)? Open<T>(byte[] envelope, IEnumerable<T> authorities, Func<T, X509Certificate2> certificate)
     {
         var cms = new EnvelopedCms();
         try
@@ -141,12 +85,12 @@ public static class ScepCodec
         {
             foreach (var recipient in cms.RecipientInfos)
             {
-                if (!Names(recipient.RecipientIdentifier, ra.Certificate))
+                if (!Names(recipient.RecipientIdentifier, certificate(ra)))
                 {
                     continue;
                 }
 
-                using var key = ra.Certificate.GetRSAPrivateKey();
+                using var key = certificate(ra).GetRSAPrivateKey();
                 cms.Decrypt(recipient, key!);
                 return (ra, cms.ContentInfo.Content, cms.ContentEncryptionAlgorithm.Oid.Value ?? "");
             }
@@ -210,7 +154,13 @@ public static class ScepCodec
     /// the transactionID echoed, recipientNonce = the client's senderNonce, a new senderNonce; SHA-512
     /// when the client signed with it, else SHA-256.
     /// </summary>
-    public static byte[] CertRep(RaCredential ra, ScepReply reply, byte[] transactionId, byte[] recipientNonce, string requestDigest)
+    /// <param name="ra">The registration authority's certificate, with its RSA private key.</param>
+    /// <param name="reply">What to answer.</param>
+    /// <param name="transactionId">The request's transactionID attribute value (DER).</param>
+    /// <param name="recipientNonce">The request's senderNonce.</param>
+    /// <param name="requestDigest">The digest algorithm OID the request was signed with.</param>
+    /// <returns>The DER of the CertRep.</returns>
+    public static byte[] CertRep(X509Certificate2 ra, ScepReply reply, byte[] transactionId, byte[] recipientNonce, string requestDigest)
     {
         var attributes = new List<(string, byte[])>
         {
@@ -229,8 +179,8 @@ public static class ScepCodec
         attributes.Add((ScepOids.RecipientNonce, OctetString(recipientNonce)));
         attributes.Add((ScepOids.SenderNonce, OctetString(RandomNumberGenerator.GetBytes(16))));
         return requestDigest == ScepOids.Sha512
-            ? CertRepWriter.Encode(ra.Certificate, HashAlgorithmName.SHA512, ScepOids.Sha512, reply.Envelope, attributes)
-            : CertRepWriter.Encode(ra.Certificate, HashAlgorithmName.SHA256, ScepOids.Sha256, reply.Envelope, attributes);
+            ? CertRepWriter.Encode(ra, HashAlgorithmName.SHA512, ScepOids.Sha512, reply.Envelope, attributes)
+            : CertRepWriter.Encode(ra, HashAlgorithmName.SHA256, ScepOids.Sha256, reply.Envelope, attributes);
     }
 
     private static bool Names(SubjectIdentifier identifier, X509Certificate2 certificate) => identifier.Value switch
