@@ -27,14 +27,11 @@ public abstract class MobileIdDbContext(DbContextOptions options) : DbContext(op
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
     public DbSet<CertificateAuthorityRecord> CertificateAuthorities => Set<CertificateAuthorityRecord>();
     public DbSet<IssuedCertificate> IssuedCertificates => Set<IssuedCertificate>();
-    public DbSet<OcspResponderRecord> OcspResponders => Set<OcspResponderRecord>();
     public DbSet<RevocationEpoch> RevocationEpochs => Set<RevocationEpoch>();
     public DbSet<CrlRecord> Crls => Set<CrlRecord>();
     public DbSet<CertificatePolicyRecord> CertificatePolicies => Set<CertificatePolicyRecord>();
     public DbSet<UnmanagedCertificate> UnmanagedCertificates => Set<UnmanagedCertificate>();
     public DbSet<ArchivedKey> ArchivedKeys => Set<ArchivedKey>();
-    public DbSet<ContentSignerRecord> ContentSigners => Set<ContentSignerRecord>();
-    public DbSet<RegistrationAuthorityRecord> RegistrationAuthorities => Set<RegistrationAuthorityRecord>();
     public DbSet<ServerSecret> ServerSecrets => Set<ServerSecret>();
     public DbSet<CredentialProfile> CredentialProfiles => Set<CredentialProfile>();
     public DbSet<CardLayout> CardLayouts => Set<CardLayout>();
@@ -248,25 +245,7 @@ public abstract class MobileIdDbContext(DbContextOptions options) : DbContext(op
             e.HasOne<CertificateAuthorityRecord>().WithMany().HasForeignKey(x => x.ParentId).OnDelete(DeleteBehavior.Restrict);
         });
 
-        modelBuilder.Entity<IssuedCertificate>(e =>
-        {
-            e.ToTable("issued_certificates");
-            e.Property(x => x.SerialHex).HasMaxLength(40);
-            e.HasIndex(x => new { x.IssuerId, x.SerialHex }).IsUnique();
-            e.HasIndex(x => new { x.IssuerId, x.Status });
-            e.HasIndex(x => new { x.PersonId, x.PolicyId });
-            e.HasIndex(x => new { x.MobileIdentityId, x.Slot }).IsUnique();
-            e.HasIndex(x => x.RenewsId).IsUnique();
-            e.HasIndex(x => x.NotAfter);
-            e.HasIndex(x => x.KeyHash);
-            e.HasIndex(x => x.DeviceId);
-            e.HasOne<Device>().WithMany().HasForeignKey(x => x.DeviceId).OnDelete(DeleteBehavior.Restrict);
-            e.Property(x => x.Subject).HasMaxLength(500);
-            e.Property(x => x.Status).HasConversion<string>().HasMaxLength(16);
-            e.HasOne<CertificateAuthorityRecord>().WithMany().HasForeignKey(x => x.IssuerId).OnDelete(DeleteBehavior.Restrict);
-            e.HasOne<Person>().WithMany().HasForeignKey(x => x.PersonId).OnDelete(DeleteBehavior.Restrict);
-            e.HasOne<CertificatePolicyRecord>().WithMany().HasForeignKey(x => x.PolicyId).OnDelete(DeleteBehavior.Restrict);
-        });
+        modelBuilder.ApplyConfiguration(new Configurations.IssuedCertificateConfiguration());
 
         modelBuilder.Entity<CardLayout>(e =>
         {
@@ -413,21 +392,6 @@ public abstract class MobileIdDbContext(DbContextOptions options) : DbContext(op
             e.Property(x => x.UpdatedBy).HasMaxLength(200);
         });
 
-        modelBuilder.Entity<ContentSignerRecord>(e =>
-        {
-            e.ToTable("content_signers");
-            e.Property(x => x.KeyId).HasMaxLength(128);
-            e.HasIndex(x => x.IssuerId);
-            e.HasOne<CertificateAuthorityRecord>().WithMany().HasForeignKey(x => x.IssuerId).OnDelete(DeleteBehavior.Restrict);
-        });
-
-        modelBuilder.Entity<RegistrationAuthorityRecord>(e =>
-        {
-            e.ToTable("registration_authorities");
-            e.HasIndex(x => x.IssuerId);
-            e.HasOne<CertificateAuthorityRecord>().WithMany().HasForeignKey(x => x.IssuerId).OnDelete(DeleteBehavior.Restrict);
-        });
-
         modelBuilder.Entity<ServerSecret>(e =>
         {
             e.ToTable("server_secrets");
@@ -441,14 +405,6 @@ public abstract class MobileIdDbContext(DbContextOptions options) : DbContext(op
             e.HasKey(x => x.CertificateId);
             e.Property(x => x.KeyStore).HasMaxLength(16);
             e.HasOne<IssuedCertificate>().WithOne().HasForeignKey<ArchivedKey>(x => x.CertificateId).OnDelete(DeleteBehavior.Restrict);
-        });
-
-        modelBuilder.Entity<OcspResponderRecord>(e =>
-        {
-            e.ToTable("ocsp_responders");
-            e.Property(x => x.KeyId).HasMaxLength(128);
-            e.HasIndex(x => x.IssuerId);
-            e.HasOne<CertificateAuthorityRecord>().WithMany().HasForeignKey(x => x.IssuerId).OnDelete(DeleteBehavior.Restrict);
         });
 
         modelBuilder.Entity<CrlRecord>(e =>
