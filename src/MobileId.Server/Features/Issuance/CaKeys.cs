@@ -38,4 +38,7 @@ public sealed class CaKeys(IKeyStore keys)
         var key = keys.Generate(name, algorithm);
         return new NewCa(CertificateFactory.CreateIssuing(parent, parentKey, key, subject, notBefore, validity, parentUrls), key);
     }
+
+    /// <summary>Imports an existing CA's private key (PKCS#8) into the key store under <paramref name="name"/>.</summary>
+    public ISigningKey Import(string name, ReadOnlySpan<byte> pkcs8) => keys.Import(name, pkcs8);
 }
