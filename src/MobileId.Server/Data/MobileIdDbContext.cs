@@ -25,14 +25,11 @@ public abstract class MobileIdDbContext(DbContextOptions options) : DbContext(op
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
     public DbSet<CertificateAuthorityRecord> CertificateAuthorities => Set<CertificateAuthorityRecord>();
     public DbSet<IssuedCertificate> IssuedCertificates => Set<IssuedCertificate>();
-    public DbSet<OcspResponderRecord> OcspResponders => Set<OcspResponderRecord>();
     public DbSet<RevocationEpoch> RevocationEpochs => Set<RevocationEpoch>();
     public DbSet<CrlRecord> Crls => Set<CrlRecord>();
     public DbSet<CertificatePolicyRecord> CertificatePolicies => Set<CertificatePolicyRecord>();
     public DbSet<UnmanagedCertificate> UnmanagedCertificates => Set<UnmanagedCertificate>();
     public DbSet<ArchivedKey> ArchivedKeys => Set<ArchivedKey>();
-    public DbSet<ContentSignerRecord> ContentSigners => Set<ContentSignerRecord>();
-    public DbSet<RegistrationAuthorityRecord> RegistrationAuthorities => Set<RegistrationAuthorityRecord>();
     public DbSet<ServerSecret> ServerSecrets => Set<ServerSecret>();
     public DbSet<CredentialProfile> CredentialProfiles => Set<CredentialProfile>();
     public DbSet<CardLayout> CardLayouts => Set<CardLayout>();

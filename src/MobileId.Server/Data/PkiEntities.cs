@@ -61,11 +61,39 @@ public enum CertificateStatus
     OnHold,
 }
 
-/// <summary>A certificate this server issued (or imported as Unmanaged).</summary>
+/// <summary>What an issued certificate is for: a holder's certificate, or one of the CA's own service certificates.</summary>
+public enum CertificatePurpose
+{
+    /// <summary>A certificate of a person or device.</summary>
+    EndEntity,
+
+    /// <summary>Signs the packages devices collect (PRODUCT.md §5.4; id-kp-documentSigning, RFC 9336); key in the key store.</summary>
+    ContentSigner,
+
+    /// <summary>The CA's delegated OCSP responder (RFC 6960 §4.2.2.2); key in the key store.</summary>
+    OcspResponder,
+
+    /// <summary>
+    /// The SCEP/EST registration authority (RFC 8894 §2.1): an RSA key (digitalSignature,
+    /// keyEncipherment) kept as PKCS#8 wrapped under the KEK (context <c>ra:{id}</c>), because CMS decryption runs in process.
+    /// </summary>
+    RegistrationAuthority,
+}
+
+/// <summary>A certificate this server issued (or imported as Unmanaged): end-entity and service certificates alike.</summary>
 public sealed class IssuedCertificate
 {
     public Guid Id { get; set; }
     public Guid IssuerId { get; set; }
+
+    /// <summary>A holder's certificate, or a service certificate of the issuing CA.</summary>
+    public CertificatePurpose Purpose { get; set; }
+
+    /// <summary>The private key of a service certificate in the key store (content signer, OCSP responder).</summary>
+    public string? KeyId { get; set; }
+
+    /// <summary>The private key of a registration authority: PKCS#8 wrapped under the KEK (context <c>ra:{id}</c>).</summary>
+    public byte[]? WrappedKey { get; set; }
 
     /// <summary>Upper-case hex of the serial: unique per issuer, the OCSP and CRL key.</summary>
     public required string SerialHex { get; set; }
@@ -137,31 +165,6 @@ public sealed class ArchivedKey
 }
 
 /// <summary>
-/// The content signing certificate of an issuing CA (PRODUCT.md §5.4): it signs the packages
-/// that devices collect (id-kp-documentSigning, RFC 9336), and is renewed before it expires.
-/// </summary>
-public sealed class ContentSignerRecord
-{
-    public Guid Id { get; set; }
-    public Guid IssuerId { get; set; }
-    public required string KeyId { get; set; }
-    public required byte[] CertificateDer { get; set; }
-    public DateTime NotAfter { get; set; }
-    public DateTime CreatedAt { get; set; }
-}
-
-/// <summary>The delegated OCSP responder of a CA: its certificate and key (RFC 6960 §4.2.2.2).</summary>
-public sealed class OcspResponderRecord
-{
-    public Guid Id { get; set; }
-    public Guid IssuerId { get; set; }
-    public required string KeyId { get; set; }
-    public required byte[] CertificateDer { get; set; }
-    public DateTime NotAfter { get; set; }
-    public DateTime CreatedAt { get; set; }
-}
-
-/// <summary>
 /// A counter raised by every revocation, hold and release. Each node polls it to drop cached
 /// OCSP answers, so a change is visible through OCSP on every node within a second.
 /// </summary>
@@ -226,22 +229,6 @@ public sealed class UnmanagedCertificate
     public byte[]? WrappedKey { get; set; }
     public required string KeyStore { get; set; }
     public DateTime NotBefore { get; set; }
-    public DateTime NotAfter { get; set; }
-    public DateTime CreatedAt { get; set; }
-}
-
-/// <summary>
-/// The SCEP/EST registration authority of a CA (RFC 8894 §2.1): an RSA key and a certificate
-/// (digitalSignature, keyEncipherment) issued by the CA. Clients encrypt their requests to it and
-/// it signs the answers, whatever key type the CA has. The key is kept as PKCS#8 wrapped under the
-/// key store's KEK (context <c>ra:{id}</c>), because CMS decryption runs in process.
-/// </summary>
-public sealed class RegistrationAuthorityRecord
-{
-    public Guid Id { get; set; }
-    public Guid IssuerId { get; set; }
-    public required byte[] WrappedKey { get; set; }
-    public required byte[] CertificateDer { get; set; }
     public DateTime NotAfter { get; set; }
     public DateTime CreatedAt { get; set; }
 }

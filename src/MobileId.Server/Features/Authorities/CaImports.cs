@@ -4,6 +4,7 @@ using System.Text;
 using MobileId.Pki.Keys;
 using MobileId.Server.Features.Access;
 using MobileId.Server.Features.Audit;
+using MobileId.Server.Features.Issuance;
 using MobileId.Server.Features.Ocsp;
 
 namespace MobileId.Server.Features.Authorities;
@@ -13,7 +14,7 @@ namespace MobileId.Server.Features.Authorities;
 /// CA: the key goes into the configured key store, and parents the server does not have yet are
 /// kept without their keys, so that chains, <c>/pki/ca/{name}.pem</c> and relying parties find them.
 /// </summary>
-public sealed class CaImports(MobileIdDbContext db, IKeyStore keys, CertificateAuthorities authorities, AuditTrail audit, OcspResponder ocsp,
+public sealed class CaImports(MobileIdDbContext db, CaKeys keys, CertificateAuthorities authorities, AuditTrail audit, OcspResponder ocsp,
     TimeProvider time)
 {
     public async Task<Result<CaView>> ImportAsync(Caller caller, ImportCaRequest request, CancellationToken cancellationToken)
@@ -72,7 +73,7 @@ public sealed class CaImports(MobileIdDbContext db, IKeyStore keys, CertificateA
                         + "which MobileId cannot record; MobileId CAs and their parents use RSA 2048, 3072 or 4096, or ECDSA P-256 or P-384.");
                 }
 
-                record = CaRecords.Create(ParentName(parent, names), KindOf(parent), parentId, parent, algorithm, key: null, keys.Kind, imported: true, now);
+                record = CaRecords.Create(ParentName(parent, names), KindOf(parent), parentId, parent, algorithm, key: null, keys.KeyStore, imported: true, now);
                 added.Add(record);
             }
 
@@ -92,7 +93,7 @@ public sealed class CaImports(MobileIdDbContext db, IKeyStore keys, CertificateA
 
         using (key)
         {
-            var ca = CaRecords.Create(request.Name!, CaKind.Issuing, parentId, material.Certificate, key.Algorithm, key, keys.Kind, imported: true, now);
+            var ca = CaRecords.Create(request.Name!, CaKind.Issuing, parentId, material.Certificate, key.Algorithm, key, keys.KeyStore, imported: true, now);
             db.CertificateAuthorities.AddRange([.. added, ca]);
             foreach (var parent in added)
             {

@@ -1,8 +1,8 @@
 using Microsoft.Extensions.Options;
 using MobileId.Pki.Authority;
-using MobileId.Pki.Keys;
 using MobileId.Server.Features.Access;
 using MobileId.Server.Features.Audit;
+using MobileId.Server.Features.Issuance;
 using MobileId.Server.Features.Settings;
 
 namespace MobileId.Server.Features.Authorities;
@@ -28,26 +28,12 @@ public sealed class CertificateAuthorities(MobileIdDbContext db, SettingsService
     public Task<CertificateAuthorityRecord?> FindAsync(string name, CancellationToken cancellationToken) =>
         db.CertificateAuthorities.AsNoTracking().SingleOrDefaultAsync(c => c.Name == name, cancellationToken);
 
-    /// <summary>The CA's addresses under <b>Web Server External Address</b> (http, as RFC 5280 relying parties fetch them).</summary>
-    public static CaUrls UrlsFor(string externalAddress, string caName)
-    {
-        var root = externalAddress.TrimEnd('/');
-        return new CaUrls($"{root}/pki/crl/{caName}.crl", $"{root}/pki/crl/{caName}-delta.crl", $"{root}/pki/ocsp", $"{root}/pki/ca/{caName}.crt");
-    }
+    /// <summary>The CA's addresses under <b>Web Server External Address</b> (<see cref="CaDirectory.UrlsFor"/>).</summary>
+    public static CaUrls UrlsFor(string externalAddress, string caName) => CaDirectory.UrlsFor(externalAddress, caName);
 
-    /// <summary>
-    /// The CAs whose CRLs and OCSP answers this server signs: each CA whose key it holds, while it is
-    /// active and, once retired, while a certificate it issued is still valid, because relying
-    /// parties check those certificates until they expire (entries stay until one CRL past notAfter,
-    /// STANDARDS.md §2).
-    /// </summary>
-    public static IQueryable<CertificateAuthorityRecord> PublishingRevocation(MobileIdDbContext db, DateTimeOffset now)
-    {
-        var keepAfter = now.UtcDateTime.AddDays(-1);
-        return db.CertificateAuthorities.AsNoTracking().Where(c => c.KeyId != "" && (c.Status == CaStatus.Active
-            || db.IssuedCertificates.Any(i => i.IssuerId == c.Id && i.NotAfter > keepAfter)
-            || db.CertificateAuthorities.Any(child => child.ParentId == c.Id && child.NotAfter > keepAfter)));
-    }
+    /// <summary>The CAs whose CRLs and OCSP answers this server signs (<see cref="CaDirectory.PublishingRevocation"/>).</summary>
+    public static IQueryable<CertificateAuthorityRecord> PublishingRevocation(MobileIdDbContext db, DateTimeOffset now) =>
+        CaDirectory.PublishingRevocation(db, now);
 
     public async Task<IReadOnlyList<CaView>> ViewsAsync(CancellationToken cancellationToken)
     {
@@ -84,25 +70,15 @@ public sealed class CertificateAuthorities(MobileIdDbContext db, SettingsService
             : null;
     }
 
-    /// <summary>A CA's certificate and its parents', nearest first (a loop in the records ends the walk).</summary>
-    public static List<byte[]> ChainOf(IReadOnlyList<(Guid Id, Guid? ParentId, byte[] Der)> all, Guid caId)
-    {
-        var chain = new List<byte[]>();
-        for (var current = all.FirstOrDefault(c => c.Id == caId); current.Der is not null && chain.Count < all.Count;
-             current = all.FirstOrDefault(c => c.Id == current.ParentId && c.Id != current.Id))
-        {
-            chain.Add(current.Der);
-        }
-
-        return chain;
-    }
+    /// <summary>A CA's certificate and its parents', nearest first (<see cref="CaDirectory.ChainOf"/>).</summary>
+    public static List<byte[]> ChainOf(IReadOnlyList<(Guid Id, Guid? ParentId, byte[] Der)> all, Guid caId) => CaDirectory.ChainOf(all, caId);
 }
 
 /// <summary>
 /// The CA bootstrap of <c>init</c>: on a database without CAs it creates the root and the issuing
 /// CA (ECDSA P-384 and P-256 by default), with keys in the configured key store.
 /// </summary>
-public sealed class CaBootstrapStep(MobileIdDbContext db, IKeyStore keys, SettingsService settings, AuditTrail audit,
+public sealed class CaBootstrapStep(MobileIdDbContext db, CaKeys keys, SettingsService settings, AuditTrail audit,
     IOptions<PkiOptions> options, TimeProvider time) : IInitializationStep
 {
     public string Name => "certificate authorities";
@@ -118,14 +94,14 @@ public sealed class CaBootstrapStep(MobileIdDbContext db, IKeyStore keys, Settin
         var now = time.GetUtcNow();
         var notBefore = now.AddMinutes(-5);
         var external = (await settings.GetAsync(cancellationToken)).WebServerExternalAddress;
-        using var rootKey = keys.Generate(o.RootName, o.RootAlgorithm);
-        using var root = CertificateFactory.CreateRoot(rootKey, CaRecords.Subject("MobileId Root CA", o.Organization), notBefore, TimeSpan.FromDays(o.RootValidityDays));
-        using var issuingKey = keys.Generate(o.IssuingName, o.IssuingAlgorithm);
-        using var issuing = CertificateFactory.CreateIssuing(root, rootKey, issuingKey, CaRecords.Subject("MobileId Issuing CA", o.Organization),
-            notBefore, TimeSpan.FromDays(o.IssuingValidityDays), CertificateAuthorities.UrlsFor(external, o.RootName));
+        using var root = keys.CreateRoot(o.RootName, o.RootAlgorithm, CaRecords.Subject("MobileId Root CA", o.Organization), notBefore,
+            TimeSpan.FromDays(o.RootValidityDays));
+        using var issuing = keys.CreateIssuing(root.Certificate, root.Key.KeyId, o.IssuingName, o.IssuingAlgorithm, CaRecords.Subject("MobileId Issuing CA", o.Organization),
+            notBefore, TimeSpan.FromDays(o.IssuingValidityDays), CaDirectory.UrlsFor(external, o.RootName));
 
-        var rootRecord = CaRecords.Create(o.RootName, CaKind.Root, null, root, rootKey.Algorithm, rootKey, keys.Kind, imported: false, now);
-        var issuingRecord = CaRecords.Create(o.IssuingName, CaKind.Issuing, rootRecord.Id, issuing, issuingKey.Algorithm, issuingKey, keys.Kind, imported: false, now);
+        var rootRecord = CaRecords.Create(o.RootName, CaKind.Root, null, root.Certificate, root.Key.Algorithm, root.Key, keys.KeyStore, imported: false, now);
+        var issuingRecord = CaRecords.Create(o.IssuingName, CaKind.Issuing, rootRecord.Id, issuing.Certificate, issuing.Key.Algorithm, issuing.Key, keys.KeyStore,
+            imported: false, now);
         db.CertificateAuthorities.AddRange(rootRecord, issuingRecord);
         var system = Caller.System("init");
         foreach (var ca in new[] { rootRecord, issuingRecord })

@@ -4,6 +4,7 @@ using MobileId.Pki.Authority;
 using MobileId.Pki.Keys;
 using MobileId.Server.Features.Access;
 using MobileId.Server.Features.Audit;
+using MobileId.Server.Features.Issuance;
 using MobileId.Server.Features.Ocsp;
 using MobileId.Server.Features.Settings;
 
@@ -22,7 +23,7 @@ public sealed record CreateIssuingCaRequest(string? Name, string? Parent, KeyAlg
 /// holds, and retires one. A retired CA issues nothing new, but its CRLs and OCSP answers go on
 /// while certificates it issued are valid (<see cref="CertificateAuthorities.PublishingRevocation"/>).
 /// </summary>
-public sealed class IssuingCas(MobileIdDbContext db, IKeyStore keys, CertificateAuthorities authorities, SettingsService settings,
+public sealed class IssuingCas(MobileIdDbContext db, CaKeys keys, CertificateAuthorities authorities, SettingsService settings,
     AuditTrail audit, OcspResponder ocsp, IOptions<PkiOptions> options, TimeProvider time)
 {
     /// <summary>The upper bound of a CN (X.520 ub-common-name, RFC 5280 Appendix A).</summary>
@@ -73,11 +74,9 @@ public sealed class IssuingCas(MobileIdDbContext db, IKeyStore keys, Certificate
 
         var external = (await settings.GetAsync(cancellationToken)).WebServerExternalAddress;
         using var rootCertificate = X509CertificateLoader.LoadCertificate(parent!.CertificateDer);
-        using var rootKey = keys.Open(parent.KeyId);
-        using var key = keys.Generate(request.Name!, request.KeyAlgorithm ?? options.Value.IssuingAlgorithm);
-        using var certificate = CertificateFactory.CreateIssuing(rootCertificate, rootKey, key, subject, now.AddMinutes(-5), TimeSpan.FromDays(validityDays),
-            CertificateAuthorities.UrlsFor(external, parent.Name));
-        var record = CaRecords.Create(request.Name!, CaKind.Issuing, parent.Id, certificate, key.Algorithm, key, keys.Kind, imported: false, now);
+        using var made = keys.CreateIssuing(rootCertificate, parent.KeyId, request.Name!, request.KeyAlgorithm ?? options.Value.IssuingAlgorithm, subject,
+            now.AddMinutes(-5), TimeSpan.FromDays(validityDays), CaDirectory.UrlsFor(external, parent.Name));
+        var record = CaRecords.Create(request.Name!, CaKind.Issuing, parent.Id, made.Certificate, made.Key.Algorithm, made.Key, keys.KeyStore, imported: false, now);
         db.CertificateAuthorities.Add(record);
         CaRecords.Audit(audit, caller, "ca.created", record, new { parent = parent.Name });
         await db.SaveChangesAsync(cancellationToken);

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using MobileId.Pki.Keys;
 using MobileId.Server.Features.Access;
+using MobileId.Server.Features.Issuance;
 using MobileId.Server.Features.People;
 
 namespace MobileId.Server.Features.Authorities;
@@ -30,6 +31,7 @@ public static class PkiApi
             var data = sp.GetRequiredService<IOptions<MobileIdOptions>>().Value.DataPath;
             return new CachingKeyStore(new SoftwareKeyStore(Path.Combine(data, "keys"), string.IsNullOrWhiteSpace(options.MasterKey) ? null : options.MasterKey));
         });
+        services.AddMobileIdIssuance();
         services.AddScoped<CertificateAuthorities>();
         services.AddScoped<IssuingCas>();
         services.AddScoped<CaImports>();

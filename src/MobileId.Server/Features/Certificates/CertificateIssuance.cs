@@ -4,7 +4,7 @@ using MobileId.Pki.Authority;
 using MobileId.Pki.Keys;
 using MobileId.Pki.Policies;
 using MobileId.Server.Features.Access;
-using MobileId.Server.Features.Authorities;
+using MobileId.Server.Features.Issuance;
 using MobileId.Server.Features.People;
 
 namespace MobileId.Server.Features.Certificates;
@@ -27,7 +27,7 @@ public sealed record RecoverKeyRequest(string? Pkcs12Password);
 /// server makes the key pair, archives it when the policy says so, and returns it as PKCS#12.
 /// Subject and SAN come from the person record, never from the CSR.
 /// </summary>
-public sealed class CertificateIssuance(MobileIdDbContext db, AccessPolicy access, CertificateService certificates)
+public sealed class CertificateIssuance(MobileIdDbContext db, AccessPolicy access, CertificateService certificates, ICertificateIssuer issuer)
 {
     /// <summary>Issues a certificate; <see cref="CertificateWithKeyView"/> carries the key when the server made it.</summary>
     public async Task<Result<(CertificateView Certificate, CertificateWithKeyView? WithKey)>> IssueAsync(Caller caller, Guid personId,
@@ -128,11 +128,7 @@ public sealed class CertificateIssuance(MobileIdDbContext db, AccessPolicy acces
         KeyPackages.Pkcs12PasswordProblem(password) is { } problem ? AppError.Validation("pkcs12Password", problem) : null;
 
     /// <summary>The issuing CA's certificate and its parents, nearest first, for PKCS#12 files.</summary>
-    public async Task<IReadOnlyList<byte[]>> ChainAsync(Guid issuerId, CancellationToken cancellationToken)
-    {
-        var all = await db.CertificateAuthorities.AsNoTracking().Select(c => new { c.Id, c.ParentId, c.CertificateDer }).ToListAsync(cancellationToken);
-        return CertificateAuthorities.ChainOf(all.Select(c => (c.Id, c.ParentId, c.CertificateDer)).ToList(), issuerId);
-    }
+    public Task<IReadOnlyList<byte[]>> ChainAsync(Guid issuerId, CancellationToken cancellationToken) => issuer.ChainAsync(issuerId, cancellationToken);
 
     /// <summary>Issues to a person under a policy for a key (subject and SAN from the person record), recorded as <paramref name="target"/> says.</summary>
     public async Task<Result<(IssuedCertificate Certificate, CertificateView View)>> IssueForAsync(Caller caller, Person person,

@@ -1,12 +1,9 @@
 using System.Security.Cryptography.X509Certificates;
-using MobileId.Pki;
 using MobileId.Pki.Authority;
 using MobileId.Pki.Keys;
 using MobileId.Server.Features.Access;
 using MobileId.Server.Features.Audit;
-using MobileId.Server.Features.Authorities;
-using MobileId.Server.Features.Ocsp;
-using MobileId.Server.Features.Settings;
+using MobileId.Server.Features.Issuance;
 
 namespace MobileId.Server.Features.Certificates;
 
@@ -24,12 +21,12 @@ public sealed record IssueFor(Guid? PersonId, Guid? PolicyId = null, byte[]? Arc
     byte[]? PendingPkcs8 = null, DateTimeOffset? NotAfter = null, Guid? RenewsId = null, Guid? DeviceId = null);
 
 /// <summary>
-/// Issues certificates from this server's CAs and changes their revocation status. Every change
-/// raises the revocation epoch in the same transaction, so OCSP answers follow within a second.
+/// Issues certificates to holders through the issuance seam (<see cref="ICertificateIssuer"/>) and
+/// records them with who they are for; revocations, holds and releases go to the seam, which raises
+/// the revocation epoch in the same transaction, so OCSP answers follow within a second.
 /// </summary>
 public sealed class CertificateService(
-    MobileIdDbContext db, IKeyStore keys, SettingsService settings, AuditTrail audit, RevocationEpochWatcher epoch, KeyArchive archiveKeys,
-    TimeProvider time)
+    MobileIdDbContext db, IKeyStore keys, ICertificateIssuer issuer, AuditTrail audit, KeyArchive archiveKeys, TimeProvider time)
 {
     /// <summary>
     /// Issues a leaf from a CA for a public key (from a verified CSR or a server-made key) and records
@@ -38,45 +35,20 @@ public sealed class CertificateService(
     public async Task<Result<IssuedCertificate>> IssueAsync(Caller caller, string caName, PublicKey subjectKey, LeafProfile profile, IssueFor target,
         CancellationToken cancellationToken)
     {
-        var personId = target.PersonId;
-        var ca = await db.CertificateAuthorities.AsNoTracking().SingleOrDefaultAsync(c => c.Name == caName, cancellationToken);
-        if (ca is null)
+        var signed = await issuer.SignAsync(caName, subjectKey, profile, target.NotAfter, cancellationToken);
+        if (!signed.IsSuccess)
         {
-            return AppError.NotFound($"The CA '{caName}'");
+            return signed.Error!;
         }
 
-        if (ca.Kind != CaKind.Issuing || !ca.HasKey)
-        {
-            return AppError.Conflict($"'{caName}' is not an issuing CA of this server.");
-        }
-
-        if (ca.Status != CaStatus.Active)
-        {
-            return AppError.Conflict($"'{caName}' is retired and issues no new certificates; point the policy at an active issuing CA (GET /api/v1/authorities).");
-        }
-
-        var external = (await settings.GetAsync(cancellationToken)).WebServerExternalAddress;
-        using var issuer = X509CertificateLoader.LoadCertificate(ca.CertificateDer);
-        using var issuerKey = keys.Open(ca.KeyId);
-        var serial = SerialNumbers.Create();
-        var now = time.GetUtcNow();
-        var notBefore = now.AddMinutes(-5);
-        if (target.NotAfter is { } end)
-        {
-            profile = profile with { Validity = end - notBefore };
-        }
-
-        var der = CertificateFactory.EncodeLeaf(issuer, issuerKey, subjectKey, profile, notBefore, CertificateAuthorities.UrlsFor(external, ca.Name), serial);
-        // Note: the record is made from what was encoded, without loading the certificate back (docs/performance.md).
-        var notAfter = notBefore + profile.Validity > new DateTimeOffset(ca.NotAfter, TimeSpan.Zero) ? new DateTimeOffset(ca.NotAfter, TimeSpan.Zero) : notBefore + profile.Validity;
-        var record = new IssuedCertificate
-        {
-            Id = Guid.CreateVersion7(), IssuerId = ca.Id, SerialHex = SerialNumbers.ToHex(serial), Subject = profile.Subject.Name, PersonId = personId,
-            PolicyId = target.PolicyId, MobileIdentityId = target.MobileIdentityId, Slot = target.Slot, RenewsId = target.RenewsId,
-            Der = der, NotBefore = Seconds(notBefore.UtcDateTime), NotAfter = Seconds(notAfter.UtcDateTime),
-            Status = CertificateStatus.Valid, CreatedAt = now.UtcDateTime, UpdatedAt = now.UtcDateTime,
-            KeyHash = KeyHashOf(subjectKey), DeviceId = target.DeviceId,
-        };
+        var record = IssuedRecords.Create(signed.Value!, CertificatePurpose.EndEntity, time.GetUtcNow().UtcDateTime);
+        record.PersonId = target.PersonId;
+        record.PolicyId = target.PolicyId;
+        record.MobileIdentityId = target.MobileIdentityId;
+        record.Slot = target.Slot;
+        record.RenewsId = target.RenewsId;
+        record.KeyHash = KeyHashOf(subjectKey);
+        record.DeviceId = target.DeviceId;
         if (target.PendingPkcs8 is { } pending)
         {
             record.PendingKey = keys.Wrap(pending, PendingKeyContext(record.Id));
@@ -88,47 +60,18 @@ public sealed class CertificateService(
             db.ArchivedKeys.Add(archiveKeys.Wrap(record.Id, archive));
         }
 
-        audit.Record(caller, "certificate.issued", null, Target(record, personId), AuditOutcome.Success,
-            new { ca = ca.Name, serial = record.SerialHex, subject = record.Subject, notAfter = record.NotAfter, keyArchived = target.ArchivePkcs8 is not null, renews = target.RenewsId });
+        IssuedRecords.AuditIssued(audit, caller, record, new
+        {
+            ca = caName, serial = record.SerialHex, subject = record.Subject, notAfter = record.NotAfter, keyArchived = target.ArchivePkcs8 is not null,
+            renews = target.RenewsId,
+        });
         await db.SaveChangesAsync(cancellationToken);
         return record;
     }
 
     /// <summary>Revokes for good (with an RFC 5280 reason), or puts on hold (<c>certificateHold</c>).</summary>
-    public async Task<Result<IssuedCertificate>> RevokeAsync(Caller caller, Guid id, X509RevocationReason reason, CancellationToken cancellationToken)
-    {
-        var certificate = await db.IssuedCertificates.SingleOrDefaultAsync(c => c.Id == id, cancellationToken);
-        if (certificate is null)
-        {
-            return AppError.NotFound("That certificate");
-        }
-
-        if (reason == X509RevocationReason.RemoveFromCrl || (int)reason is 7 or < 0 or > 10)
-        {
-            return AppError.Validation("reason", $"'{reason}' is not a revocation reason; removeFromCRL is what releasing a hold does.");
-        }
-
-        if (certificate.Status == CertificateStatus.Revoked)
-        {
-            return AppError.Conflict($"Certificate {certificate.SerialHex} is already revoked; a revocation is final.");
-        }
-
-        var hold = reason == X509RevocationReason.CertificateHold;
-        if (hold && certificate.Status == CertificateStatus.OnHold)
-        {
-            return certificate;
-        }
-
-        var now = time.GetUtcNow().UtcDateTime;
-        certificate.Status = hold ? CertificateStatus.OnHold : CertificateStatus.Revoked;
-        certificate.RevokedAt = now;
-        certificate.RevocationReason = hold || reason == X509RevocationReason.Unspecified ? null : (int)reason;
-        certificate.UpdatedAt = now;
-        audit.Record(caller, hold ? "certificate.held" : "certificate.revoked", null, Target(certificate, certificate.PersonId), AuditOutcome.Success,
-            new { serial = certificate.SerialHex, reason = reason.ToString() });
-        await SaveWithEpochAsync(cancellationToken);
-        return certificate;
-    }
+    public Task<Result<IssuedCertificate>> RevokeAsync(Caller caller, Guid id, X509RevocationReason reason, CancellationToken cancellationToken) =>
+        issuer.RevokeAsync(caller, id, reason, cancellationToken);
 
     /// <summary>
     /// Revokes every certificate of a mobile ID that is not revoked yet (valid or on hold), drops the
@@ -157,41 +100,9 @@ public sealed class CertificateService(
     }
 
     /// <summary>Releases a hold: the certificate is good again and leaves the next full CRL.</summary>
-    public async Task<Result<IssuedCertificate>> ReleaseAsync(Caller caller, Guid id, CancellationToken cancellationToken)
-    {
-        var certificate = await db.IssuedCertificates.SingleOrDefaultAsync(c => c.Id == id, cancellationToken);
-        if (certificate is null)
-        {
-            return AppError.NotFound("That certificate");
-        }
+    public Task<Result<IssuedCertificate>> ReleaseAsync(Caller caller, Guid id, CancellationToken cancellationToken) =>
+        issuer.ReleaseAsync(caller, id, cancellationToken);
 
-        if (certificate.Status != CertificateStatus.OnHold)
-        {
-            return AppError.Conflict($"Certificate {certificate.SerialHex} is not on hold.");
-        }
-
-        var now = time.GetUtcNow().UtcDateTime;
-        certificate.Status = CertificateStatus.Valid;
-        certificate.RevokedAt = null;
-        certificate.HoldReleasedAt = now;
-        certificate.UpdatedAt = now;
-        audit.Record(caller, "certificate.released", null, Target(certificate, certificate.PersonId), AuditOutcome.Success,
-            new { serial = certificate.SerialHex });
-        await SaveWithEpochAsync(cancellationToken);
-        return certificate;
-    }
-
-    private async Task SaveWithEpochAsync(CancellationToken cancellationToken)
-    {
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        await db.SaveChangesAsync(cancellationToken);
-        await db.RevocationEpochs.Where(e => e.Id == 1).ExecuteUpdateAsync(s => s.SetProperty(e => e.Value, e => e.Value + 1), cancellationToken);
-        var value = await db.RevocationEpochs.AsNoTracking().Where(e => e.Id == 1).Select(e => e.Value).SingleAsync(cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        epoch.Advance(value);
-    }
-
-    /// <summary>Binds a pending key to its certificate.</summary>
     /// <summary>
     /// A renewal takes effect: the successor takes its predecessor's mobile ID slot (a slot holds one
     /// live certificate, a unique index, so the predecessor leaves it first, in one transaction, and
@@ -224,12 +135,8 @@ public sealed class CertificateService(
     }
 
     /// <summary>SHA-256 of a public key's SubjectPublicKeyInfo (<see cref="IssuedCertificate.KeyHash"/>).</summary>
-    public static byte[] KeyHashOf(PublicKey key) => System.Security.Cryptography.SHA256.HashData(key.ExportSubjectPublicKeyInfo());
+    public static byte[] KeyHashOf(PublicKey key) => IssuedRecords.KeyHashOf(key);
 
+    /// <summary>The key-wrapping context of a server-made key waiting for its device.</summary>
     public static string PendingKeyContext(Guid certificateId) => "pending:" + certificateId.ToString("D");
-
-    private static DateTime Seconds(DateTime utc) => new(utc.Ticks - (utc.Ticks % TimeSpan.TicksPerSecond), DateTimeKind.Utc);
-
-    private static AuditTarget Target(IssuedCertificate certificate, Guid? personId) =>
-        new("certificate", certificate.SerialHex, certificate.Subject, personId);
 }

@@ -1,11 +1,6 @@
-using System.Numerics;
-using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Options;
-using MobileId.Pki.Keys;
 using MobileId.Pki.Revocation;
-using MobileId.Server.Features.Authorities;
-using MobileId.Server.Features.Ocsp;
-using MobileId.Server.Features.Settings;
+using MobileId.Server.Features.Issuance;
 
 namespace MobileId.Server.Features.Crl;
 
@@ -33,7 +28,7 @@ public sealed class CrlOptions
 /// publish; the unique CRL number per CA lets only one win each number.
 /// </summary>
 public sealed partial class CrlPublisher(
-    IServiceScopeFactory scopes, IKeyStore keys, RevocationEpochWatcher epoch, TimeProvider time, IOptions<CrlOptions> options,
+    IServiceScopeFactory scopes, RevocationEpochWatcher epoch, TimeProvider time, IOptions<CrlOptions> options,
     ILogger<CrlPublisher> logger) : BackgroundService
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
@@ -52,9 +47,9 @@ public sealed partial class CrlPublisher(
             var changed = currentEpoch != _publishedEpoch;
             await using var scope = scopes.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<MobileIdDbContext>();
-            var external = (await scope.ServiceProvider.GetRequiredService<SettingsService>().GetAsync(cancellationToken)).WebServerExternalAddress;
+            var issuer = scope.ServiceProvider.GetRequiredService<ICertificateIssuer>();
             var now = time.GetUtcNow();
-            foreach (var ca in await CertificateAuthorities.PublishingRevocation(db, now).ToListAsync(cancellationToken))
+            foreach (var ca in await CaDirectory.PublishingRevocation(db, now).ToListAsync(cancellationToken))
             {
                 var full = await LatestAsync(db, ca.Id, delta: false, cancellationToken);
                 var delta = await LatestAsync(db, ca.Id, delta: true, cancellationToken);
@@ -63,7 +58,7 @@ public sealed partial class CrlPublisher(
                 var deltaBase = full;
                 if (fullDue)
                 {
-                    full = await PublishAsync(db, ca, external, now, baseCrl: null, cancellationToken) ?? full;
+                    full = await PublishAsync(db, issuer, ca, now, baseCrl: null, cancellationToken) ?? full;
                     // Note: the delta published with a new full CRL is based on the previous full CRL, so
                     // it still tells holders of that CRL about released holds (removeFromCRL). RFC 5280
                     // §5.2.4 lets a delta serve every complete CRL numbered from its base up.
@@ -72,7 +67,7 @@ public sealed partial class CrlPublisher(
 
                 if (deltaDue && deltaBase is not null)
                 {
-                    await PublishAsync(db, ca, external, now, deltaBase, cancellationToken);
+                    await PublishAsync(db, issuer, ca, now, deltaBase, cancellationToken);
                 }
             }
 
@@ -120,7 +115,7 @@ public sealed partial class CrlPublisher(
     internal static Task<CrlRecord?> LatestAsync(MobileIdDbContext db, Guid caId, bool delta, CancellationToken cancellationToken) =>
         db.Crls.AsNoTracking().Where(c => c.IssuerId == caId && c.IsDelta == delta).OrderByDescending(c => c.Number).FirstOrDefaultAsync(cancellationToken);
 
-    private async Task<CrlRecord?> PublishAsync(MobileIdDbContext db, CertificateAuthorityRecord ca, string external, DateTimeOffset now,
+    private async Task<CrlRecord?> PublishAsync(MobileIdDbContext db, ICertificateIssuer issuer, CertificateAuthorityRecord ca, DateTimeOffset now,
         CrlRecord? baseCrl, CancellationToken cancellationToken)
     {
         var isDelta = baseCrl is not null;
@@ -128,11 +123,7 @@ public sealed partial class CrlPublisher(
         var interval = TimeSpan.FromMinutes(isDelta ? options.Value.DeltaIntervalMinutes : options.Value.FullIntervalMinutes);
         var nextUpdate = now + 2 * interval;
         var entries = await EntriesAsync(db, ca.Id, now, baseCrl, cancellationToken);
-        using var issuer = X509CertificateLoader.LoadCertificate(ca.CertificateDer);
-        using var key = keys.Open(ca.KeyId);
-        var der = isDelta
-            ? CrlBuilder.BuildDelta(issuer, key, entries, number, baseCrl!.Number, now, nextUpdate)
-            : CrlBuilder.BuildFull(issuer, key, entries, number, now, nextUpdate, CertificateAuthorities.UrlsFor(external, ca.Name).DeltaCrlUrl);
+        var der = await issuer.SignCrlAsync(ca, new CrlContent(entries, number, baseCrl?.Number, now, nextUpdate), cancellationToken);
         var record = new CrlRecord
         {
             Id = Guid.CreateVersion7(), IssuerId = ca.Id, Number = number, IsDelta = isDelta, BaseNumber = baseCrl?.Number,

@@ -15,8 +15,6 @@ public static class OcspApi
     public static IServiceCollection AddMobileIdOcsp(this IServiceCollection services)
     {
         services.AddOptions<OcspOptions>().BindConfiguration(OcspOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddSingleton<RevocationEpochWatcher>();
-        services.AddHostedService(sp => sp.GetRequiredService<RevocationEpochWatcher>());
         services.AddSingleton<OcspResponder>();
         return services;
     }

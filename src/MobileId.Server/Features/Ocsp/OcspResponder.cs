@@ -2,10 +2,8 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Options;
 using MobileId.Pki;
-using MobileId.Pki.Keys;
 using MobileId.Pki.Revocation;
-using MobileId.Server.Features.Authorities;
-using MobileId.Server.Features.Settings;
+using MobileId.Server.Features.Issuance;
 
 namespace MobileId.Server.Features.Ocsp;
 
@@ -56,7 +54,7 @@ public sealed record OcspHttpCache(string LastModified, string Expires, string E
 /// nonce are signed once and cached until the revocation epoch moves or they near nextUpdate.
 /// </summary>
 public sealed class OcspResponder(
-    IServiceScopeFactory scopes, IKeyStore keys, RevocationEpochWatcher epoch, TimeProvider time, IOptions<OcspOptions> options)
+    IServiceScopeFactory scopes, RevocationEpochWatcher epoch, TimeProvider time, IOptions<OcspOptions> options)
 {
     private readonly ConcurrentDictionary<string, (long Epoch, OcspAnswer Answer)> _cache = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(Guid CaId, string SerialHex), (long Epoch, CertificateState State)> _states = new();
@@ -245,37 +243,23 @@ public sealed class OcspResponder(
         }
     }
 
+    /// <summary>
+    /// The signer of each CA that publishes revocation information: its delegated responder
+    /// certificate and key from the issuance seam, which issues a new one when less than a third is left.
+    /// </summary>
     private async Task<IReadOnlyList<Signer>> LoadSignersAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<MobileIdDbContext>();
-        var settings = await scope.ServiceProvider.GetRequiredService<SettingsService>().GetAsync(cancellationToken);
+        var issuer = scope.ServiceProvider.GetRequiredService<ICertificateIssuer>();
         var validity = TimeSpan.FromDays(options.Value.ResponderValidityDays);
         var signers = new List<Signer>();
-        foreach (var ca in await CertificateAuthorities.PublishingRevocation(db, now).ToListAsync(cancellationToken))
+        foreach (var ca in await CaDirectory.PublishingRevocation(db, now).ToListAsync(cancellationToken))
         {
             var caCertificate = X509CertificateLoader.LoadCertificate(ca.CertificateDer);
-            var responder = await db.OcspResponders.Where(r => r.IssuerId == ca.Id).OrderByDescending(r => r.NotAfter).FirstOrDefaultAsync(cancellationToken);
-            if (responder is null || responder.NotAfter - now.UtcDateTime < validity / 3)
-            {
-                using var caKey = keys.Open(ca.KeyId);
-                var responderKey = keys.Generate($"{ca.Name}-ocsp", caKey.Algorithm);
-                var subject = new X500DistinguishedNameBuilder();
-                subject.AddCommonName($"{ca.Name} OCSP Responder");
-                using var certificate = OcspResponderCertificate.Issue(caCertificate, caKey, responderKey.PublicKey, subject.Build(),
-                    now.AddMinutes(-5), validity, CertificateAuthorities.UrlsFor(settings.WebServerExternalAddress, ca.Name), SerialNumbers.Create());
-                responder = new OcspResponderRecord
-                {
-                    Id = Guid.CreateVersion7(), IssuerId = ca.Id, KeyId = responderKey.KeyId, CertificateDer = certificate.RawData,
-                    NotAfter = certificate.NotAfter.ToUniversalTime(), CreatedAt = now.UtcDateTime,
-                };
-                responderKey.Dispose();
-                db.OcspResponders.Add(responder);
-                await db.SaveChangesAsync(cancellationToken);
-            }
-
-            var builder = new OcspResponseBuilder(keys.Open(responder.KeyId), X509CertificateLoader.LoadCertificate(responder.CertificateDer));
-            var renewAfter = new DateTimeOffset(responder.NotAfter, TimeSpan.Zero) - validity / 3;
+            var responder = await issuer.ServiceCertificateAsync(new ServiceCertificateRequest(ca.Id, CertificatePurpose.OcspResponder, validity), cancellationToken);
+            var builder = new OcspResponseBuilder(responder.Key!, responder.Certificate);
+            var renewAfter = new DateTimeOffset(responder.Record.NotAfter, TimeSpan.Zero) - validity / 3;
             signers.Add(new Signer(ca.Id, OcspIssuerId.Create(caCertificate), builder, renewAfter));
         }
 

@@ -1,12 +1,7 @@
-using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Options;
-using MobileId.Pki;
-using MobileId.Pki.Authority;
-using MobileId.Pki.Keys;
 using MobileId.Server.Features.Authorities;
-using MobileId.Server.Features.Certificates;
-using MobileId.Server.Features.Settings;
+using MobileId.Server.Features.Issuance;
 
 namespace MobileId.Server.Features.Protocols;
 
@@ -14,12 +9,12 @@ namespace MobileId.Server.Features.Protocols;
 public sealed record RaCredential(Guid IssuerId, string CaName, X509Certificate2 Certificate, IReadOnlyList<byte[]> CaChain);
 
 /// <summary>
-/// The SCEP/EST registration authorities (RFC 8894 §2.1): one per issuing CA, made on first use
-/// with an RSA-2048 key (SCEP's CMS envelopes need RSA key transport, whatever key the CA has),
+/// The SCEP/EST registration authorities (RFC 8894 §2.1): one per issuing CA, issued through the
+/// issuance seam on first use with an RSA-2048 key (SCEP's CMS envelopes need RSA key transport, whatever key the CA has),
 /// valid for a year and renewed when a third of that is left. Older RA certificates still
 /// decrypt requests made with them until they expire.
 /// </summary>
-public sealed class RegistrationAuthorities(IServiceScopeFactory scopes, IKeyStore keys, IOptions<PkiOptions> pki, TimeProvider time)
+public sealed class RegistrationAuthorities(IServiceScopeFactory scopes, IOptions<PkiOptions> pki, TimeProvider time)
 {
     private static readonly TimeSpan Validity = TimeSpan.FromDays(365);
     private readonly SemaphoreSlim _gate = new(1, 1);
@@ -58,15 +53,9 @@ public sealed class RegistrationAuthorities(IServiceScopeFactory scopes, IKeySto
             }
 
             await using var scope = scopes.CreateAsyncScope();
-            var db = scope.ServiceProvider.GetRequiredService<MobileIdDbContext>();
-            var record = await db.RegistrationAuthorities.AsNoTracking().Where(r => r.IssuerId == issuerId).OrderByDescending(r => r.NotAfter)
-                .FirstOrDefaultAsync(cancellationToken);
-            if (record is null || record.NotAfter - now.UtcDateTime < Validity / 3)
-            {
-                record = await CreateAsync(scope.ServiceProvider, db, issuerId, now, cancellationToken);
-            }
-
-            var credential = await LoadAsync(scope.ServiceProvider, db, record, cancellationToken);
+            var issuer = scope.ServiceProvider.GetRequiredService<ICertificateIssuer>();
+            var request = new ServiceCertificateRequest(issuerId, CertificatePurpose.RegistrationAuthority, Validity, pki.Value.Organization);
+            var credential = Keep(await issuer.ServiceCertificateAsync(request, cancellationToken));
             _current[issuerId] = credential;
             return credential;
         }
@@ -79,19 +68,18 @@ public sealed class RegistrationAuthorities(IServiceScopeFactory scopes, IKeySto
     /// <summary>Every RA certificate that has not expired, newest first: the candidates to decrypt a request with.</summary>
     public async Task<IReadOnlyList<RaCredential>> ValidAsync(CancellationToken cancellationToken)
     {
-        var now = time.GetUtcNow().UtcDateTime;
         await _gate.WaitAsync(cancellationToken);
         try
         {
             await using var scope = scopes.CreateAsyncScope();
-            var db = scope.ServiceProvider.GetRequiredService<MobileIdDbContext>();
-            var records = await db.RegistrationAuthorities.AsNoTracking().Where(r => r.NotAfter > now).OrderByDescending(r => r.NotAfter).ToListAsync(cancellationToken);
+            var issuer = scope.ServiceProvider.GetRequiredService<ICertificateIssuer>();
+            var records = await issuer.ServiceCertificatesAsync(CertificatePurpose.RegistrationAuthority, cancellationToken);
             var list = new List<RaCredential>(records.Count);
             foreach (var record in records)
             {
                 if (!_byRecord.TryGetValue(record.Id, out var credential))
                 {
-                    credential = await LoadAsync(scope.ServiceProvider, db, record, cancellationToken);
+                    credential = Keep(await issuer.OpenAsync(record, cancellationToken));
                 }
 
                 list.Add(credential);
@@ -105,59 +93,17 @@ public sealed class RegistrationAuthorities(IServiceScopeFactory scopes, IKeySto
         }
     }
 
-    private async Task<RegistrationAuthorityRecord> CreateAsync(IServiceProvider services, MobileIdDbContext db, Guid issuerId, DateTimeOffset now,
-        CancellationToken cancellationToken)
+    /// <summary>An RA credential from the seam's, kept by its record so it is opened once.</summary>
+    private RaCredential Keep(ServiceCredential credential)
     {
-        var ca = await db.CertificateAuthorities.AsNoTracking().SingleAsync(c => c.Id == issuerId, cancellationToken);
-        var external = (await services.GetRequiredService<SettingsService>().GetAsync(cancellationToken)).WebServerExternalAddress;
-        using var caKey = keys.Open(ca.KeyId);
-        using var caCertificate = X509CertificateLoader.LoadCertificate(ca.CertificateDer);
-        using var rsa = RSA.Create(2048);
-        var subject = new X500DistinguishedNameBuilder();
-        subject.AddCommonName($"{ca.Name} Registration Authority");
-        subject.AddOrganizationName(pki.Value.Organization);
-        var profile = new LeafProfile(subject.Build(), X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyEncipherment, [], null, [], Validity);
-        var der = CertificateFactory.EncodeLeaf(caCertificate, caKey, new PublicKey(rsa), profile, now.AddMinutes(-5),
-            CertificateAuthorities.UrlsFor(external, ca.Name), SerialNumbers.Create());
-        var pkcs8 = rsa.ExportPkcs8PrivateKey();
-        var id = Guid.CreateVersion7();
-        try
+        if (_byRecord.TryGetValue(credential.Record.Id, out var known))
         {
-            var record = new RegistrationAuthorityRecord
-            {
-                Id = id, IssuerId = issuerId, WrappedKey = keys.Wrap(pkcs8, Context(id)), CertificateDer = der,
-                NotAfter = X509CertificateLoader.LoadCertificate(der).NotAfter.ToUniversalTime(), CreatedAt = now.UtcDateTime,
-            };
-            db.RegistrationAuthorities.Add(record);
-            await db.SaveChangesAsync(cancellationToken);
-            return record;
+            credential.Certificate.Dispose();
+            return known;
         }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(pkcs8);
-        }
-    }
 
-    private async Task<RaCredential> LoadAsync(IServiceProvider services, MobileIdDbContext db, RegistrationAuthorityRecord record,
-        CancellationToken cancellationToken)
-    {
-        var pkcs8 = keys.Unwrap(record.WrappedKey, Context(record.Id));
-        try
-        {
-            using var rsa = RSA.Create();
-            rsa.ImportPkcs8PrivateKey(pkcs8, out _);
-            using var certificate = X509CertificateLoader.LoadCertificate(record.CertificateDer);
-            var name = await db.CertificateAuthorities.AsNoTracking().Where(c => c.Id == record.IssuerId).Select(c => c.Name).SingleAsync(cancellationToken);
-            var chain = await services.GetRequiredService<CertificateIssuance>().ChainAsync(record.IssuerId, cancellationToken);
-            var credential = new RaCredential(record.IssuerId, name, certificate.CopyWithPrivateKey(rsa), chain);
-            _byRecord[record.Id] = credential;
-            return credential;
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(pkcs8);
-        }
+        var ra = new RaCredential(credential.Record.IssuerId, credential.CaName, credential.Certificate, credential.CaChain);
+        _byRecord[credential.Record.Id] = ra;
+        return ra;
     }
-
-    private static string Context(Guid id) => "ra:" + id.ToString("D");
 }

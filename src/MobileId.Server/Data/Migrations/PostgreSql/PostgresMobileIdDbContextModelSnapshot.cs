@@ -411,37 +411,6 @@ namespace MobileId.Server.Data.Migrations.PostgreSql
                     b.ToTable("certificate_policies", (string)null);
                 });
 
-            modelBuilder.Entity("MobileId.Server.Data.ContentSignerRecord", b =>
-                {
-                    b.Property<Guid>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("uuid");
-
-                    b.Property<byte[]>("CertificateDer")
-                        .IsRequired()
-                        .HasColumnType("bytea");
-
-                    b.Property<DateTime>("CreatedAt")
-                        .HasColumnType("timestamp with time zone");
-
-                    b.Property<Guid>("IssuerId")
-                        .HasColumnType("uuid");
-
-                    b.Property<string>("KeyId")
-                        .IsRequired()
-                        .HasMaxLength(128)
-                        .HasColumnType("character varying(128)");
-
-                    b.Property<DateTime>("NotAfter")
-                        .HasColumnType("timestamp with time zone");
-
-                    b.HasKey("Id");
-
-                    b.HasIndex("IssuerId");
-
-                    b.ToTable("content_signers", (string)null);
-                });
-
             modelBuilder.Entity("MobileId.Server.Data.CredentialProfile", b =>
                 {
                     b.Property<Guid>("Id")
@@ -675,6 +644,10 @@ namespace MobileId.Server.Data.Migrations.PostgreSql
                     b.Property<byte[]>("KeyHash")
                         .HasColumnType("bytea");
 
+                    b.Property<string>("KeyId")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)");
+
                     b.Property<Guid?>("MobileIdentityId")
                         .HasColumnType("uuid");
 
@@ -692,6 +665,11 @@ namespace MobileId.Server.Data.Migrations.PostgreSql
 
                     b.Property<Guid?>("PolicyId")
                         .HasColumnType("uuid");
+
+                    b.Property<string>("Purpose")
+                        .IsRequired()
+                        .HasMaxLength(24)
+                        .HasColumnType("character varying(24)");
 
                     b.Property<DateTime?>("RenewalDueAt")
                         .HasColumnType("timestamp with time zone");
@@ -726,6 +704,9 @@ namespace MobileId.Server.Data.Migrations.PostgreSql
                     b.Property<DateTime>("UpdatedAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<byte[]>("WrappedKey")
+                        .HasColumnType("bytea");
+
                     b.HasKey("Id");
 
                     b.HasIndex("DeviceId");
@@ -748,6 +729,8 @@ namespace MobileId.Server.Data.Migrations.PostgreSql
                         .IsUnique();
 
                     b.HasIndex("PersonId", "PolicyId");
+
+                    b.HasIndex("IssuerId", "Purpose", "NotAfter");
 
                     b.ToTable("issued_certificates", (string)null);
                 });
@@ -967,37 +950,6 @@ namespace MobileId.Server.Data.Migrations.PostgreSql
                     b.HasIndex("Status", "NextAttemptAt");
 
                     b.ToTable("notifications", (string)null);
-                });
-
-            modelBuilder.Entity("MobileId.Server.Data.OcspResponderRecord", b =>
-                {
-                    b.Property<Guid>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("uuid");
-
-                    b.Property<byte[]>("CertificateDer")
-                        .IsRequired()
-                        .HasColumnType("bytea");
-
-                    b.Property<DateTime>("CreatedAt")
-                        .HasColumnType("timestamp with time zone");
-
-                    b.Property<Guid>("IssuerId")
-                        .HasColumnType("uuid");
-
-                    b.Property<string>("KeyId")
-                        .IsRequired()
-                        .HasMaxLength(128)
-                        .HasColumnType("character varying(128)");
-
-                    b.Property<DateTime>("NotAfter")
-                        .HasColumnType("timestamp with time zone");
-
-                    b.HasKey("Id");
-
-                    b.HasIndex("IssuerId");
-
-                    b.ToTable("ocsp_responders", (string)null);
                 });
 
             modelBuilder.Entity("MobileId.Server.Data.OtaToken", b =>
@@ -1228,36 +1180,6 @@ namespace MobileId.Server.Data.Migrations.PostgreSql
                     b.HasIndex("RoleId");
 
                     b.ToTable("profile_roles", (string)null);
-                });
-
-            modelBuilder.Entity("MobileId.Server.Data.RegistrationAuthorityRecord", b =>
-                {
-                    b.Property<Guid>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("uuid");
-
-                    b.Property<byte[]>("CertificateDer")
-                        .IsRequired()
-                        .HasColumnType("bytea");
-
-                    b.Property<DateTime>("CreatedAt")
-                        .HasColumnType("timestamp with time zone");
-
-                    b.Property<Guid>("IssuerId")
-                        .HasColumnType("uuid");
-
-                    b.Property<DateTime>("NotAfter")
-                        .HasColumnType("timestamp with time zone");
-
-                    b.Property<byte[]>("WrappedKey")
-                        .IsRequired()
-                        .HasColumnType("bytea");
-
-                    b.HasKey("Id");
-
-                    b.HasIndex("IssuerId");
-
-                    b.ToTable("registration_authorities", (string)null);
                 });
 
             modelBuilder.Entity("MobileId.Server.Data.RevocationEpoch", b =>
@@ -1665,15 +1587,6 @@ namespace MobileId.Server.Data.Migrations.PostgreSql
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("MobileId.Server.Data.ContentSignerRecord", b =>
-                {
-                    b.HasOne("MobileId.Server.Data.CertificateAuthorityRecord", null)
-                        .WithMany()
-                        .HasForeignKey("IssuerId")
-                        .OnDelete(DeleteBehavior.Restrict)
-                        .IsRequired();
-                });
-
             modelBuilder.Entity("MobileId.Server.Data.CredentialProfile", b =>
                 {
                     b.HasOne("MobileId.Server.Data.CardLayout", null)
@@ -1751,15 +1664,6 @@ namespace MobileId.Server.Data.Migrations.PostgreSql
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("MobileId.Server.Data.OcspResponderRecord", b =>
-                {
-                    b.HasOne("MobileId.Server.Data.CertificateAuthorityRecord", null)
-                        .WithMany()
-                        .HasForeignKey("IssuerId")
-                        .OnDelete(DeleteBehavior.Restrict)
-                        .IsRequired();
-                });
-
             modelBuilder.Entity("MobileId.Server.Data.OtaToken", b =>
                 {
                     b.HasOne("MobileId.Server.Data.MobileIdentity", null)
@@ -1832,15 +1736,6 @@ namespace MobileId.Server.Data.Migrations.PostgreSql
                         .IsRequired();
 
                     b.Navigation("Role");
-                });
-
-            modelBuilder.Entity("MobileId.Server.Data.RegistrationAuthorityRecord", b =>
-                {
-                    b.HasOne("MobileId.Server.Data.CertificateAuthorityRecord", null)
-                        .WithMany()
-                        .HasForeignKey("IssuerId")
-                        .OnDelete(DeleteBehavior.Restrict)
-                        .IsRequired();
                 });
 
             modelBuilder.Entity("MobileId.Server.Data.UnlockRequest", b =>

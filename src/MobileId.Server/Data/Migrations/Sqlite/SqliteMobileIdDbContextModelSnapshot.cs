@@ -404,37 +404,6 @@ namespace MobileId.Server.Data.Migrations.Sqlite
                     b.ToTable("certificate_policies", (string)null);
                 });
 
-            modelBuilder.Entity("MobileId.Server.Data.ContentSignerRecord", b =>
-                {
-                    b.Property<Guid>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("TEXT");
-
-                    b.Property<byte[]>("CertificateDer")
-                        .IsRequired()
-                        .HasColumnType("BLOB");
-
-                    b.Property<DateTime>("CreatedAt")
-                        .HasColumnType("TEXT");
-
-                    b.Property<Guid>("IssuerId")
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("KeyId")
-                        .IsRequired()
-                        .HasMaxLength(128)
-                        .HasColumnType("TEXT");
-
-                    b.Property<DateTime>("NotAfter")
-                        .HasColumnType("TEXT");
-
-                    b.HasKey("Id");
-
-                    b.HasIndex("IssuerId");
-
-                    b.ToTable("content_signers", (string)null);
-                });
-
             modelBuilder.Entity("MobileId.Server.Data.CredentialProfile", b =>
                 {
                     b.Property<Guid>("Id")
@@ -668,6 +637,10 @@ namespace MobileId.Server.Data.Migrations.Sqlite
                     b.Property<byte[]>("KeyHash")
                         .HasColumnType("BLOB");
 
+                    b.Property<string>("KeyId")
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT");
+
                     b.Property<Guid?>("MobileIdentityId")
                         .HasColumnType("TEXT");
 
@@ -684,6 +657,11 @@ namespace MobileId.Server.Data.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.Property<Guid?>("PolicyId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Purpose")
+                        .IsRequired()
+                        .HasMaxLength(24)
                         .HasColumnType("TEXT");
 
                     b.Property<DateTime?>("RenewalDueAt")
@@ -719,6 +697,9 @@ namespace MobileId.Server.Data.Migrations.Sqlite
                     b.Property<DateTime>("UpdatedAt")
                         .HasColumnType("TEXT");
 
+                    b.Property<byte[]>("WrappedKey")
+                        .HasColumnType("BLOB");
+
                     b.HasKey("Id");
 
                     b.HasIndex("DeviceId");
@@ -741,6 +722,8 @@ namespace MobileId.Server.Data.Migrations.Sqlite
                         .IsUnique();
 
                     b.HasIndex("PersonId", "PolicyId");
+
+                    b.HasIndex("IssuerId", "Purpose", "NotAfter");
 
                     b.ToTable("issued_certificates", (string)null);
                 });
@@ -960,37 +943,6 @@ namespace MobileId.Server.Data.Migrations.Sqlite
                     b.HasIndex("Status", "NextAttemptAt");
 
                     b.ToTable("notifications", (string)null);
-                });
-
-            modelBuilder.Entity("MobileId.Server.Data.OcspResponderRecord", b =>
-                {
-                    b.Property<Guid>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("TEXT");
-
-                    b.Property<byte[]>("CertificateDer")
-                        .IsRequired()
-                        .HasColumnType("BLOB");
-
-                    b.Property<DateTime>("CreatedAt")
-                        .HasColumnType("TEXT");
-
-                    b.Property<Guid>("IssuerId")
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("KeyId")
-                        .IsRequired()
-                        .HasMaxLength(128)
-                        .HasColumnType("TEXT");
-
-                    b.Property<DateTime>("NotAfter")
-                        .HasColumnType("TEXT");
-
-                    b.HasKey("Id");
-
-                    b.HasIndex("IssuerId");
-
-                    b.ToTable("ocsp_responders", (string)null);
                 });
 
             modelBuilder.Entity("MobileId.Server.Data.OtaToken", b =>
@@ -1221,36 +1173,6 @@ namespace MobileId.Server.Data.Migrations.Sqlite
                     b.HasIndex("RoleId");
 
                     b.ToTable("profile_roles", (string)null);
-                });
-
-            modelBuilder.Entity("MobileId.Server.Data.RegistrationAuthorityRecord", b =>
-                {
-                    b.Property<Guid>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("TEXT");
-
-                    b.Property<byte[]>("CertificateDer")
-                        .IsRequired()
-                        .HasColumnType("BLOB");
-
-                    b.Property<DateTime>("CreatedAt")
-                        .HasColumnType("TEXT");
-
-                    b.Property<Guid>("IssuerId")
-                        .HasColumnType("TEXT");
-
-                    b.Property<DateTime>("NotAfter")
-                        .HasColumnType("TEXT");
-
-                    b.Property<byte[]>("WrappedKey")
-                        .IsRequired()
-                        .HasColumnType("BLOB");
-
-                    b.HasKey("Id");
-
-                    b.HasIndex("IssuerId");
-
-                    b.ToTable("registration_authorities", (string)null);
                 });
 
             modelBuilder.Entity("MobileId.Server.Data.RevocationEpoch", b =>
@@ -1656,15 +1578,6 @@ namespace MobileId.Server.Data.Migrations.Sqlite
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("MobileId.Server.Data.ContentSignerRecord", b =>
-                {
-                    b.HasOne("MobileId.Server.Data.CertificateAuthorityRecord", null)
-                        .WithMany()
-                        .HasForeignKey("IssuerId")
-                        .OnDelete(DeleteBehavior.Restrict)
-                        .IsRequired();
-                });
-
             modelBuilder.Entity("MobileId.Server.Data.CredentialProfile", b =>
                 {
                     b.HasOne("MobileId.Server.Data.CardLayout", null)
@@ -1742,15 +1655,6 @@ namespace MobileId.Server.Data.Migrations.Sqlite
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("MobileId.Server.Data.OcspResponderRecord", b =>
-                {
-                    b.HasOne("MobileId.Server.Data.CertificateAuthorityRecord", null)
-                        .WithMany()
-                        .HasForeignKey("IssuerId")
-                        .OnDelete(DeleteBehavior.Restrict)
-                        .IsRequired();
-                });
-
             modelBuilder.Entity("MobileId.Server.Data.OtaToken", b =>
                 {
                     b.HasOne("MobileId.Server.Data.MobileIdentity", null)
@@ -1823,15 +1727,6 @@ namespace MobileId.Server.Data.Migrations.Sqlite
                         .IsRequired();
 
                     b.Navigation("Role");
-                });
-
-            modelBuilder.Entity("MobileId.Server.Data.RegistrationAuthorityRecord", b =>
-                {
-                    b.HasOne("MobileId.Server.Data.CertificateAuthorityRecord", null)
-                        .WithMany()
-                        .HasForeignKey("IssuerId")
-                        .OnDelete(DeleteBehavior.Restrict)
-                        .IsRequired();
                 });
 
             modelBuilder.Entity("MobileId.Server.Data.UnlockRequest", b =>

@@ -1,4 +1,4 @@
-namespace MobileId.Server.Features.Ocsp;
+namespace MobileId.Server.Features.Issuance;
 
 /// <summary>
 /// Follows the database's revocation epoch: every revocation, hold and release raises it, and
