@@ -97,9 +97,6 @@ public sealed class MobileIdLifecycle(MobileIdDbContext db, AccessPolicy access,
         return errors.Count > 0 ? AppError.Validation(errors) : null;
     }
 
-    /// <summary>Why a mobile ID cannot be cancelled (or replaced) in its state, or null.</summary>
-    internal static AppError? CancelRefusal(MobileIdentity mobileId) => MobileIdStateMachine.Refusal(mobileId, MobileIdEvent.Cancel);
-
     /// <summary>The mobile ID (tracked) and its holder, when the caller has the workflow with scope over the person.</summary>
     internal async Task<Result<(MobileIdentity MobileId, Person Person)>> FindAsync(Caller caller, Guid id, Workflow workflow, CancellationToken cancellationToken)
     {
@@ -111,6 +108,14 @@ public sealed class MobileIdLifecycle(MobileIdDbContext db, AccessPolicy access,
 
         var person = await db.People.AsNoTracking().SingleAsync(p => p.Id == mobileId.PersonId, cancellationToken);
         return await access.CheckAsync(caller, workflow, person, cancellationToken) is { } denied ? denied : (mobileId, person);
+    }
+
+    /// <summary>The mobile ID and its holder (as <see cref="FindAsync"/>), when the state machine allows the event in its state.</summary>
+    internal async Task<Result<(MobileIdentity MobileId, Person Person)>> FindForAsync(Caller caller, Guid id, Workflow workflow, MobileIdEvent @event,
+        CancellationToken cancellationToken)
+    {
+        var found = await FindAsync(caller, id, workflow, cancellationToken);
+        return found.IsSuccess && MobileIdStateMachine.Refusal(found.Value.MobileId, @event) is { } refused ? refused : found;
     }
 
     /// <summary>Moves the mobile ID through the state machine (its state was checked before) and marks it changed; the time of the change.</summary>

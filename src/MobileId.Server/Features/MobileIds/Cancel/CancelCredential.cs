@@ -16,18 +16,13 @@ public sealed class CancelCredential(MobileIdLifecycle lifecycle, MobileIdReques
             return invalid;
         }
 
-        var found = await lifecycle.FindAsync(caller, id, Workflow.CancelCredential, cancellationToken);
+        var found = await lifecycle.FindForAsync(caller, id, Workflow.CancelCredential, MobileIdEvent.Cancel, cancellationToken);
         if (!found.IsSuccess)
         {
             return found.Error!;
         }
 
         var (mobileId, person) = found.Value;
-        if (MobileIdLifecycle.CancelRefusal(mobileId) is { } refused)
-        {
-            return refused;
-        }
-
         // Unit of work: CancelCoreAsync commits each revocation on its own, then the cancellation (so a cancel cut short can be repeated).
         var cancelled = await lifecycle.CancelCoreAsync(caller, mobileId, person, reason, reasonName, input.Details,
             Workflow.CancelCredential, cancellationToken);

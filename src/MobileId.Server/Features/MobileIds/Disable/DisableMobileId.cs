@@ -21,18 +21,13 @@ public sealed class DisableMobileId(MobileIdDbContext db, MobileIdLifecycle life
             return invalid;
         }
 
-        var found = await lifecycle.FindAsync(caller, id, Workflow.EnableDisableId, cancellationToken);
+        var found = await lifecycle.FindForAsync(caller, id, Workflow.EnableDisableId, MobileIdEvent.Disable, cancellationToken);
         if (!found.IsSuccess)
         {
             return found.Error!;
         }
 
         var (mobileId, person) = found.Value;
-        if (MobileIdStateMachine.Refusal(mobileId, MobileIdEvent.Disable) is { } wrongState)
-        {
-            return wrongState;
-        }
-
         // Note: each hold is committed on its own by the certificate service (a disable cut short can be repeated); the new status commits below.
         var held = await lifecycle.ChangeCertificatesAsync(mobileId, [CertificateStatus.Valid],
             certificate => certificates.RevokeAsync(caller, certificate, X509RevocationReason.CertificateHold, cancellationToken), cancellationToken);

@@ -22,18 +22,13 @@ public sealed class EnableMobileId(MobileIdDbContext db, MobileIdLifecycle lifec
             return AppError.Validation(errors);
         }
 
-        var found = await lifecycle.FindAsync(caller, id, Workflow.EnableDisableId, cancellationToken);
+        var found = await lifecycle.FindForAsync(caller, id, Workflow.EnableDisableId, MobileIdEvent.Enable, cancellationToken);
         if (!found.IsSuccess)
         {
             return found.Error!;
         }
 
         var (mobileId, person) = found.Value;
-        if (MobileIdStateMachine.Refusal(mobileId, MobileIdEvent.Enable) is { } wrongState)
-        {
-            return wrongState;
-        }
-
         // Note: each release is committed on its own by the certificate service (an enable cut short can be repeated); the new status commits below.
         var released = await lifecycle.ChangeCertificatesAsync(mobileId, [CertificateStatus.OnHold],
             certificate => certificates.ReleaseAsync(caller, certificate, cancellationToken), cancellationToken);

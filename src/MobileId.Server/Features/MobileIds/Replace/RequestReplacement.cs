@@ -26,18 +26,13 @@ public sealed class RequestReplacement(MobileIdDbContext db, MobileIdLifecycle l
             return invalid;
         }
 
-        var found = await lifecycle.FindAsync(caller, id, Workflow.RequestReplacementId, cancellationToken);
+        var found = await lifecycle.FindForAsync(caller, id, Workflow.RequestReplacementId, MobileIdEvent.Cancel, cancellationToken);
         if (!found.IsSuccess)
         {
             return found.Error!;
         }
 
         var (mobileId, person) = found.Value;
-        if (MobileIdLifecycle.CancelRefusal(mobileId) is { } refused)
-        {
-            return refused;
-        }
-
         var revocation = reason == "stolen" ? X509RevocationReason.KeyCompromise : X509RevocationReason.CessationOfOperation;
         var profile = await db.CredentialProfiles.AsNoTracking().Where(p => p.Id == mobileId.ProfileId).Select(p => p.Name).SingleAsync(cancellationToken);
         // Note: the old mobile ID's cancellation commits inside (revocations one by one, then the cancellation), once the new request's checks passed.
