@@ -26,7 +26,7 @@ public sealed partial class ConsoleUnlockTests : AgentTestKit
         await CreateProfileAsync("phone-" + tag, false,
             [new ProfileRoleInput("Cardholder", true, false, false, true, false), new ProfileRoleInput(role, false, false, false, false, true)]);
         var person = await App.CreatePersonAsync("holder" + tag, null, $"holder{tag}@example.org", "Cardholder");
-        var requested = await App.WithServicesAsync(s => s.GetRequiredService<MobileIdRequests>().RequestAsync(
+        var requested = await App.WithServicesAsync(s => s.GetRequiredService<MobileId.Server.Features.MobileIds.Request.RequestMobileId>().HandleAsync(
             Caller.System("test"), person.Id, new MobileIdRequestInput("phone-" + tag, null), CancellationToken.None));
         Assert.True((await CollectAsync("phone", requested.Value!.Link, requested.Value.Code!, "SN-" + tag)).Code == 0);
         var deviceId = await App.WithServicesAsync(s => s.GetRequiredService<MobileIdDbContext>().Devices.Where(d => d.SerialNumber == "SN-" + tag)

@@ -347,7 +347,7 @@ public sealed partial class Collection(MobileIdDbContext db, CertificateIssuance
         }
 
         unlocks.Escrow(mobileId, unlockTokenHash, unlockKey);
-        mobileId.Status = MobileIdStatus.Issued;
+        mobileId.Transition(MobileIdEvent.Confirm);
         mobileId.IssuedAt = now;
         mobileId.UpdatedAt = now;
         mobileId.Version++;
@@ -380,7 +380,7 @@ public sealed partial class Collection(MobileIdDbContext db, CertificateIssuance
         }
 
         var now = time.GetUtcNow().UtcDateTime;
-        mobileId.Status = MobileIdStatus.ReadyToCollect;
+        mobileId.Transition(MobileIdEvent.CancelCollection);
         mobileId.DeviceId = null;
         mobileId.SessionTokenHash = null;
         mobileId.SessionKey = null;

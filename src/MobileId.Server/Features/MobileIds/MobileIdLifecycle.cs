@@ -9,25 +9,14 @@ namespace MobileId.Server.Features.MobileIds;
 /// <summary>Cancel Credential: an RFC 5280 reason (default <c>cessationOfOperation</c>) and free-text details.</summary>
 public sealed record CancelCredentialInput(string? Reason, string? Details);
 
-/// <summary>Disable ID: a reason from <see cref="MobileIdLifecycle.DisableReasons"/> and free-text details.</summary>
-public sealed record DisableIdInput(string? Reason, string? Details);
-
-/// <summary>Enable ID: optional free-text details.</summary>
-public sealed record EnableIdInput(string? Details);
-
-/// <summary>Request Replacement ID: lost, damaged or stolen, details, and the channel of the new request (as Request ID).</summary>
-public sealed record ReplacementInput(string? Reason, string? Details, DeliveryChannel? Channel);
-
-/// <summary>What Request Replacement ID did: the cancelled mobile ID and the new request.</summary>
-public sealed record ReplacementView(MobileIdView Cancelled, MobileIdView Request);
-
 /// <summary>
-/// The operations on a mobile ID after its request (PRODUCT.md §5.6): <b>Cancel Credential</b>,
-/// <b>Enable / Disable ID</b> and <b>Request Replacement ID</b>. Each needs its workflow and scope
-/// over the person; bad input and a wrong state are refused before anything changes.
+/// What the operations on a mobile ID after its request share (PRODUCT.md §5.6): the reasons and
+/// their checks, finding the mobile ID with the workflow's scope over the person, the certificate
+/// changes, and the cancellation itself (Cancel Credential, Request Replacement ID, Cancel Device).
+/// The workflows are in the Cancel, Disable, Enable and Replace sub-namespaces; each needs its
+/// workflow and scope over the person, and bad input and a wrong state are refused before anything changes.
 /// </summary>
-public sealed class MobileIdLifecycle(
-    MobileIdDbContext db, AccessPolicy access, CertificateService certificates, MobileIdRequests requests, AuditTrail audit, TimeProvider time)
+public sealed class MobileIdLifecycle(MobileIdDbContext db, AccessPolicy access, CertificateService certificates, AuditTrail audit, TimeProvider time)
 {
     public const int MaxDetails = 500;
 
@@ -51,147 +40,9 @@ public sealed class MobileIdLifecycle(
     /// <summary>The states in which a mobile ID holds a device: it keeps the device from being marked cancelled.</summary>
     internal static readonly MobileIdStatus[] Live = [MobileIdStatus.Issued, MobileIdStatus.Disabled, MobileIdStatus.Collecting];
 
-    private static readonly MobileIdStatus[] Cancellable =
-        [MobileIdStatus.Issued, MobileIdStatus.Disabled, MobileIdStatus.Collecting, MobileIdStatus.ReadyToCollect, MobileIdStatus.AwaitingValidation];
 
-    /// <summary>Cancel Credential: the mobile ID is cancelled, its certificates revoked, its device cancelled when nothing else lives on it.</summary>
-    public async Task<Result<MobileIdView>> CancelAsync(Caller caller, Guid id, CancelCredentialInput input, CancellationToken cancellationToken)
-    {
-        if (ReadCancel(input, out var reason, out var reasonName) is { } invalid)
-        {
-            return invalid;
-        }
 
-        var found = await FindAsync(caller, id, Workflow.CancelCredential, cancellationToken);
-        if (!found.IsSuccess)
-        {
-            return found.Error!;
-        }
 
-        var (mobileId, person) = found.Value;
-        if (CancelRefusal(mobileId) is { } refused)
-        {
-            return refused;
-        }
-
-        var cancelled = await CancelCoreAsync(caller, mobileId, person, reason, reasonName, input.Details,
-            Workflow.CancelCredential, cancellationToken);
-        return cancelled.IsSuccess ? await requests.ViewAsync(mobileId, cancellationToken) : cancelled.Error!;
-    }
-
-    /// <summary>Disable ID: the certificates go on hold (<c>certificateHold</c>) and the mobile ID is Disabled.</summary>
-    public async Task<Result<MobileIdView>> DisableAsync(Caller caller, Guid id, DisableIdInput input, CancellationToken cancellationToken)
-    {
-        if (ReadReason(input.Reason, DisableReasons, input.Details, out var reason) is { } invalid)
-        {
-            return invalid;
-        }
-
-        var found = await FindAsync(caller, id, Workflow.EnableDisableId, cancellationToken);
-        if (!found.IsSuccess)
-        {
-            return found.Error!;
-        }
-
-        var (mobileId, person) = found.Value;
-        if (mobileId.Status != MobileIdStatus.Issued)
-        {
-            return AppError.Conflict($"Only an Issued mobile ID can be disabled; this one is {mobileId.Status}.");
-        }
-
-        var held = await ChangeCertificatesAsync(mobileId, [CertificateStatus.Valid],
-            certificate => certificates.RevokeAsync(caller, certificate, X509RevocationReason.CertificateHold, cancellationToken), cancellationToken);
-        if (!held.IsSuccess)
-        {
-            return held.Error!;
-        }
-
-        Touch(mobileId, MobileIdStatus.Disabled);
-        audit.Record(caller, LifecycleActions.Disabled, Workflow.EnableDisableId, AuditTarget.For(person), AuditOutcome.Success,
-            new { id = mobileId.Id, reason, details = input.Details, held = held.Value });
-        await db.SaveChangesAsync(cancellationToken);
-        return await requests.ViewAsync(mobileId, cancellationToken);
-    }
-
-    /// <summary>Enable ID: the holds are released and the mobile ID is Issued again.</summary>
-    public async Task<Result<MobileIdView>> EnableAsync(Caller caller, Guid id, EnableIdInput input, CancellationToken cancellationToken)
-    {
-        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
-        CheckDetails(input.Details, errors);
-        if (errors.Count > 0)
-        {
-            return AppError.Validation(errors);
-        }
-
-        var found = await FindAsync(caller, id, Workflow.EnableDisableId, cancellationToken);
-        if (!found.IsSuccess)
-        {
-            return found.Error!;
-        }
-
-        var (mobileId, person) = found.Value;
-        if (mobileId.Status != MobileIdStatus.Disabled)
-        {
-            return AppError.Conflict($"Only a Disabled mobile ID can be enabled; this one is {mobileId.Status}.");
-        }
-
-        var released = await ChangeCertificatesAsync(mobileId, [CertificateStatus.OnHold],
-            certificate => certificates.ReleaseAsync(caller, certificate, cancellationToken), cancellationToken);
-        if (!released.IsSuccess)
-        {
-            return released.Error!;
-        }
-
-        Touch(mobileId, MobileIdStatus.Issued);
-        audit.Record(caller, LifecycleActions.Enabled, Workflow.EnableDisableId, AuditTarget.For(person), AuditOutcome.Success,
-            new { id = mobileId.Id, details = input.Details, released = released.Value });
-        await db.SaveChangesAsync(cancellationToken);
-        return await requests.ViewAsync(mobileId, cancellationToken);
-    }
-
-    /// <summary>
-    /// Request Replacement ID: the new request for the same person and profile passes every check of
-    /// Request ID first; only then is the old mobile ID cancelled (stolen: keyCompromise) and the new
-    /// request created and notified.
-    /// </summary>
-    public async Task<Result<ReplacementView>> ReplaceAsync(Caller caller, Guid id, ReplacementInput input, CancellationToken cancellationToken)
-    {
-        if (ReadReason(input.Reason, ReplacementReasons, input.Details, out var reason) is { } invalid)
-        {
-            return invalid;
-        }
-
-        var found = await FindAsync(caller, id, Workflow.RequestReplacementId, cancellationToken);
-        if (!found.IsSuccess)
-        {
-            return found.Error!;
-        }
-
-        var (mobileId, person) = found.Value;
-        if (CancelRefusal(mobileId) is { } refused)
-        {
-            return refused;
-        }
-
-        var revocation = reason == "stolen" ? X509RevocationReason.KeyCompromise : X509RevocationReason.CessationOfOperation;
-        var profile = await db.CredentialProfiles.AsNoTracking().Where(p => p.Id == mobileId.ProfileId).Select(p => p.Name).SingleAsync(cancellationToken);
-        var created = await requests.ReplaceAsync(caller, person, mobileId, new MobileIdRequestInput(profile, input.Channel ?? mobileId.Channel),
-            async () =>
-            {
-                var cancelled = await CancelCoreAsync(caller, mobileId, person, revocation, "replaced (" + reason + ")", input.Details,
-                    Workflow.RequestReplacementId, cancellationToken);
-                return cancelled.Error;
-            }, cancellationToken);
-        if (!created.IsSuccess)
-        {
-            return created.Error!;
-        }
-
-        audit.Record(caller, "mobile-id.replaced", Workflow.RequestReplacementId, AuditTarget.For(person), AuditOutcome.Success,
-            new { id = mobileId.Id, replacement = created.Value!.Id, reason, details = input.Details });
-        await db.SaveChangesAsync(cancellationToken);
-        return new ReplacementView(await requests.ViewAsync(mobileId, cancellationToken), created.Value);
-    }
 
     /// <summary>
     /// Cancels a mobile ID whose state allows it (checked by the caller): revokes every certificate
@@ -211,7 +62,7 @@ public sealed class MobileIdLifecycle(
             && !await db.MobileIdentities.AnyAsync(m => m.DeviceId == deviceId && m.Id != mobileId.Id && Live.Contains(m.Status), cancellationToken)
             ? await db.Devices.SingleOrDefaultAsync(d => d.Id == deviceId && d.Status != DeviceStatus.Cancelled, cancellationToken)
             : null;
-        var now = Touch(mobileId, MobileIdStatus.Cancelled);
+        var now = Touch(mobileId, MobileIdEvent.Cancel);
         mobileId.EndedAt = now;
         mobileId.EndReason = details is { Length: > 0 } ? $"{reasonName}: {details}" : reasonName;
         // Note: the session token stays, so the device learns of the cancellation at its next update and wipes the identity.
@@ -226,6 +77,7 @@ public sealed class MobileIdLifecycle(
 
         audit.Record(caller, LifecycleActions.Cancelled, workflow, AuditTarget.For(person), AuditOutcome.Success,
             new { id = mobileId.Id, reason = reasonName, details, revoked = revoked.Value, deviceCancelled = device?.SerialNumber });
+        // Commits here: the revocations above are already saved one by one, so the cancellation is saved at once after them.
         await db.SaveChangesAsync(cancellationToken);
         return mobileId;
     }
@@ -245,15 +97,8 @@ public sealed class MobileIdLifecycle(
         return errors.Count > 0 ? AppError.Validation(errors) : null;
     }
 
-    /// <summary>Why a mobile ID cannot be cancelled (or replaced) in its state, or null.</summary>
-    internal static AppError? CancelRefusal(MobileIdentity mobileId) => mobileId.Status switch
-    {
-        MobileIdStatus.Cancelled => AppError.Conflict($"This mobile ID is already cancelled ({mobileId.EndReason})."),
-        _ when !Cancellable.Contains(mobileId.Status) => AppError.Conflict($"This mobile ID is {mobileId.Status}; it has ended and holds nothing to cancel."),
-        _ => null,
-    };
-
-    private async Task<Result<(MobileIdentity MobileId, Person Person)>> FindAsync(Caller caller, Guid id, Workflow workflow, CancellationToken cancellationToken)
+    /// <summary>The mobile ID (tracked) and its holder, when the caller has the workflow with scope over the person.</summary>
+    internal async Task<Result<(MobileIdentity MobileId, Person Person)>> FindAsync(Caller caller, Guid id, Workflow workflow, CancellationToken cancellationToken)
     {
         var mobileId = await db.MobileIdentities.SingleOrDefaultAsync(m => m.Id == id, cancellationToken);
         if (mobileId is null)
@@ -265,17 +110,26 @@ public sealed class MobileIdLifecycle(
         return await access.CheckAsync(caller, workflow, person, cancellationToken) is { } denied ? denied : (mobileId, person);
     }
 
-    private DateTime Touch(MobileIdentity mobileId, MobileIdStatus status)
+    /// <summary>The mobile ID and its holder (as <see cref="FindAsync"/>), when the state machine allows the event in its state.</summary>
+    internal async Task<Result<(MobileIdentity MobileId, Person Person)>> FindForAsync(Caller caller, Guid id, Workflow workflow, MobileIdEvent @event,
+        CancellationToken cancellationToken)
+    {
+        var found = await FindAsync(caller, id, workflow, cancellationToken);
+        return found.IsSuccess && MobileIdStateMachine.Refusal(found.Value.MobileId, @event) is { } refused ? refused : found;
+    }
+
+    /// <summary>Moves the mobile ID through the state machine (its state was checked before) and marks it changed; the time of the change.</summary>
+    internal DateTime Touch(MobileIdentity mobileId, MobileIdEvent @event)
     {
         var now = time.GetUtcNow().UtcDateTime;
-        mobileId.Status = status;
+        mobileId.Transition(@event);
         mobileId.UpdatedAt = now;
         mobileId.Version++;
         return now;
     }
 
     /// <summary>Applies one status change to each certificate of the mobile ID in these states (each saved on its own); their serial numbers.</summary>
-    private async Task<Result<List<string>>> ChangeCertificatesAsync(MobileIdentity mobileId, CertificateStatus[] from,
+    internal async Task<Result<List<string>>> ChangeCertificatesAsync(MobileIdentity mobileId, CertificateStatus[] from,
         Func<Guid, Task<Result<IssuedCertificate>>> change, CancellationToken cancellationToken)
     {
         var serials = new List<string>();
@@ -295,7 +149,7 @@ public sealed class MobileIdLifecycle(
     }
 
     /// <summary>A required reason from a fixed list (any case; answered in the list's spelling), and the details.</summary>
-    private static AppError? ReadReason(string? given, IReadOnlyList<string> allowed, string? details, out string? reason)
+    internal static AppError? ReadReason(string? given, IReadOnlyList<string> allowed, string? details, out string? reason)
     {
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         reason = allowed.FirstOrDefault(r => string.Equals(r, given?.Trim(), StringComparison.OrdinalIgnoreCase));
@@ -308,7 +162,8 @@ public sealed class MobileIdLifecycle(
         return errors.Count > 0 ? AppError.Validation(errors) : null;
     }
 
-    private static void CheckDetails(string? details, Dictionary<string, string[]> errors)
+    /// <summary>Free-text details are at most <see cref="MaxDetails"/> characters.</summary>
+    internal static void CheckDetails(string? details, Dictionary<string, string[]> errors)
     {
         if (details?.Length > MaxDetails)
         {

@@ -2,6 +2,13 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using MobileId.Server.Features.Access;
+using MobileId.Server.Features.MobileIds.Cancel;
+using MobileId.Server.Features.MobileIds.Disable;
+using MobileId.Server.Features.MobileIds.Enable;
+using MobileId.Server.Features.MobileIds.Replace;
+using MobileId.Server.Features.MobileIds.Request;
+using MobileId.Server.Features.MobileIds.Unlock;
+using MobileId.Server.Features.MobileIds.Validate;
 using MobileId.Server.Features.Notifications;
 using MobileId.Server.Features.People;
 using MobileId.Server.Features.Settings;
@@ -14,12 +21,28 @@ public static class MobileIdsApi
     public static IServiceCollection AddMobileIdRequests(this IServiceCollection services)
     {
         services.AddOptions<OneTimeCodeOptions>().BindConfiguration(OneTimeCodeOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<UnlockOptions>().BindConfiguration(UnlockOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+
+        // Note: what the workflows share (rights, codes, reads, the cancellation, the unlock checks).
         services.AddScoped<ProfileRights>();
         services.AddScoped<MobileIdRequests>();
+        services.AddScoped<ProvisioningCodes>();
+        services.AddScoped<RequestCreation>();
         services.AddScoped<MobileIdLifecycle>();
         services.AddScoped<CodeRedemption>();
-        services.AddOptions<UnlockOptions>().BindConfiguration(UnlockOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddScoped<UnlockChecks>();
         services.AddScoped<UnlockCredential>();
+
+        // Note: one handler per workflow.
+        services.AddScoped<RequestMobileId>();
+        services.AddScoped<RequestMyMobileId>();
+        services.AddScoped<ValidateRequest>();
+        services.AddScoped<CancelCredential>();
+        services.AddScoped<DisableMobileId>();
+        services.AddScoped<EnableMobileId>();
+        services.AddScoped<RequestReplacement>();
+        services.AddScoped<RequestUnlockCode>();
+        services.AddScoped<SendUnlockVerification>();
         return services;
     }
 
@@ -84,8 +107,8 @@ public static class MobileIdsApi
     }
 
     private static async Task<Results<Created<MobileIdView>, ProblemHttpResult>> Request(
-        Guid id, MobileIdRequestInput input, Caller caller, MobileIdRequests requests, CancellationToken cancellationToken) =>
-        Created(await requests.RequestAsync(caller, id, input, cancellationToken));
+        Guid id, MobileIdRequestInput input, Caller caller, RequestMobileId handler, CancellationToken cancellationToken) =>
+        Created(await handler.HandleAsync(caller, id, input, cancellationToken));
 
     private static async Task<Results<Ok<IReadOnlyList<string>>, ProblemHttpResult>> RequestableProfiles(Guid id, Caller caller, MobileIdRequests requests,
         CancellationToken cancellationToken)
@@ -95,8 +118,8 @@ public static class MobileIdsApi
     }
 
     private static async Task<Results<Created<MobileIdView>, ProblemHttpResult>> RequestMine(
-        MobileIdRequestInput input, Caller caller, MobileIdRequests requests, CancellationToken cancellationToken) =>
-        Created(await requests.RequestMineAsync(caller, input, cancellationToken));
+        MobileIdRequestInput input, Caller caller, RequestMyMobileId handler, CancellationToken cancellationToken) =>
+        Created(await handler.HandleAsync(caller, input, cancellationToken));
 
     private static async Task<Results<Ok<PagedResult<MobileIdView>>, ProblemHttpResult>> ListForPerson(Guid id, [FromQuery] MobileIdStatus? status,
         [FromQuery] int? page, [FromQuery] int? pageSize, Caller caller, MobileIdDbContext db, AccessPolicy access, MobileIdRequests requests,
@@ -143,35 +166,35 @@ public static class MobileIdsApi
     private static async Task<Results<Ok<MobileIdView>, ProblemHttpResult>> Get(Guid id, Caller caller, MobileIdRequests requests, CancellationToken cancellationToken) =>
         Answer(await requests.GetAsync(caller, id, cancellationToken));
 
-    private static async Task<Results<Ok<MobileIdView>, ProblemHttpResult>> Validate(Guid id, Caller caller, MobileIdRequests requests, CancellationToken cancellationToken) =>
-        Answer(await requests.ValidateAsync(caller, id, cancellationToken));
+    private static async Task<Results<Ok<MobileIdView>, ProblemHttpResult>> Validate(Guid id, Caller caller, ValidateRequest handler, CancellationToken cancellationToken) =>
+        Answer(await handler.HandleAsync(caller, id, cancellationToken));
 
     private static async Task<Results<Ok<MobileIdView>, ProblemHttpResult>> Cancel(Guid id, CancelCredentialInput? input, Caller caller,
-        MobileIdLifecycle lifecycle, CancellationToken cancellationToken) =>
-        Answer(await lifecycle.CancelAsync(caller, id, input ?? new CancelCredentialInput(null, null), cancellationToken));
+        CancelCredential handler, CancellationToken cancellationToken) =>
+        Answer(await handler.HandleAsync(caller, id, input ?? new CancelCredentialInput(null, null), cancellationToken));
 
     private static async Task<Results<Ok<MobileIdView>, ProblemHttpResult>> Disable(Guid id, DisableIdInput input, Caller caller,
-        MobileIdLifecycle lifecycle, CancellationToken cancellationToken) =>
-        Answer(await lifecycle.DisableAsync(caller, id, input, cancellationToken));
+        DisableMobileId handler, CancellationToken cancellationToken) =>
+        Answer(await handler.HandleAsync(caller, id, input, cancellationToken));
 
     private static async Task<Results<Ok<MobileIdView>, ProblemHttpResult>> Enable(Guid id, EnableIdInput? input, Caller caller,
-        MobileIdLifecycle lifecycle, CancellationToken cancellationToken) =>
-        Answer(await lifecycle.EnableAsync(caller, id, input ?? new EnableIdInput(null), cancellationToken));
+        EnableMobileId handler, CancellationToken cancellationToken) =>
+        Answer(await handler.HandleAsync(caller, id, input ?? new EnableIdInput(null), cancellationToken));
 
     private static async Task<Results<Created<ReplacementView>, ProblemHttpResult>> Replace(Guid id, ReplacementInput input, Caller caller,
-        MobileIdLifecycle lifecycle, CancellationToken cancellationToken)
+        RequestReplacement handler, CancellationToken cancellationToken)
     {
-        var result = await lifecycle.ReplaceAsync(caller, id, input, cancellationToken);
+        var result = await handler.HandleAsync(caller, id, input, cancellationToken);
         return result.IsSuccess ? TypedResults.Created($"/api/v1/mobile-ids/{result.Value!.Request.Id}", result.Value) : result.Error!.ToResult();
     }
 
     private static async Task<Results<Ok<UnlockCodeView>, ProblemHttpResult>> RequestUnlockCode(Guid id, UnlockCodeInput input, Caller caller,
-        UnlockCredential unlocks, CancellationToken cancellationToken) =>
-        (await unlocks.RequestCodeAsync(caller, id, input, cancellationToken)).ToOkResult();
+        RequestUnlockCode handler, CancellationToken cancellationToken) =>
+        (await handler.HandleAsync(caller, id, input, cancellationToken)).ToOkResult();
 
     private static async Task<Results<Ok<UnlockVerificationView>, ProblemHttpResult>> SendUnlockVerification(Guid id, UnlockVerificationInput input, Caller caller,
-        UnlockCredential unlocks, CancellationToken cancellationToken) =>
-        (await unlocks.SendVerificationAsync(caller, id, input, cancellationToken)).ToOkResult();
+        SendUnlockVerification handler, CancellationToken cancellationToken) =>
+        (await handler.HandleAsync(caller, id, input, cancellationToken)).ToOkResult();
 
     private static Results<Ok<MobileIdView>, ProblemHttpResult> Answer(Result<MobileIdView> result) =>
         result.IsSuccess ? TypedResults.Ok(result.Value) : result.Error!.ToResult();

@@ -58,10 +58,9 @@ public sealed record UnlockVerificationView(string Channel, DateTime ExpiresAt, 
 /// confirmation, encrypted to a key it made for this unlock. Only the device that showed the
 /// challenge can redeem the code: it needs the request's private key and the mobile ID's unlock token.
 /// </summary>
-public sealed class UnlockCredential(MobileIdDbContext db, AccessPolicy access, ProfileRights rights, SettingsService settings, NotificationOutbox outbox,
-    IKeyStore keys, AuditTrail audit, IOptions<UnlockOptions> options, TimeProvider time)
+public sealed class UnlockCredential(MobileIdDbContext db, UnlockChecks checks, IKeyStore keys, AuditTrail audit, IOptions<UnlockOptions> options,
+    TimeProvider time)
 {
-    private const int CodeLength = 8;
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     /// <summary>The KEK context of a mobile ID's escrowed unlock key.</summary>
@@ -146,17 +145,17 @@ public sealed class UnlockCredential(MobileIdDbContext db, AccessPolicy access, 
         var now = time.GetUtcNow().UtcDateTime;
         var open = await db.UnlockRequests.Where(r => r.MobileIdentityId == mobileId.Id && r.CompletedAt == null && r.ExpiresAt > now)
             .ToListAsync(cancellationToken);
-        if (open.FirstOrDefault(r => r.DeviceKey.AsSpan().SequenceEqual(key) && !Locked(r)) is { } same)
+        if (open.FirstOrDefault(r => r.DeviceKey.AsSpan().SequenceEqual(key) && !checks.Locked(r)) is { } same)
         {
             return new UnlockStartResponse(same.Id, OneTimeCodes.Grouped(same.Challenge), same.ExpiresAt);
         }
 
         var taken = await db.UnlockRequests.Where(r => r.DeviceId == mobileId.DeviceId && r.CompletedAt == null && r.ExpiresAt > now)
             .Select(r => r.Challenge).ToListAsync(cancellationToken);
-        var challenge = OneTimeCodes.Generate(CodeLength);
+        var challenge = OneTimeCodes.Generate(UnlockChecks.CodeLength);
         while (taken.Contains(challenge))
         {
-            challenge = OneTimeCodes.Generate(CodeLength);
+            challenge = OneTimeCodes.Generate(UnlockChecks.CodeLength);
         }
 
         var unlock = new UnlockRequest
@@ -209,28 +208,28 @@ public sealed class UnlockCredential(MobileIdDbContext db, AccessPolicy access, 
         {
             return unlock.CodeHash is not null && OneTimeCodes.Matches(code, unlock.CodeHash, unlock.CodeSalt!)
                 ? JsonSerializer.Deserialize<UnlockCompleteResponse>(unlock.Delivered, Json)!
-                : Rejected("This unlock request has been used. Run unlock again for a new challenge.");
+                : UnlockChecks.Rejected("This unlock request has been used. Run unlock again for a new challenge.");
         }
 
         var now = time.GetUtcNow().UtcDateTime;
-        if ((StateRefusal(mobileId) ?? await BiometricRefusalAsync(cancellationToken) ?? Refusal(unlock, now)) is { } refused)
+        if ((UnlockChecks.StateRefusal(mobileId) ?? await checks.BiometricRefusalAsync(cancellationToken) ?? checks.Refusal(unlock, now)) is { } refused)
         {
             return refused;
         }
 
         if (unlock.CodeHash is null)
         {
-            return Rejected("No unlock code has been issued for this challenge yet: read the challenge to your helpdesk first.");
+            return UnlockChecks.Rejected("No unlock code has been issued for this challenge yet: read the challenge to your helpdesk first.");
         }
 
         if (unlock.CodeExpiresAt <= now)
         {
-            return Rejected("The unlock code has expired. Ask your helpdesk for a new one for the same challenge.");
+            return UnlockChecks.Rejected("The unlock code has expired. Ask your helpdesk for a new one for the same challenge.");
         }
 
         if (!OneTimeCodes.Matches(code, unlock.CodeHash, unlock.CodeSalt!))
         {
-            return await CountFailureAsync(unlock, person, isVerification: false, cancellationToken);
+            return await checks.CountFailureAsync(unlock, person, isVerification: false, cancellationToken);
         }
 
         var unlockKey = keys.Unwrap(mobileId.UnlockKey!, KeyContext(mobileId.Id));
@@ -253,157 +252,6 @@ public sealed class UnlockCredential(MobileIdDbContext db, AccessPolicy access, 
         return answer;
     }
 
-    /// <summary>RequestUnlockCodeForDevice: a new unlock code for the device's open unlock request with this challenge (an older one stops working).</summary>
-    public async Task<Result<UnlockCodeView>> RequestCodeAsync(Caller caller, Guid deviceId, UnlockCodeInput input, CancellationToken cancellationToken)
-    {
-        var found = await OperatorRequestAsync(caller, deviceId, input.Challenge, cancellationToken);
-        if (!found.IsSuccess)
-        {
-            return found.Error!;
-        }
-
-        var (unlock, mobileId, person, profile) = found.Value;
-        var now = time.GetUtcNow().UtcDateTime;
-        if (profile.RequireCallerVerification)
-        {
-            if (unlock.VerificationHash is null || string.IsNullOrWhiteSpace(input.VerificationCode))
-            {
-                return new AppError(StatusCodes.Status422UnprocessableEntity, ErrorCodes.VerificationRequired, "Caller verification required",
-                    $"The credential profile '{profile.Name}' requires caller verification: send the person a verification code " +
-                    $"(POST /api/v1/devices/{deviceId}/unlock-verification) and give the code they read out as verificationCode.");
-            }
-
-            if (unlock.VerificationExpiresAt <= now)
-            {
-                return Rejected("The verification code has expired. Send the person a new one.");
-            }
-
-            if (OneTimeCodes.Normalize(input.VerificationCode) is not { } typed || !OneTimeCodes.Matches(typed, unlock.VerificationHash, unlock.VerificationSalt!))
-            {
-                return await CountFailureAsync(unlock, person, isVerification: true, cancellationToken);
-            }
-        }
-
-        var code = OneTimeCodes.Generate(CodeLength);
-        (unlock.CodeHash, unlock.CodeSalt) = OneTimeCodes.Hash(code);
-        unlock.CodeExpiresAt = now.AddMinutes(options.Value.CodeLifetimeMinutes);
-        unlock.IssuedById = caller.Id;
-        unlock.IssuedByName = caller.Name;
-        unlock.Version++;
-        audit.Record(caller, "mobile-id.unlock-code-issued", Workflow.UnlockCredential, AuditTarget.For(person), AuditOutcome.Success,
-            new { id = mobileId.Id, device = deviceId, request = unlock.Id, expiresAt = unlock.CodeExpiresAt, callerVerified = profile.RequireCallerVerification });
-        await db.SaveChangesAsync(cancellationToken);
-        return new UnlockCodeView(OneTimeCodes.Grouped(code), unlock.CodeExpiresAt.Value, mobileId.Id, PersonOf(person));
-    }
-
-    /// <summary>SendUnlockVerificationCode: a one-time authentication code to the person's registered email or phone, for profiles that require caller verification.</summary>
-    public async Task<Result<UnlockVerificationView>> SendVerificationAsync(Caller caller, Guid deviceId, UnlockVerificationInput input, CancellationToken cancellationToken)
-    {
-        var channel = input.Channel?.Trim().ToLowerInvariant();
-        if (channel is not (null or "" or "email" or "sms"))
-        {
-            return AppError.Validation("channel", "The channel must be email or sms.");
-        }
-
-        var found = await OperatorRequestAsync(caller, deviceId, input.Challenge, cancellationToken);
-        if (!found.IsSuccess)
-        {
-            return found.Error!;
-        }
-
-        var (unlock, mobileId, person, profile) = found.Value;
-        if (!profile.RequireCallerVerification)
-        {
-            return AppError.Conflict($"The credential profile '{profile.Name}' does not require caller verification: request the unlock code directly.");
-        }
-
-        channel = channel is null or "" ? (person.Email is { Length: > 0 } ? "email" : "sms") : channel;
-        var recipient = channel == "email" ? person.Email : person.Mobile;
-        if (string.IsNullOrWhiteSpace(recipient))
-        {
-            return AppError.Validation("channel", channel == "email"
-                ? "The person has no registered email address; send the code by sms."
-                : "The person has no registered mobile phone number; send the code by email.");
-        }
-
-        var now = time.GetUtcNow().UtcDateTime;
-        var code = OneTimeCodes.Generate(CodeLength);
-        (unlock.VerificationHash, unlock.VerificationSalt) = OneTimeCodes.Hash(code);
-        unlock.VerificationExpiresAt = now.AddMinutes(options.Value.VerificationLifetimeMinutes);
-        unlock.Version++;
-        var values = new Dictionary<string, string>(StringComparer.Ordinal)
-        {
-            ["displayName"] = PersonRules.DisplayName(person), ["code"] = OneTimeCodes.Grouped(code),
-            ["expiresAt"] = unlock.VerificationExpiresAt.Value.ToString("yyyy-MM-dd HH:mm 'UTC'", System.Globalization.CultureInfo.InvariantCulture),
-        };
-        var about = new NotificationSubject(person.Id, mobileId.Id);
-        var queued = channel == "email"
-            ? await outbox.EnqueueEmailAsync(recipient, TemplateCatalog.UnlockVerificationEmail, values, about, cancellationToken)
-            : await outbox.EnqueueSmsAsync(recipient, TemplateCatalog.UnlockVerificationSms, values, about, cancellationToken);
-        if (!queued.IsSuccess)
-        {
-            return queued.Error!;
-        }
-
-        audit.Record(caller, "mobile-id.unlock-verification-sent", Workflow.UnlockCredential, AuditTarget.For(person), AuditOutcome.Success,
-            new { id = mobileId.Id, device = deviceId, request = unlock.Id, channel });
-        await db.SaveChangesAsync(cancellationToken);
-        return new UnlockVerificationView(channel, unlock.VerificationExpiresAt.Value, mobileId.Id, PersonOf(person));
-    }
-
-    /// <summary>
-    /// The operator's way to an unlock request: the device's open request with this challenge, the
-    /// Unlock Credential workflow with scope over the person, Can Unlock for the profile, an Issued
-    /// mobile ID, the biometric setting off, and the request not locked.
-    /// </summary>
-    private async Task<Result<(UnlockRequest Unlock, MobileIdentity MobileId, Person Person, CredentialProfile Profile)>> OperatorRequestAsync(
-        Caller caller, Guid deviceId, string? typedChallenge, CancellationToken cancellationToken)
-    {
-        if (OneTimeCodes.Normalize(typedChallenge) is not { Length: CodeLength } challenge)
-        {
-            return AppError.Validation("challenge", "The challenge is the 8 digits the person's device shows (spaces allowed).");
-        }
-
-        if (!await db.Devices.AnyAsync(d => d.Id == deviceId, cancellationToken))
-        {
-            return AppError.NotFound("That device");
-        }
-
-        var now = time.GetUtcNow().UtcDateTime;
-        var unlock = await db.UnlockRequests.Where(r => r.DeviceId == deviceId && r.Challenge == challenge && r.CompletedAt == null && r.ExpiresAt > now)
-            .OrderByDescending(r => r.CreatedAt).FirstOrDefaultAsync(cancellationToken);
-        if (unlock is null)
-        {
-            return new AppError(StatusCodes.Status404NotFound, ErrorCodes.NotFound, "Not found",
-                $"This device has no open unlock request with challenge {OneTimeCodes.Grouped(challenge)}. Check the digits; a challenge lasts " +
-                $"{options.Value.ChallengeLifetimeMinutes} minutes, after which the person runs unlock again.");
-        }
-
-        var mobileId = await db.MobileIdentities.AsNoTracking().SingleAsync(m => m.Id == unlock.MobileIdentityId, cancellationToken);
-        var person = await db.People.AsNoTracking().SingleAsync(p => p.Id == mobileId.PersonId, cancellationToken);
-        if (await access.CheckAsync(caller, Workflow.UnlockCredential, person, cancellationToken) is { } denied)
-        {
-            return denied;
-        }
-
-        if (caller.PersonId == person.Id)
-        {
-            // Note: the unlock code stands in for the helpdesk's check of the person; nobody checks themself.
-            return AppError.Forbidden(ErrorCodes.WorkflowNotGranted,
-                "You cannot unlock your own mobile ID: another operator with Can Unlock must give you the code.");
-        }
-
-        var profile = await db.CredentialProfiles.AsNoTracking().SingleAsync(p => p.Id == mobileId.ProfileId, cancellationToken);
-        if (!(await rights.ProfilesWhereAsync(caller, r => r.CanUnlock, cancellationToken)).Contains(profile.Id))
-        {
-            return AppError.Forbidden(ErrorCodes.WorkflowNotGranted, $"None of your roles has Can Unlock for the credential profile '{profile.Name}'.");
-        }
-
-        return (StateRefusal(mobileId) ?? await BiometricRefusalAsync(cancellationToken) ?? Refusal(unlock, now)) is { } refused
-            ? refused
-            : (unlock, mobileId, person, profile);
-    }
-
     /// <summary>The device's mobile ID by its unlock token: it must have an unlock key in escrow and be Issued.</summary>
     /// <param name="checkState">Also refuse a mobile ID that is not Issued, and unlock with the biometric setting on.</param>
     private async Task<Result<(MobileIdentity MobileId, Person Person)>> DeviceMobileIdAsync(Guid id, string? token, bool checkState,
@@ -424,50 +272,6 @@ public sealed class UnlockCredential(MobileIdDbContext db, AccessPolicy access, 
         }
 
         var person = await db.People.AsNoTracking().SingleAsync(p => p.Id == mobileId.PersonId, cancellationToken);
-        return (checkState ? StateRefusal(mobileId) ?? await BiometricRefusalAsync(cancellationToken) : null) is { } refused ? refused : (mobileId, person);
+        return (checkState ? UnlockChecks.StateRefusal(mobileId) ?? await checks.BiometricRefusalAsync(cancellationToken) : null) is { } refused ? refused : (mobileId, person);
     }
-
-    /// <summary>Only an Issued mobile ID can be unlocked.</summary>
-    private static AppError? StateRefusal(MobileIdentity mobileId) => mobileId.Status switch
-    {
-        MobileIdStatus.Issued => null,
-        MobileIdStatus.Disabled => AppError.Conflict("This mobile ID is disabled; it cannot be unlocked until it is enabled again (Enable ID)."),
-        _ => AppError.Conflict($"This mobile ID is {mobileId.Status}; only an Issued mobile ID can be unlocked."),
-    };
-
-    /// <summary><b>Verify fingerprints during card unlock</b> (PRODUCT.md §8): with it on, unlock fails with the biometric message.</summary>
-    private async Task<AppError?> BiometricRefusalAsync(CancellationToken cancellationToken) =>
-        (await settings.GetAsync(cancellationToken)).VerifyFingerprintsDuringCardUnlock
-            ? new AppError(StatusCodes.Status422UnprocessableEntity, ErrorCodes.NotEligible, "Biometric verification not possible", Enrolment.BiometricMessage)
-            : null;
-
-    private AppError? Refusal(UnlockRequest unlock, DateTime now) =>
-        Locked(unlock)
-            ? Rejected($"This unlock request is locked after {options.Value.MaxFailedAttempts} wrong codes. The person runs unlock again for a new challenge.")
-            : unlock.ExpiresAt <= now
-                ? Rejected("This unlock request has expired. The person runs unlock again for a new challenge.")
-                : null;
-
-    private bool Locked(UnlockRequest unlock) =>
-        unlock.CodeFailures >= options.Value.MaxFailedAttempts || unlock.VerificationFailures >= options.Value.MaxFailedAttempts;
-
-    private async Task<AppError> CountFailureAsync(UnlockRequest unlock, Person person, bool isVerification, CancellationToken cancellationToken)
-    {
-        var failures = isVerification ? ++unlock.VerificationFailures : ++unlock.CodeFailures;
-        unlock.Version++;
-        var locked = Locked(unlock);
-        audit.Record(null, locked ? "mobile-id.unlock-locked" : "mobile-id.unlock-code-failed", null, AuditTarget.For(person), AuditOutcome.Denied,
-            new { id = unlock.MobileIdentityId, request = unlock.Id, failures, verification = isVerification });
-        await db.SaveChangesAsync(cancellationToken);
-        var what = isVerification ? "verification code" : "unlock code";
-        var left = options.Value.MaxFailedAttempts - failures;
-        return locked
-            ? Rejected($"The {what} is wrong, and this unlock request is now locked. The person runs unlock again for a new challenge.")
-            : Rejected($"The {what} is wrong. {left} {(left == 1 ? "try is" : "tries are")} left before the unlock request locks.");
-    }
-
-    private static UnlockPerson PersonOf(Person person) => new(person.Id, person.LogonName, PersonRules.DisplayName(person));
-
-    private static AppError Rejected(string message) =>
-        new(StatusCodes.Status422UnprocessableEntity, ErrorCodes.CodeRejected, "Code rejected", message);
 }

@@ -141,7 +141,7 @@ public sealed class ProtocolEnrolment(MobileIdDbContext db, ChallengeCodes chall
             return deviceRefusal;
         }
 
-        mobileId.Status = MobileIdStatus.Issued;
+        mobileId.Transition(MobileIdEvent.ProtocolEnrol);
         mobileId.CodeRedeemedAt ??= now;
         mobileId.CodeFailures = 0;
         mobileId.IssuedAt = now;
@@ -282,7 +282,7 @@ public sealed class ProtocolEnrolment(MobileIdDbContext db, ChallengeCodes chall
         mobileId.DeviceId = bound.Record!.Id;
         if (mobileId.Status == MobileIdStatus.ReadyToCollect)
         {
-            mobileId.Status = MobileIdStatus.Collecting;
+            mobileId.Transition(MobileIdEvent.RedeemCode);
             mobileId.CodeRedeemedAt = now;
         }
 

@@ -66,7 +66,7 @@ public abstract class AgentTestKit : LoopbackServerTest
         await CreateProfileAsync("phone-" + tag, false, [new ProfileRoleInput("Cardholder", true, false, false, true, false)], keyAlgorithm,
             extendedKeyUsages.Length > 0 ? extendedKeyUsages : null);
         var person = await App.CreatePersonAsync("agent" + tag, null, $"agent{tag}@example.org", "Cardholder");
-        var requested = await App.WithServicesAsync(s => s.GetRequiredService<MobileIdRequests>().RequestAsync(
+        var requested = await App.WithServicesAsync(s => s.GetRequiredService<MobileId.Server.Features.MobileIds.Request.RequestMobileId>().HandleAsync(
             Caller.System("test"), person.Id, new MobileIdRequestInput("phone-" + tag, null), CancellationToken.None));
         Assert.True(requested.IsSuccess, requested.Error?.Detail);
         return requested.Value!;

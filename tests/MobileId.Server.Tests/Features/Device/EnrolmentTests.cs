@@ -35,7 +35,7 @@ public abstract class EnrolmentTests<TFixture>(TFixture fixture) where TFixture 
                 [new ProfileRoleInput("Cardholder", true, false, false, true, false)]), CancellationToken.None));
         Assert.True(profile.IsSuccess, profile.Error?.Detail);
         var person = await fixture.App.CreatePersonAsync("dev" + tag, null, $"dev{tag}@example.org", "Cardholder");
-        var requested = await fixture.App.WithServicesAsync(s => s.GetRequiredService<MobileIdRequests>().RequestAsync(
+        var requested = await fixture.App.WithServicesAsync(s => s.GetRequiredService<MobileId.Server.Features.MobileIds.Request.RequestMobileId>().HandleAsync(
             Caller.System("test"), person.Id, new MobileIdRequestInput("phone-" + tag, null), CancellationToken.None));
         Assert.True(requested.IsSuccess, requested.Error?.Detail);
         return (person.Id, requested.Value!.Link.Split('/')[^1], requested.Value.Code!, requested.Value.Id);
@@ -213,7 +213,7 @@ public abstract class EnrolmentTests<TFixture>(TFixture fixture) where TFixture 
             Assert.Equal(HttpStatusCode.Created, (await admin.PostAsJsonAsync($"/api/v1/people/{person.Id}/pfx", new { pfx = Convert.ToBase64String(pfx), password = "pw" })).StatusCode);
         }
 
-        var requested = await fixture.App.WithServicesAsync(s => s.GetRequiredService<MobileIdRequests>().RequestAsync(
+        var requested = await fixture.App.WithServicesAsync(s => s.GetRequiredService<MobileId.Server.Features.MobileIds.Request.RequestMobileId>().HandleAsync(
             Caller.System("test"), person.Id, new MobileIdRequestInput("mail-phone-" + tag, null), CancellationToken.None));
         Assert.True(requested.IsSuccess, requested.Error?.Detail);
         using var sessionKey = ECDiffieHellman.Create(ECCurve.NamedCurves.nistP256);

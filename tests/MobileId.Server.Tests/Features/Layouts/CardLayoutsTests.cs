@@ -43,7 +43,7 @@ public sealed class CardLayoutsTests : AgentTestKit
         {
             Headers = { ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("image/jpeg") },
         })).StatusCode);
-        var request = await App.WithServicesAsync(s => s.GetRequiredService<MobileIdRequests>().RequestAsync(
+        var request = await App.WithServicesAsync(s => s.GetRequiredService<MobileId.Server.Features.MobileIds.Request.RequestMobileId>().HandleAsync(
             Caller.System("test"), person.Id, new MobileIdRequestInput("phone-" + tag, null), CancellationToken.None));
         Assert.True(request.IsSuccess, request.Error?.Detail);
 

@@ -212,7 +212,7 @@ public sealed class LifecycleAgentTests : AgentTestKit
 
     private async Task<MobileIdView> RequestForAsync(Guid personId, string profile)
     {
-        var requested = await App.WithServicesAsync(s => s.GetRequiredService<MobileIdRequests>().RequestAsync(
+        var requested = await App.WithServicesAsync(s => s.GetRequiredService<MobileId.Server.Features.MobileIds.Request.RequestMobileId>().HandleAsync(
             Caller.System("test"), personId, new MobileIdRequestInput(profile, null), CancellationToken.None));
         Assert.True(requested.IsSuccess, requested.Error?.Detail);
         return requested.Value!;

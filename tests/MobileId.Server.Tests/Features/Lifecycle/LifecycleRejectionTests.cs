@@ -72,7 +72,7 @@ public abstract class LifecycleRejectionTests<TFixture>(TFixture fixture) where 
 
         // Assert
         var problem = await MobileIdApp.AssertProblemAsync(response, 422, ErrorCodes.NotEligible);
-        Assert.Equal(MobileId.Server.Features.MobileIds.MobileIdRequests.NoPhoneOrEmail, problem.GetProperty("detail").GetString());
+        Assert.Equal(MobileId.Server.Features.MobileIds.RequestCreation.NoPhoneOrEmail, problem.GetProperty("detail").GetString());
         Assert.Equal(MobileIdStatus.Issued, (await StateAsync(mobileId)).Status);
         Assert.Equal(1, await App.WithServicesAsync(s => s.GetRequiredService<MobileIdDbContext>().MobileIdentities.CountAsync(m => m.PersonId == person.Id)));
     }

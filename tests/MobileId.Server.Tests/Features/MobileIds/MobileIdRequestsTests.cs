@@ -125,9 +125,9 @@ public abstract partial class MobileIdRequestsTests<TFixture>(TFixture fixture) 
         var noContact = await operatorClient.PostAsJsonAsync($"/api/v1/people/{unreachable.Id}/mobile-ids", new { profile = world.Profile });
 
         // Assert
-        Assert.Equal(MobileIdRequests.NoProfiles, (await MobileIdApp.AssertProblemAsync(noProfiles, 422, ErrorCodes.NotEligible)).GetProperty("detail").GetString());
-        Assert.Equal(MobileIdRequests.NotAllowedOnMobile, (await MobileIdApp.AssertProblemAsync(notOnMobile, 422, ErrorCodes.NotEligible)).GetProperty("detail").GetString());
-        Assert.Equal(MobileIdRequests.NoPhoneOrEmail, (await MobileIdApp.AssertProblemAsync(noContact, 422, ErrorCodes.NotEligible)).GetProperty("detail").GetString());
+        Assert.Equal(RequestCreation.NoProfiles, (await MobileIdApp.AssertProblemAsync(noProfiles, 422, ErrorCodes.NotEligible)).GetProperty("detail").GetString());
+        Assert.Equal(RequestCreation.NotAllowedOnMobile, (await MobileIdApp.AssertProblemAsync(notOnMobile, 422, ErrorCodes.NotEligible)).GetProperty("detail").GetString());
+        Assert.Equal(RequestCreation.NoPhoneOrEmail, (await MobileIdApp.AssertProblemAsync(noContact, 422, ErrorCodes.NotEligible)).GetProperty("detail").GetString());
         var refusals = await ServiceAsync(s => s.GetRequiredService<MobileIdDbContext>().AuditRecords
             .CountAsync(a => a.Action == "mobile-id.request-refused" && (a.TargetPersonId == withoutIssueDevice.Id || a.TargetPersonId == holder.Id || a.TargetPersonId == unreachable.Id)));
         Assert.Equal(3, refusals);
@@ -172,7 +172,7 @@ public abstract partial class MobileIdRequestsTests<TFixture>(TFixture fixture) 
 
         // Note: a caller who may request no profile at all sees the same answer as for a person with none.
         var problem = await MobileIdApp.AssertProblemAsync(response, 422, ErrorCodes.NotEligible);
-        Assert.Equal(MobileIdRequests.NoProfiles, problem.GetProperty("detail").GetString());
+        Assert.Equal(RequestCreation.NoProfiles, problem.GetProperty("detail").GetString());
     }
 
     [Fact]

@@ -74,7 +74,7 @@ public abstract class EnrolmentTestKit : LoopbackServerTest
     protected async Task<ChallengeRequest> RequestAsync(string profile, string logonName)
     {
         var person = await App.CreatePersonAsync(logonName, null, $"{logonName}@example.org", "Cardholder");
-        var requested = await App.WithServicesAsync(s => s.GetRequiredService<MobileIdRequests>().RequestAsync(
+        var requested = await App.WithServicesAsync(s => s.GetRequiredService<MobileId.Server.Features.MobileIds.Request.RequestMobileId>().HandleAsync(
             Caller.System("test"), person.Id, new MobileIdRequestInput(profile, null), CancellationToken.None));
         Assert.True(requested.IsSuccess, requested.Error?.Detail);
         return new ChallengeRequest(requested.Value!, person, profile);

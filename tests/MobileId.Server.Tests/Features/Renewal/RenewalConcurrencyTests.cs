@@ -31,7 +31,7 @@ public abstract class RenewalConcurrencyTests<TFixture>(TFixture fixture) where 
                 [new ProfileRoleInput("Cardholder", true, false, false, true, false)]), CancellationToken.None));
         Assert.True(profile.IsSuccess, profile.Error?.Detail);
         var person = await fixture.App.CreatePersonAsync("renew" + tag, null, $"renew{tag}@example.org", "Cardholder");
-        var requested = await fixture.App.WithServicesAsync(s => s.GetRequiredService<MobileIdRequests>().RequestAsync(
+        var requested = await fixture.App.WithServicesAsync(s => s.GetRequiredService<MobileId.Server.Features.MobileIds.Request.RequestMobileId>().HandleAsync(
             Caller.System("test"), person.Id, new MobileIdRequestInput("phone-" + tag, null), CancellationToken.None));
         Assert.True(requested.IsSuccess, requested.Error?.Detail);
         using var client = fixture.App.CreateClient();

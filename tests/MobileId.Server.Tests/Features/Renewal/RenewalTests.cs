@@ -56,7 +56,7 @@ public sealed class RenewalTests : AgentMessagingTestKit
 
         var email = $"holder{tag}@example.org";
         var person = await App.CreatePersonAsync("holder" + tag, null, email, "Cardholder");
-        var requested = await App.WithServicesAsync(s => s.GetRequiredService<MobileIdRequests>().RequestAsync(
+        var requested = await App.WithServicesAsync(s => s.GetRequiredService<MobileId.Server.Features.MobileIds.Request.RequestMobileId>().HandleAsync(
             Caller.System("test"), person.Id, new MobileIdRequestInput(profile, null), CancellationToken.None));
         Assert.True(requested.IsSuccess, requested.Error?.Detail);
         var store = "store-" + tag;

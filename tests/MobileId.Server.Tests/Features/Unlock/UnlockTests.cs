@@ -425,7 +425,7 @@ public sealed partial class UnlockTests : AgentTestKit
             requireCallerVerification: callerVerification);
         var email = $"holder{tag}@example.org";
         var person = await App.CreatePersonAsync("holder" + tag, group, email, "Cardholder");
-        var requested = await App.WithServicesAsync(s => s.GetRequiredService<MobileIdRequests>().RequestAsync(
+        var requested = await App.WithServicesAsync(s => s.GetRequiredService<MobileId.Server.Features.MobileIds.Request.RequestMobileId>().HandleAsync(
             Caller.System("test"), person.Id, new MobileIdRequestInput("phone-" + tag, null), CancellationToken.None));
         Assert.True(requested.IsSuccess, requested.Error?.Detail);
         var serial = "SN-" + tag;
