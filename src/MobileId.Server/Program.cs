@@ -1,4 +1,5 @@
 using MobileId.Server.Commands;
+using MobileId.Server.Hosting;
 
 // Note: with a command (init, admin, audit, import) the executable runs it and exits; without one it serves.
 if (ServerCommands.IsCommand(args))

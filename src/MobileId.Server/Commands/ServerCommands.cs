@@ -1,3 +1,4 @@
+using MobileId.Server.Hosting;
 using MobileId.Server.Features.Access;
 using MobileId.Server.Features.Audit;
 using MobileId.Server.Features.People;

@@ -18,6 +18,19 @@ public sealed record AssignRolesResponse(IReadOnlyList<string> Roles);
 
 public static class AccessApi
 {
+    /// <summary>Callers, the access policy, sign-in by password or certificate, roles and API clients.</summary>
+    public static IServiceCollection AddMobileIdAccess(this IServiceCollection services)
+    {
+        services.AddScoped<CallerResolver>();
+        services.AddScoped<AccessPolicy>();
+        services.AddSingleton<PasswordHasher>();
+        services.AddScoped<SignInService>();
+        services.AddScoped<CertificateSignIn>();
+        services.AddScoped<RolesService>();
+        services.AddScoped<ApiClientsService>();
+        return services;
+    }
+
     public static IEndpointRouteBuilder MapAccessApi(this IEndpointRouteBuilder app)
     {
         var auth = app.MapGroup("/api/v1/auth").WithTags("Sign-in");

@@ -7,6 +7,15 @@ namespace MobileId.Server.Features.People;
 
 public static class PeopleApi
 {
+    /// <summary>People, groups and the CSV import.</summary>
+    public static IServiceCollection AddMobileIdPeople(this IServiceCollection services)
+    {
+        services.AddScoped<PeopleService>();
+        services.AddScoped<GroupsService>();
+        services.AddScoped<PeopleImport>();
+        return services;
+    }
+
     public static IEndpointRouteBuilder MapPeopleApi(this IEndpointRouteBuilder app)
     {
         var people = app.MapGroup("/api/v1/people").WithTags("People");

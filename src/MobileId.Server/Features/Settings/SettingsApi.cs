@@ -10,6 +10,14 @@ public sealed record UpdateSettingsRequest(Dictionary<string, JsonElement> Value
 
 public static class SettingsApi
 {
+    /// <summary>Operation Settings and their cache.</summary>
+    public static IServiceCollection AddMobileIdSettings(this IServiceCollection services)
+    {
+        services.AddScoped<SettingsService>();
+        services.AddSingleton<SettingsCache>();
+        return services;
+    }
+
     public static IEndpointRouteBuilder MapSettingsApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/v1/settings").WithTags("Operation Settings");
