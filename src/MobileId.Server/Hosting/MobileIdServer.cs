@@ -9,6 +9,7 @@ using Microsoft.Extensions.Options;
 using MobileId.Server.Console;
 using MobileId.Server.Features.Access;
 using MobileId.Server.Features.Audit;
+using MobileId.Server.Features.AuditRecords;
 using MobileId.Server.Features.Authorities;
 using MobileId.Server.Features.Certificates;
 using MobileId.Server.Features.Crl;
@@ -66,6 +67,7 @@ public static class MobileIdServer
         services.AddOpenApi("v1");
 
         services.AddMobileIdAudit();
+        services.AddMobileIdAuditRecords();
         services.AddMobileIdAccess();
         services.AddMobileIdClientCertificates();
         services.AddMobileIdSettings();

@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using System.Reflection;
+using MobileId.Server.Features.Audit;
 
 namespace MobileId.Server.Features.Access;
 
@@ -17,7 +18,7 @@ public sealed record Grant(Workflow Workflow, Scope Scope);
 /// Who is calling, resolved once per request from the session cookie or the bearer secret,
 /// with the workflows their roles grant.
 /// </summary>
-public sealed class Caller
+public sealed class Caller : IAuditActor
 {
     public const string KindClaim = "mobileid:kind";
     public const string IdClaim = "mobileid:id";
@@ -39,6 +40,10 @@ public sealed class Caller
         CallerKind.ApiClient => "api-client",
         CallerKind.System => "system",
     };
+
+    string? IAuditActor.ActorId => Kind == CallerKind.System ? null : Id.ToString("D");
+
+    string IAuditActor.ActorName => Name;
 
     public bool Has(Workflow workflow) => Grants.Any(g => g.Workflow == workflow);
 

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using MobileId.Server.Features.Access;
 
 namespace MobileId.Server.Features.Audit;
 
@@ -24,15 +23,15 @@ public sealed class AuditTrail(MobileIdDbContext db, IHttpContextAccessor httpCo
     /// <summary>Set by the command line, where there is no HTTP request.</summary>
     public string? SourceOverride { get; set; }
 
-    public void Record(Caller? actor, string action, Workflow? workflow, AuditTarget? target, AuditOutcome outcome, object? details = null)
+    public void Record(IAuditActor? actor, string action, Workflow? workflow, AuditTarget? target, AuditOutcome outcome, object? details = null)
     {
         var context = httpContextAccessor.HttpContext;
         db.AddAudit(new AuditRecord
         {
             OccurredAt = AuditChain.Truncate(time.GetUtcNow().UtcDateTime),
             ActorKind = actor?.ActorKind ?? "anonymous",
-            ActorId = actor is null || actor.Kind == CallerKind.System ? null : actor.Id.ToString("D"),
-            ActorName = actor?.Name ?? "anonymous",
+            ActorId = actor?.ActorId,
+            ActorName = actor?.ActorName ?? "anonymous",
             Action = action,
             Workflow = workflow?.DisplayName(),
             TargetKind = target?.Kind,
@@ -52,7 +51,7 @@ public sealed class AuditTrail(MobileIdDbContext db, IHttpContextAccessor httpCo
     /// Writes one record at once. The caller's unsaved changes are discarded first: this is for
     /// outcomes where the action itself did not happen.
     /// </summary>
-    public async Task RecordNowAsync(Caller? actor, string action, Workflow? workflow, AuditTarget? target, AuditOutcome outcome, object? details, CancellationToken cancellationToken)
+    public async Task RecordNowAsync(IAuditActor? actor, string action, Workflow? workflow, AuditTarget? target, AuditOutcome outcome, object? details, CancellationToken cancellationToken)
     {
         db.ChangeTracker.Clear();
         Record(actor, action, workflow, target, outcome, details);

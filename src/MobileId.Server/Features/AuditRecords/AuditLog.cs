@@ -1,7 +1,9 @@
 using MobileId.Server.Features.Access;
 using MobileId.Server.Features.People;
 
-namespace MobileId.Server.Features.Audit;
+using MobileId.Server.Features.Audit;
+
+namespace MobileId.Server.Features.AuditRecords;
 
 /// <summary>
 /// What to look for in the audit log: an action (or the start of one, such as <c>role.</c>), the actor's

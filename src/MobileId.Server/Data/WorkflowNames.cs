@@ -1,4 +1,4 @@
-namespace MobileId.Server.Features.Access;
+namespace MobileId.Server.Data;
 
 /// <summary>The user-visible names of <see cref="Workflow"/> and <see cref="Scope"/>, and their parsing.</summary>
 public static class WorkflowNames

@@ -1,11 +1,11 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.Options;
 using MobileId.Server.Features.Access;
-using MobileId.Server.Features.People;
 
-namespace MobileId.Server.Features.Audit;
+using MobileId.Server.Features.Audit;
+
+namespace MobileId.Server.Features.AuditRecords;
 
 public sealed record AuditRecordView(long Sequence, DateTime OccurredAt, string ActorKind, string? ActorId, string ActorName, string Action,
     string? Workflow, string? TargetKind, string? TargetId, string? TargetName, Guid? TargetPersonId, string? SourceAddress,
@@ -13,15 +13,8 @@ public sealed record AuditRecordView(long Sequence, DateTime OccurredAt, string 
 
 public static class AuditApi
 {
-    /// <summary>The audit trail, its reading and verification, and the interceptor that chains every save's records.</summary>
-    public static IServiceCollection AddMobileIdAudit(this IServiceCollection services)
-    {
-        services.AddScoped<AuditTrail>();
-        services.AddScoped<AuditVerifier>();
-        services.AddScoped<AuditLog>();
-        services.AddSingleton<IInterceptor, AuditChainInterceptor>();
-        return services;
-    }
+    /// <summary>Searching the audit records.</summary>
+    public static IServiceCollection AddMobileIdAuditRecords(this IServiceCollection services) => services.AddScoped<AuditLog>();
 
     public static IEndpointRouteBuilder MapAuditApi(this IEndpointRouteBuilder app)
     {
