@@ -176,11 +176,11 @@ public static class ServerCommands
             .CreateAsync(Caller.System("cli"), new CreateApiClientRequest(name, role, scope, personId), CancellationToken.None);
         if (!result.IsSuccess)
         {
-            await error.WriteLineAsync(result.Error!.Detail);
+            await error.WriteLineAsync(result.Error.Detail);
             return 1;
         }
 
-        var client = result.Value!.Client;
+        var client = result.Value.Client;
         await output.WriteLineAsync($"API client '{client.Name}' created: role {client.Role}, scope {client.Scope.DisplayName()}.");
         await output.WriteLineAsync("Its secret is shown this once; send it as 'Authorization: Bearer <secret>':");
         await output.WriteLineAsync(result.Value.Secret);
@@ -213,12 +213,12 @@ public static class ServerCommands
         var result = await services.GetRequiredService<PeopleImport>().ImportAsync(Caller.System("cli"), stream, new SynchronousProgress(output), CancellationToken.None);
         if (result.IsSuccess)
         {
-            var report = result.Value!;
+            var report = result.Value;
             await output.WriteLineAsync($"Imported {file}: {report.Rows} rows, {report.Created} created, {report.Updated} updated, {report.Unchanged} unchanged.");
             return 0;
         }
 
-        var problem = result.Error!;
+        var problem = result.Error;
         await error.WriteLineAsync(problem.Detail);
         if (problem.Extensions?.GetValueOrDefault("rejectedRows") is IEnumerable<RejectedRow> rows)
         {

@@ -160,10 +160,10 @@ internal sealed class CaImportMaterial : IDisposable
         var loaded = Pkcs12Files.Load(pfx, password);
         if (!loaded.IsSuccess)
         {
-            return loaded.Error!;
+            return loaded.Error;
         }
 
-        var all = loaded.Value!.ToList();
+        var all = loaded.Value.ToList();
         var withKey = all.Where(c => c.HasPrivateKey).ToList();
         AsymmetricAlgorithm? key = withKey.Count == 1 ? (AsymmetricAlgorithm?)withKey[0].GetECDsaPrivateKey() ?? withKey[0].GetRSAPrivateKey() : null;
         if (key is null)
@@ -215,10 +215,10 @@ internal sealed class CaImportMaterial : IDisposable
         if (!key.IsSuccess)
         {
             certificates.ForEach(c => c.Dispose());
-            return key.Error!;
+            return key.Error;
         }
 
-        return Checked(key.Value!, certificates[0], certificates.Skip(1).ToList(), pfx: false);
+        return Checked(key.Value, certificates[0], certificates.Skip(1).ToList(), pfx: false);
     }
 
     private static Result<CaImportMaterial> Checked(AsymmetricAlgorithm key, X509Certificate2 certificate, List<X509Certificate2> sent, bool pfx)

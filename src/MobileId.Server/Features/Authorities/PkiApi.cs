@@ -96,11 +96,11 @@ public static class PkiApi
     private static async Task<Results<Ok<CaView>, ProblemHttpResult>> Retire(string name, Caller caller, IssuingCas issuing, CancellationToken cancellationToken)
     {
         var result = await issuing.RetireAsync(caller, name, cancellationToken);
-        return result.IsSuccess ? TypedResults.Ok(result.Value) : result.Error!.ToResult();
+        return result.IsSuccess ? TypedResults.Ok(result.Value) : result.Error.ToResult();
     }
 
     private static Results<Created<CaView>, ProblemHttpResult> Created(Result<CaView> result) =>
-        result.IsSuccess ? TypedResults.Created($"/api/v1/authorities/{result.Value!.Name}", result.Value) : result.Error!.ToResult();
+        result.IsSuccess ? TypedResults.Created($"/api/v1/authorities/{result.Value.Name}", result.Value) : result.Error.ToResult();
 
     private static async Task<Ok<IReadOnlyList<CaView>>> ListPublic(CertificateAuthorities authorities, CancellationToken cancellationToken) =>
         TypedResults.Ok(await authorities.ViewsAsync(cancellationToken));

@@ -53,7 +53,7 @@ public sealed class CertificateIssuance(MobileIdDbContext db, AccessPolicy acces
         if (policy.KeyGeneration == KeyGeneration.Server)
         {
             var made = await IssueServerKeyAsync(caller, person, policy, request, cancellationToken);
-            return made.IsSuccess ? (made.Value!.Certificate, made.Value) : made.Error!;
+            return made.IsSuccess ? (made.Value.Certificate, made.Value) : made.Error;
         }
 
         if (request.Pkcs12Password is not null)
@@ -68,7 +68,7 @@ public sealed class CertificateIssuance(MobileIdDbContext db, AccessPolicy acces
         }
 
         var issued = await IssueForAsync(caller, person, policy, key, new IssueFor(person.Id, policy.Id), cancellationToken);
-        return issued.IsSuccess ? (issued.Value!.View, null) : issued.Error!;
+        return issued.IsSuccess ? (issued.Value.View, null) : issued.Error;
     }
 
     /// <summary>The certificates issued to a person in the caller's Find Person scope, newest first, optionally of one status.</summary>
@@ -107,10 +107,10 @@ public sealed class CertificateIssuance(MobileIdDbContext db, AccessPolicy acces
             var issued = await IssueForAsync(caller, person, policy, new PublicKey(key), new IssueFor(person.Id, policy.Id, pkcs8), cancellationToken);
             if (!issued.IsSuccess)
             {
-                return issued.Error!;
+                return issued.Error;
             }
 
-            var chain = await ChainAsync(issued.Value!.Certificate.IssuerId, cancellationToken);
+            var chain = await ChainAsync(issued.Value.Certificate.IssuerId, cancellationToken);
             var pkcs12 = KeyPackages.Pkcs12(issued.Value.Certificate.Der, key, chain, request.Pkcs12Password!);
             return new CertificateWithKeyView(issued.Value.View, Convert.ToBase64String(pkcs12), policy.Archive);
         }
@@ -163,7 +163,7 @@ public sealed class CertificateIssuance(MobileIdDbContext db, AccessPolicy acces
         var profile = new LeafProfile(SubjectTemplate.Render(definition.SubjectTemplate!, fields), definition.KeyUsage, definition.ExtendedKeyUsages,
             san, definition.PolicyOids, TimeSpan.FromDays(definition.ValidityDays));
         var issued = await certificates.IssueAsync(caller, ca.Name, key, profile, target, cancellationToken);
-        return issued.IsSuccess ? (issued.Value!, View(issued.Value!, ca.Name)) : issued.Error!;
+        return issued.IsSuccess ? (issued.Value, View(issued.Value, ca.Name)) : issued.Error;
     }
 
     public static CertificateView View(IssuedCertificate c, string ca) => new(c.Id, ca, c.SerialHex, c.Subject, c.PersonId, c.Status,

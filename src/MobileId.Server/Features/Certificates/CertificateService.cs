@@ -38,10 +38,10 @@ public sealed class CertificateService(
         var signed = await issuer.SignAsync(caName, subjectKey, profile, target.NotAfter, cancellationToken);
         if (!signed.IsSuccess)
         {
-            return signed.Error!;
+            return signed.Error;
         }
 
-        var record = IssuedRecords.Create(signed.Value!, CertificatePurpose.EndEntity, time.GetUtcNow().UtcDateTime);
+        var record = IssuedRecords.Create(signed.Value, CertificatePurpose.EndEntity, time.GetUtcNow().UtcDateTime);
         record.PersonId = target.PersonId;
         record.PolicyId = target.PolicyId;
         record.MobileIdentityId = target.MobileIdentityId;
@@ -90,7 +90,7 @@ public sealed class CertificateService(
             var result = await RevokeAsync(caller, certificate.Id, reason, cancellationToken);
             if (!result.IsSuccess)
             {
-                return result.Error!;
+                return result.Error;
             }
 
             serials.Add(certificate.SerialHex);
@@ -131,7 +131,7 @@ public sealed class CertificateService(
         }
 
         var revoked = await RevokeAsync(caller, predecessor.Id, X509RevocationReason.Superseded, cancellationToken);
-        return revoked.IsSuccess ? true : revoked.Error!;
+        return revoked.IsSuccess ? true : revoked.Error;
     }
 
     /// <summary>SHA-256 of a public key's SubjectPublicKeyInfo (<see cref="IssuedCertificate.KeyHash"/>).</summary>

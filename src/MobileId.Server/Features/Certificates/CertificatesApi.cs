@@ -61,14 +61,14 @@ public static class CertificatesApi
         PolicyInput input, Caller caller, PoliciesService policies, CancellationToken cancellationToken)
     {
         var result = await policies.SaveAsync(caller, null, input, cancellationToken);
-        return result.IsSuccess ? TypedResults.Created($"/api/v1/policies/{result.Value!.Id}", result.Value) : result.Error!.ToResult();
+        return result.IsSuccess ? TypedResults.Created($"/api/v1/policies/{result.Value.Id}", result.Value) : result.Error.ToResult();
     }
 
     private static async Task<Results<Ok<PolicyView>, ProblemHttpResult>> UpdatePolicy(
         Guid id, PolicyInput input, Caller caller, PoliciesService policies, CancellationToken cancellationToken)
     {
         var result = await policies.SaveAsync(caller, id, input, cancellationToken);
-        return result.IsSuccess ? TypedResults.Ok(result.Value) : result.Error!.ToResult();
+        return result.IsSuccess ? TypedResults.Ok(result.Value) : result.Error.ToResult();
     }
 
     private static async Task<Results<Ok<PagedResult<CertificateView>>, ProblemHttpResult>> ListForPerson(Guid id, [FromQuery] CertificateStatus? status,
@@ -81,7 +81,7 @@ public static class CertificatesApi
         }
 
         var result = await certificates.ListForPersonAsync(caller, id, status, p, size, cancellationToken);
-        return result.IsSuccess ? TypedResults.Ok(result.Value!) : result.Error!.ToResult();
+        return result.IsSuccess ? TypedResults.Ok(result.Value) : result.Error.ToResult();
     }
 
     private static async Task<Results<Created<CertificateView>, Created<CertificateWithKeyView>, ProblemHttpResult>> Issue(
@@ -90,7 +90,7 @@ public static class CertificatesApi
         var result = await issuance.IssueAsync(caller, id, request, cancellationToken);
         if (!result.IsSuccess)
         {
-            return result.Error!.ToResult();
+            return result.Error.ToResult();
         }
 
         var location = $"/api/v1/certificates/{result.Value.Certificate.Id}";
@@ -126,10 +126,10 @@ public static class CertificatesApi
         var recovered = await archive.RecoverAsync(caller, id, cancellationToken);
         if (!recovered.IsSuccess)
         {
-            return recovered.Error!.ToResult();
+            return recovered.Error.ToResult();
         }
 
-        using var package = recovered.Value!;
+        using var package = recovered.Value;
         using var key = KeyPackages.FromPkcs8(package.Pkcs8!);
         var certificate = package.Certificate;
         var pkcs12 = KeyPackages.Pkcs12(certificate.Der, key, await issuance.ChainAsync(certificate.IssuerId, cancellationToken), request.Pkcs12Password!);
@@ -141,7 +141,7 @@ public static class CertificatesApi
         Guid id, PfxUploadRequest request, Caller caller, PfxUpload upload, CancellationToken cancellationToken)
     {
         var result = await upload.ImportAsync(caller, id, request, cancellationToken);
-        return result.IsSuccess ? TypedResults.Created($"/api/v1/people/{id}/pfx/{result.Value!.Id}", result.Value) : result.Error!.ToResult();
+        return result.IsSuccess ? TypedResults.Created($"/api/v1/people/{id}/pfx/{result.Value.Id}", result.Value) : result.Error.ToResult();
     }
 
     private static Task<Results<Ok<CertificateView>, ProblemHttpResult>> Revoke(
@@ -186,10 +186,10 @@ public static class CertificatesApi
         var result = await change();
         if (!result.IsSuccess)
         {
-            return result.Error!.ToResult();
+            return result.Error.ToResult();
         }
 
-        var ca = await db.CertificateAuthorities.AsNoTracking().Where(c => c.Id == result.Value!.IssuerId).Select(c => c.Name).SingleAsync(cancellationToken);
-        return TypedResults.Ok(CertificateIssuance.View(result.Value!, ca));
+        var ca = await db.CertificateAuthorities.AsNoTracking().Where(c => c.Id == result.Value.IssuerId).Select(c => c.Name).SingleAsync(cancellationToken);
+        return TypedResults.Ok(CertificateIssuance.View(result.Value, ca));
     }
 }

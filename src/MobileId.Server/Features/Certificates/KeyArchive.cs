@@ -68,7 +68,7 @@ public sealed class KeyArchive(MobileIdDbContext db, IKeyStore keys, AuditTrail 
         var recovered = Unwrap(certificate, archived);
         if (!recovered.IsSuccess)
         {
-            return recovered.Error!;
+            return recovered.Error;
         }
 
         Audited(caller, archived, certificate, "operator");
@@ -117,10 +117,10 @@ public sealed class KeyArchive(MobileIdDbContext db, IKeyStore keys, AuditTrail 
             if (!recovered.IsSuccess)
             {
                 result.ForEach(r => r.Dispose());
-                return recovered.Error!;
+                return recovered.Error;
             }
 
-            result.Add(recovered.Value!);
+            result.Add(recovered.Value);
             Audited(caller, archived[certificate.Id], certificate, mode == RecoveryMode.UseExisting ? "use-existing" : "historic");
         }
 

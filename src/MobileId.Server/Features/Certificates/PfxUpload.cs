@@ -24,7 +24,7 @@ public sealed class PfxUpload(MobileIdDbContext db, AccessPolicy access, IKeySto
         var found = await PersonAsync(caller, personId, workflow, cancellationToken);
         if (!found.IsSuccess)
         {
-            return found.Error!;
+            return found.Error;
         }
 
         var records = await db.UnmanagedCertificates.AsNoTracking().Where(u => u.PersonId == personId).OrderBy(u => u.CreatedAt).ToListAsync(cancellationToken);
@@ -36,17 +36,17 @@ public sealed class PfxUpload(MobileIdDbContext db, AccessPolicy access, IKeySto
         var found = await PersonAsync(caller, personId, Workflow.UploadPfxCertificates, cancellationToken);
         if (!found.IsSuccess)
         {
-            return found.Error!;
+            return found.Error;
         }
 
-        var person = found.Value!;
+        var person = found.Value;
         var loaded = Pkcs12Files.Load(request.Pfx, request.Password);
         if (!loaded.IsSuccess)
         {
-            return loaded.Error!;
+            return loaded.Error;
         }
 
-        var collection = loaded.Value!;
+        var collection = loaded.Value;
         try
         {
             var certificate = collection.FirstOrDefault(c => c.HasPrivateKey) ?? collection.FirstOrDefault();

@@ -30,21 +30,21 @@ public static class CardLayoutsApi
     private static async Task<Results<Ok<CardLayoutView>, ProblemHttpResult>> Get(string name, CardLayouts layouts, CancellationToken cancellationToken)
     {
         var result = await layouts.GetAsync(name, cancellationToken);
-        return result.IsSuccess ? TypedResults.Ok(result.Value) : result.Error!.ToResult();
+        return result.IsSuccess ? TypedResults.Ok(result.Value) : result.Error.ToResult();
     }
 
     private static async Task<Results<Created<CardLayoutView>, ProblemHttpResult>> Create(
         CardLayoutInput input, Caller caller, CardLayouts layouts, CancellationToken cancellationToken)
     {
         var result = await layouts.SaveAsync(caller, null, input, cancellationToken);
-        return result.IsSuccess ? TypedResults.Created($"/api/v1/card-layouts/{Uri.EscapeDataString(result.Value!.Name)}", result.Value) : result.Error!.ToResult();
+        return result.IsSuccess ? TypedResults.Created($"/api/v1/card-layouts/{Uri.EscapeDataString(result.Value.Name)}", result.Value) : result.Error.ToResult();
     }
 
     private static async Task<Results<Ok<CardLayoutView>, ProblemHttpResult>> Update(
         string name, CardLayoutInput input, Caller caller, CardLayouts layouts, CancellationToken cancellationToken)
     {
         var result = await layouts.SaveAsync(caller, name, input, cancellationToken);
-        return result.IsSuccess ? TypedResults.Ok(result.Value) : result.Error!.ToResult();
+        return result.IsSuccess ? TypedResults.Ok(result.Value) : result.Error.ToResult();
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> Delete(string name, Caller caller, CardLayouts layouts, CancellationToken cancellationToken) =>

@@ -55,7 +55,7 @@ public sealed class MobileIdLifecycle(MobileIdDbContext db, AccessPolicy access,
         var revoked = await certificates.RevokeMobileIdAsync(caller, mobileId.Id, reason, cancellationToken);
         if (!revoked.IsSuccess)
         {
-            return revoked.Error!;
+            return revoked.Error;
         }
 
         var device = mobileId.DeviceId is { } deviceId
@@ -139,10 +139,10 @@ public sealed class MobileIdLifecycle(MobileIdDbContext db, AccessPolicy access,
             var result = await change(certificate);
             if (!result.IsSuccess)
             {
-                return result.Error!;
+                return result.Error;
             }
 
-            serials.Add(result.Value!.SerialHex);
+            serials.Add(result.Value.SerialHex);
         }
 
         return serials;

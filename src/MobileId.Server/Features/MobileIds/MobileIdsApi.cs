@@ -114,7 +114,7 @@ public static class MobileIdsApi
         CancellationToken cancellationToken)
     {
         var result = await requests.RequestableProfilesAsync(caller, id, Workflow.RequestId, cancellationToken);
-        return result.IsSuccess ? TypedResults.Ok(result.Value!) : result.Error!.ToResult();
+        return result.IsSuccess ? TypedResults.Ok(result.Value) : result.Error.ToResult();
     }
 
     private static async Task<Results<Created<MobileIdView>, ProblemHttpResult>> RequestMine(
@@ -185,7 +185,7 @@ public static class MobileIdsApi
         RequestReplacement handler, CancellationToken cancellationToken)
     {
         var result = await handler.HandleAsync(caller, id, input, cancellationToken);
-        return result.IsSuccess ? TypedResults.Created($"/api/v1/mobile-ids/{result.Value!.Request.Id}", result.Value) : result.Error!.ToResult();
+        return result.IsSuccess ? TypedResults.Created($"/api/v1/mobile-ids/{result.Value.Request.Id}", result.Value) : result.Error.ToResult();
     }
 
     private static async Task<Results<Ok<UnlockCodeView>, ProblemHttpResult>> RequestUnlockCode(Guid id, UnlockCodeInput input, Caller caller,
@@ -197,8 +197,8 @@ public static class MobileIdsApi
         (await handler.HandleAsync(caller, id, input, cancellationToken)).ToOkResult();
 
     private static Results<Ok<MobileIdView>, ProblemHttpResult> Answer(Result<MobileIdView> result) =>
-        result.IsSuccess ? TypedResults.Ok(result.Value) : result.Error!.ToResult();
+        result.IsSuccess ? TypedResults.Ok(result.Value) : result.Error.ToResult();
 
     private static Results<Created<MobileIdView>, ProblemHttpResult> Created(Result<MobileIdView> result) =>
-        result.IsSuccess ? TypedResults.Created($"/api/v1/mobile-ids/{result.Value!.Id}", result.Value) : result.Error!.ToResult();
+        result.IsSuccess ? TypedResults.Created($"/api/v1/mobile-ids/{result.Value.Id}", result.Value) : result.Error.ToResult();
 }

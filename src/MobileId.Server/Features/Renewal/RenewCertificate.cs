@@ -36,7 +36,7 @@ public sealed partial class RenewCertificate(MobileIdDbContext db, CertificateIs
                         new IssueFor(person.Id, policy.Id, policy.Archive ? pkcs8 : null, mobileId.Id, null, pkcs8, RenewsId: certificate.Id), cancellationToken);
                     if (!made.IsSuccess)
                     {
-                        LogFailed(logger, certificate.SerialHex, made.Error!.Detail);
+                        LogFailed(logger, certificate.SerialHex, made.Error.Detail);
                         return null;
                     }
 

@@ -19,13 +19,13 @@ public sealed class CancelCredential(MobileIdLifecycle lifecycle, MobileIdReques
         var found = await lifecycle.FindForAsync(caller, id, Workflow.CancelCredential, MobileIdEvent.Cancel, cancellationToken);
         if (!found.IsSuccess)
         {
-            return found.Error!;
+            return found.Error;
         }
 
         var (mobileId, person) = found.Value;
         // Unit of work: CancelCoreAsync commits each revocation on its own, then the cancellation (so a cancel cut short can be repeated).
         var cancelled = await lifecycle.CancelCoreAsync(caller, mobileId, person, reason, reasonName, input.Details,
             Workflow.CancelCredential, cancellationToken);
-        return cancelled.IsSuccess ? await requests.ViewAsync(mobileId, cancellationToken) : cancelled.Error!;
+        return cancelled.IsSuccess ? await requests.ViewAsync(mobileId, cancellationToken) : cancelled.Error;
     }
 }

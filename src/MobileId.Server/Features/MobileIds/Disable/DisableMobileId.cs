@@ -24,7 +24,7 @@ public sealed class DisableMobileId(MobileIdDbContext db, MobileIdLifecycle life
         var found = await lifecycle.FindForAsync(caller, id, Workflow.EnableDisableId, MobileIdEvent.Disable, cancellationToken);
         if (!found.IsSuccess)
         {
-            return found.Error!;
+            return found.Error;
         }
 
         var (mobileId, person) = found.Value;
@@ -33,7 +33,7 @@ public sealed class DisableMobileId(MobileIdDbContext db, MobileIdLifecycle life
             certificate => certificates.RevokeAsync(caller, certificate, X509RevocationReason.CertificateHold, cancellationToken), cancellationToken);
         if (!held.IsSuccess)
         {
-            return held.Error!;
+            return held.Error;
         }
 
         lifecycle.Touch(mobileId, MobileIdEvent.Disable);

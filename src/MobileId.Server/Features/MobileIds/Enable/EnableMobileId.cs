@@ -25,7 +25,7 @@ public sealed class EnableMobileId(MobileIdDbContext db, MobileIdLifecycle lifec
         var found = await lifecycle.FindForAsync(caller, id, Workflow.EnableDisableId, MobileIdEvent.Enable, cancellationToken);
         if (!found.IsSuccess)
         {
-            return found.Error!;
+            return found.Error;
         }
 
         var (mobileId, person) = found.Value;
@@ -34,7 +34,7 @@ public sealed class EnableMobileId(MobileIdDbContext db, MobileIdLifecycle lifec
             certificate => certificates.ReleaseAsync(caller, certificate, cancellationToken), cancellationToken);
         if (!released.IsSuccess)
         {
-            return released.Error!;
+            return released.Error;
         }
 
         lifecycle.Touch(mobileId, MobileIdEvent.Enable);

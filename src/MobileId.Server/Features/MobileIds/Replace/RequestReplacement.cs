@@ -29,7 +29,7 @@ public sealed class RequestReplacement(MobileIdDbContext db, MobileIdLifecycle l
         var found = await lifecycle.FindForAsync(caller, id, Workflow.RequestReplacementId, MobileIdEvent.Cancel, cancellationToken);
         if (!found.IsSuccess)
         {
-            return found.Error!;
+            return found.Error;
         }
 
         var (mobileId, person) = found.Value;
@@ -42,11 +42,11 @@ public sealed class RequestReplacement(MobileIdDbContext db, MobileIdLifecycle l
             cancelOld, cancellationToken);
         if (!created.IsSuccess)
         {
-            return created.Error!;
+            return created.Error;
         }
 
         audit.Record(caller, "mobile-id.replaced", Workflow.RequestReplacementId, AuditTarget.For(person), AuditOutcome.Success,
-            new { id = mobileId.Id, replacement = created.Value!.Id, reason, details = input.Details });
+            new { id = mobileId.Id, replacement = created.Value.Id, reason, details = input.Details });
         // Unit of work: the new request, its code, its notification and both audit records commit together, once.
         await db.SaveChangesAsync(cancellationToken);
         return new ReplacementView(await requests.ViewAsync(mobileId, cancellationToken), created.Value);
