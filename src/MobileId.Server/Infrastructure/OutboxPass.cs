@@ -37,3 +37,29 @@ public static class OutboxPass
         return succeeded;
     }
 }
+
+/// <summary>
+/// Runs an outbox dispatcher's passes one at a time on this node, each in its own service scope
+/// and database context, so a pass started by a signal and one started by the poll never overlap.
+/// </summary>
+public sealed class OutboxPassGate(IServiceScopeFactory scopes) : IDisposable
+{
+    private readonly SemaphoreSlim _gate = new(1, 1);
+
+    /// <summary>Waits for the running pass (if any), then runs <paramref name="pass"/> and returns its count.</summary>
+    public async Task<int> RunAsync(Func<IServiceProvider, MobileIdDbContext, Task<int>> pass, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            return await pass(scope.ServiceProvider, scope.ServiceProvider.GetRequiredService<MobileIdDbContext>());
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public void Dispose() => _gate.Dispose();
+}

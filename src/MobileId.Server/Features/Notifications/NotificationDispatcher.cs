@@ -22,7 +22,7 @@ public sealed partial class NotificationDispatcher(
 {
     private const int MaxErrorLength = 1000;
 
-    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly OutboxPassGate _passes = new(scopes);
 
     /// <summary>
     /// Sends every notification that is due now, one attempt each; returns how many were sent.
@@ -31,11 +31,8 @@ public sealed partial class NotificationDispatcher(
     /// </summary>
     public async Task<int> DispatchDueAsync(CancellationToken cancellationToken)
     {
-        await _gate.WaitAsync(cancellationToken);
-        try
+        return await _passes.RunAsync(async (services, db) =>
         {
-            await using var scope = scopes.CreateAsyncScope();
-            var db = scope.ServiceProvider.GetRequiredService<MobileIdDbContext>();
             await using var mail = EmailTransport.Open(email.Value, host.Value);
             var started = time.GetUtcNow().UtcDateTime;
             var size = options.Value.BatchSize;
@@ -48,12 +45,8 @@ public sealed partial class NotificationDispatcher(
                     .Select(n => new { n.Id, n.Attempts })
                     .ToListAsync(cancellationToken)).Select(n => (n.Id, n.Attempts)).ToList(),
                 (id, attempts) => ClaimAsync(db, id, attempts, cancellationToken),
-                (id, attempt) => AttemptAsync(scope.ServiceProvider, db, mail, id, attempt, cancellationToken));
-        }
-        finally
-        {
-            _gate.Release();
-        }
+                (id, attempt) => AttemptAsync(services, db, mail, id, attempt, cancellationToken));
+        }, cancellationToken);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

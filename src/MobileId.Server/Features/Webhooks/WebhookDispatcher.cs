@@ -19,7 +19,7 @@ public sealed partial class WebhookDispatcher(
     public const string ClientName = "webhooks";
     private const int MaxErrorLength = 1000;
 
-    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly OutboxPassGate _passes = new(scopes);
 
     /// <summary>
     /// Sends every delivery that is due now, one attempt each; returns how many were delivered.
@@ -27,11 +27,8 @@ public sealed partial class WebhookDispatcher(
     /// </summary>
     public async Task<int> DispatchDueAsync(CancellationToken cancellationToken)
     {
-        await _gate.WaitAsync(cancellationToken);
-        try
+        return await _passes.RunAsync(async (_, db) =>
         {
-            await using var scope = scopes.CreateAsyncScope();
-            var db = scope.ServiceProvider.GetRequiredService<MobileIdDbContext>();
             var started = time.GetUtcNow().UtcDateTime;
             var size = options.Value.BatchSize;
             // Note: only what was due when the pass started, so a quick failure waits for the next pass.
@@ -43,11 +40,7 @@ public sealed partial class WebhookDispatcher(
                     .ToListAsync(cancellationToken)).Select(d => (d.Id, d.Attempts)).ToList(),
                 (id, attempts) => ClaimAsync(db, id, attempts, cancellationToken),
                 (id, attempt) => AttemptAsync(db, id, attempt, cancellationToken));
-        }
-        finally
-        {
-            _gate.Release();
-        }
+        }, cancellationToken);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
