@@ -1,6 +1,7 @@
 using MobileId.Pki.Keys;
 using MobileId.Server.Features.Authorities;
 using MobileId.Server.Features.Certificates;
+using MobileId.Server.Features.Issuance;
 using MobileId.Server.Tests.Features.Authorities;
 
 namespace MobileId.Server.Tests.Console;
@@ -68,6 +69,12 @@ public sealed class ConsoleAuthoritiesTests(SqliteAppFixture fixture) : IClassFi
         // Arrange
         using var browser = await AdministratorAsync();
         var ca = (await CaAsync(Issuing))!;
+        var responder = await fixture.App.WithServicesAsync(async s =>
+        {
+            var id = await s.GetRequiredService<MobileIdDbContext>().CertificateAuthorities.Where(c => c.Name == Issuing).Select(c => c.Id).SingleAsync();
+            return await s.GetRequiredService<ICertificateIssuer>()
+                .ServiceCertificateAsync(new ServiceCertificateRequest(id, CertificatePurpose.OcspResponder, TimeSpan.FromDays(30)), CancellationToken.None);
+        });
 
         // Act
         var html = await browser.GetStringAsync($"/console/authorities/{Issuing}");
@@ -78,6 +85,8 @@ public sealed class ConsoleAuthoritiesTests(SqliteAppFixture fixture) : IClassFi
         Assert.Contains(ca.Subject, html, StringComparison.Ordinal);
         Assert.Contains($"href=\"{ca.Urls.Crl}\"", html, StringComparison.Ordinal);
         Assert.Contains($"href=\"{ca.Urls.DeltaCrl}\"", html, StringComparison.Ordinal);
+        Assert.Contains("<h2>Service certificates</h2>", html, StringComparison.Ordinal);
+        Assert.Contains($"<td>OCSP responder</td>\n                        <td><code>{responder.Certificate.SerialNumber}</code></td>", html.Replace("\r\n", "\n", StringComparison.Ordinal), StringComparison.Ordinal);
         Assert.Contains(ca.Urls.Ocsp!, html, StringComparison.Ordinal);
         Assert.Contains($"<a href=\"/console/authorities/{Root}\">{Root}</a>", html, StringComparison.Ordinal);
         Assert.Contains("Retire CA</button>", html, StringComparison.Ordinal);

@@ -16,6 +16,13 @@ public sealed record CaView(string Name, string Kind, string Subject, string Key
 /// <summary>The CA's addresses; CRL and OCSP only for a CA whose key is on this server (it signs them).</summary>
 public sealed record CaLinks(string Certificate, string Chain, string? Crl, string? DeltaCrl, string? Ocsp);
 
+/// <summary>
+/// A certificate a CA issued to one of its own services: the content signer of collection packages,
+/// the delegated OCSP responder, or the SCEP/EST registration authority.
+/// </summary>
+public sealed record ServiceCertificateView(Guid Id, CertificatePurpose Purpose, string SerialNumber, string Subject,
+    DateTime NotBefore, DateTime NotAfter, CertificateStatus Status);
+
 /// <summary>The CAs of this server, their keys and the addresses their certificates point at.</summary>
 public sealed class CertificateAuthorities(MobileIdDbContext db, SettingsService settings)
 {
@@ -40,6 +47,21 @@ public sealed class CertificateAuthorities(MobileIdDbContext db, SettingsService
         var all = await ListAsync(cancellationToken);
         var external = (await settings.GetAsync(cancellationToken)).WebServerExternalAddress;
         return all.Select(c => View(c, all, external)).ToList();
+    }
+
+    /// <summary>The service certificates a CA issued, newest first; null when there is no CA of that name.</summary>
+    public async Task<IReadOnlyList<ServiceCertificateView>?> ServiceCertificatesAsync(string name, CancellationToken cancellationToken)
+    {
+        if (await FindAsync(name, cancellationToken) is not { } ca)
+        {
+            return null;
+        }
+
+        return await db.IssuedCertificates.AsNoTracking()
+            .Where(c => c.IssuerId == ca.Id && c.Purpose != CertificatePurpose.EndEntity)
+            .OrderByDescending(c => c.NotBefore)
+            .Select(c => new ServiceCertificateView(c.Id, c.Purpose, c.SerialHex, c.Subject, c.NotBefore, c.NotAfter, c.Status))
+            .ToListAsync(cancellationToken);
     }
 
     /// <summary>One CA, or null when there is none of that name.</summary>

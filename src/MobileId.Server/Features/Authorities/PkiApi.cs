@@ -70,6 +70,9 @@ public static class PkiApi
         var authorities = app.MapGroup("/api/v1/authorities").WithTags("Certificate Authorities");
         authorities.MapGet("", List).WithName("ListCertificateAuthorities").WithSummary("The CAs, paged; q filters by name, subject, kind and status.").RequiresWorkflow(Workflow.CertificateAuthorities);
         authorities.MapGet("/{name}", View).WithName("ViewCertificateAuthority").RequiresWorkflow(Workflow.CertificateAuthorities);
+        authorities.MapGet("/{name}/service-certificates", ServiceCertificates).WithName("ListServiceCertificates")
+            .WithSummary("The certificates the CA issued to its own services (content signer, OCSP responder, registration authority), newest first.")
+            .RequiresWorkflow(Workflow.CertificateAuthorities);
         authorities.MapPost("", Create).WithName("CreateIssuingCa")
             .WithSummary("Creates another issuing CA under a root CA whose key is on this server.")
             .RequiresWorkflow(Workflow.CertificateAuthorities, ScopeRule.AllScope);
@@ -84,6 +87,12 @@ public static class PkiApi
 
     private static async Task<Results<Ok<CaView>, ProblemHttpResult>> View(string name, CertificateAuthorities authorities, CancellationToken cancellationToken) =>
         await authorities.ViewAsync(name, cancellationToken) is { } view ? TypedResults.Ok(view) : AppError.NotFound($"The CA '{name}'").ToResult();
+
+    private static async Task<Results<Ok<IReadOnlyList<ServiceCertificateView>>, ProblemHttpResult>> ServiceCertificates(
+        string name, CertificateAuthorities authorities, CancellationToken cancellationToken) =>
+        await authorities.ServiceCertificatesAsync(name, cancellationToken) is { } list
+            ? TypedResults.Ok(list)
+            : AppError.NotFound($"The CA '{name}'").ToResult();
 
     private static async Task<Results<Created<CaView>, ProblemHttpResult>> Create(
         CreateIssuingCaRequest request, Caller caller, IssuingCas issuing, CancellationToken cancellationToken) =>

@@ -151,6 +151,7 @@ public sealed partial class AuthorizationMatrixTests
             VerifyAsync: (r, body) => Task.FromResult(!r.Expected.Succeeds || (body.Contains("\"MobileIdRootCA\"", StringComparison.Ordinal)
                 && body.Contains("\"MobileIdIssuingCA\"", StringComparison.Ordinal)) ? null : $"expected the two CAs of init: {body}")),
         ["GET /api/v1/authorities/{name}"] = new(TargetKind.None, Ok, _ => Send(HttpMethod.Get, "/api/v1/authorities/MobileIdIssuingCA")),
+        ["GET /api/v1/authorities/{name}/service-certificates"] = new(TargetKind.None, Ok, _ => Send(HttpMethod.Get, "/api/v1/authorities/MobileIdIssuingCA/service-certificates")),
         ["POST /api/v1/authorities/"] = new(TargetKind.None, Created,
             r => Json(HttpMethod.Post, "/api/v1/authorities", new { name = "mx-ca-" + r.Unique, parent = "MobileIdRootCA", validityDays = 60 }),
             VerifyAsync: async (r, _) => CreatedWhenAllowed(r, await ExistsAsync(r, db => db.CertificateAuthorities.AnyAsync(x => x.Name == "mx-ca-" + r.Unique)))),

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.EntityFrameworkCore.Infrastructure;
@@ -44,6 +45,42 @@ public abstract class ServiceCertificatesTests<TFixture>(TFixture fixture) where
         Assert.Equal(SerialNumbers(record.Der), record.SerialHex);
         Assert.Equal(purpose == CertificatePurpose.RegistrationAuthority, credential.Certificate.HasPrivateKey);
         Assert.Equal(purpose == CertificatePurpose.RegistrationAuthority, credential.Key is null);
+    }
+
+    [Fact]
+    public async Task ListServiceCertificates_AfterAnOcspResponderIsIssued_ListsItWithItsPurposeAndSerial()
+    {
+        // Arrange
+        var caId = await IssuingCaIdAsync();
+        var credential = await fixture.App.WithServicesAsync(s => s.GetRequiredService<ICertificateIssuer>()
+            .ServiceCertificateAsync(new ServiceCertificateRequest(caId, CertificatePurpose.OcspResponder, TimeSpan.FromDays(30)), CancellationToken.None));
+        using var admin = await fixture.App.AdminClientAsync();
+
+        // Act
+        var response = await admin.GetAsync("/api/v1/authorities/MobileIdIssuingCA/service-certificates");
+
+        // Assert
+        var list = (await MobileIdApp.ReadJsonAsync(response)).EnumerateArray().ToList();
+        var listed = Assert.Single(list, c => c.GetProperty("id").GetGuid() == credential.Record.Id);
+        Assert.Equal("OcspResponder", listed.GetProperty("purpose").GetString());
+        Assert.Equal(credential.Certificate.SerialNumber, listed.GetProperty("serialNumber").GetString());
+        Assert.Equal("Valid", listed.GetProperty("status").GetString());
+        Assert.DoesNotContain(list, c => c.GetProperty("purpose").GetString() == "EndEntity");
+    }
+
+    [Fact]
+    public async Task ListServiceCertificates_UnknownCa_Answers404Problem()
+    {
+        // Arrange
+        using var admin = await fixture.App.AdminClientAsync();
+
+        // Act
+        var response = await admin.GetAsync("/api/v1/authorities/NoSuchCA/service-certificates");
+
+        // Assert
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("NoSuchCA", (await MobileIdApp.ReadJsonAsync(response)).GetProperty("detail").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]
