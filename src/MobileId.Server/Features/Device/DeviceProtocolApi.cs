@@ -1,5 +1,6 @@
 using System.Globalization;
 using MobileId.Server.Features.Audit;
+using MobileId.Server.Features.Device.Unlock;
 using MobileId.Server.Features.MobileIds;
 using MobileId.Server.Features.Settings;
 
@@ -17,6 +18,7 @@ public static class DeviceProtocolApi
         services.AddSingleton<DeviceSessionGate>();
         services.AddScoped<Enrolment>();
         services.AddScoped<Collection>();
+        services.AddScoped<DeviceUnlock>();
         services.AddSingleton<ContentSigner>();
         return services;
     }
@@ -49,10 +51,10 @@ public static class DeviceProtocolApi
     private static async Task<IResult> ConfirmAsync(Guid id, ConfirmRequest? request, HttpContext context, Collection collection, CancellationToken cancellationToken) =>
         Answer(await collection.ConfirmAsync(id, SessionToken(context), request, cancellationToken));
 
-    private static async Task<IResult> UnlockAsync(Guid id, UnlockStartRequest request, HttpContext context, UnlockCredential unlocks, CancellationToken cancellationToken) =>
+    private static async Task<IResult> UnlockAsync(Guid id, UnlockStartRequest request, HttpContext context, DeviceUnlock unlocks, CancellationToken cancellationToken) =>
         Answer(await unlocks.StartAsync(id, BearerToken(context, "Unlock"), request, cancellationToken));
 
-    private static async Task<IResult> CompleteUnlockAsync(Guid id, UnlockCompleteRequest request, HttpContext context, UnlockCredential unlocks,
+    private static async Task<IResult> CompleteUnlockAsync(Guid id, UnlockCompleteRequest request, HttpContext context, DeviceUnlock unlocks,
         CancellationToken cancellationToken) =>
         Answer(await unlocks.CompleteAsync(id, BearerToken(context, "Unlock"), request, cancellationToken));
 

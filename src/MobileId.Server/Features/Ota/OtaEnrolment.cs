@@ -6,6 +6,7 @@ using MobileId.Pki.Enrolment.Ota;
 using MobileId.Server.Features.Access;
 using MobileId.Server.Features.Audit;
 using MobileId.Server.Features.Certificates;
+using MobileId.Server.Features.MobileIds;
 using MobileId.Server.Features.People;
 using MobileId.Server.Features.Protocols;
 using MobileId.Server.Features.Settings;

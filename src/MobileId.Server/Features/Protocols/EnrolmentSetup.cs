@@ -1,3 +1,5 @@
+using MobileId.Server.Features.MobileIds;
+
 namespace MobileId.Server.Features.Protocols;
 
 /// <summary>The services that SCEP, EST and iOS OTA share.</summary>

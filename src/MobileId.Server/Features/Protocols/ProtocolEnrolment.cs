@@ -6,6 +6,7 @@ using MobileId.Server.Features.Access;
 using MobileId.Server.Features.Audit;
 using MobileId.Server.Features.Certificates;
 using MobileId.Server.Features.MobileIds;
+using MobileId.Server.Features.Profiles;
 using MobileId.Server.Features.Webhooks;
 
 namespace MobileId.Server.Features.Protocols;
@@ -384,7 +385,7 @@ public sealed class ProtocolEnrolment(MobileIdDbContext db, ChallengeCodes chall
             return (record, null);
         }
 
-        if (Device.Enrolment.DeviceRefusal(profile, record, person, named.SerialNumber) is { } refusal)
+        if (MobileDeviceRestrictions.Refusal(profile, record, person, named.SerialNumber) is { } refusal)
         {
             await audit.RecordNowAsync(caller, "device.refused", null, AuditTarget.For(person), AuditOutcome.Denied,
                 new { mobileId = mobileId.Id, serial = named.SerialNumber, protocol, reason = refusal }, cancellationToken);
@@ -524,22 +525,4 @@ public sealed class ProtocolEnrolment(MobileIdDbContext db, ChallengeCodes chall
 
     private static string? Trim(string? value, int max) =>
         string.IsNullOrWhiteSpace(value) ? null : value.Trim().Length > max ? value.Trim()[..max] : value.Trim();
-}
-
-/// <summary>A profile's static SCEP/EST challenge (PBKDF2-HMAC-SHA256, as one-time codes are kept).</summary>
-public static class StaticChallenges
-{
-    /// <summary>The shortest static challenge: it is long-lived and shared with an MDM, so it must not be guessable.</summary>
-    public const int MinimumLength = 16;
-
-    public static (byte[] Hash, byte[] Salt) Hash(string challenge)
-    {
-        var salt = RandomNumberGenerator.GetBytes(16);
-        return (Derive(challenge, salt), salt);
-    }
-
-    public static bool Matches(string challenge, byte[] hash, byte[] salt) => CryptographicOperations.FixedTimeEquals(Derive(challenge, salt), hash);
-
-    private static byte[] Derive(string challenge, byte[] salt) =>
-        Rfc2898DeriveBytes.Pbkdf2(System.Text.Encoding.UTF8.GetBytes(challenge), salt, OneTimeCodes.HashIterations, HashAlgorithmName.SHA256, 32);
 }
