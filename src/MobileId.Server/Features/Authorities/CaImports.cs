@@ -58,28 +58,13 @@ public sealed class CaImports(MobileIdDbContext db, CaKeys keys, CertificateAuth
             serverCertificates.ForEach(c => c.Dispose());
         }
 
-        var names = existing.Select(c => c.Name).Append(request.Name!).ToHashSet(StringComparer.OrdinalIgnoreCase);
-        var added = new List<CertificateAuthorityRecord>();
-        Guid? parentId = null;
-        foreach (var parent in material.Parents.Reverse())
+        var parents = Parents(material, existing, request.Name!, now);
+        if (!parents.IsSuccess)
         {
-            var record = Find(existing, parent);
-            if (record is null)
-            {
-                using var publicKey = (AsymmetricAlgorithm?)parent.GetECDsaPublicKey() ?? parent.GetRSAPublicKey();
-                if (publicKey is null || KeyAlgorithms.Of(publicKey) is not { } algorithm)
-                {
-                    return AppError.Validation(material.ChainField, $"The parent '{parent.Subject}' has a {(publicKey is null ? "DSA or other" : KeyAlgorithms.Describe(publicKey))} key, "
-                        + "which MobileId cannot record; MobileId CAs and their parents use RSA 2048, 3072 or 4096, or ECDSA P-256 or P-384.");
-                }
-
-                record = CaRecords.Create(ParentName(parent, names), KindOf(parent), parentId, parent, algorithm, key: null, keys.KeyStore, imported: true, now);
-                added.Add(record);
-            }
-
-            parentId = record.Id;
+            return parents.Error!;
         }
 
+        var (added, parentId) = parents.Value;
         var pkcs8 = material.Key.ExportPkcs8PrivateKey();
         ISigningKey key;
         try
@@ -106,6 +91,35 @@ public sealed class CaImports(MobileIdDbContext db, CaKeys keys, CertificateAuth
 
         ocsp.AuthoritiesChanged();
         return (await authorities.ViewAsync(request.Name!, cancellationToken))!;
+    }
+
+    /// <summary>The chain's parents the server lacks, as records kept without their keys (root first), and the id of the imported CA's parent.</summary>
+    private Result<(List<CertificateAuthorityRecord> Added, Guid? ParentId)> Parents(CaImportMaterial material, List<CertificateAuthorityRecord> existing,
+        string name, DateTimeOffset now)
+    {
+        var names = existing.Select(c => c.Name).Append(name).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var added = new List<CertificateAuthorityRecord>();
+        Guid? parentId = null;
+        foreach (var parent in material.Parents.Reverse())
+        {
+            var record = Find(existing, parent);
+            if (record is null)
+            {
+                using var publicKey = (AsymmetricAlgorithm?)parent.GetECDsaPublicKey() ?? parent.GetRSAPublicKey();
+                if (publicKey is null || KeyAlgorithms.Of(publicKey) is not { } algorithm)
+                {
+                    return AppError.Validation(material.ChainField, $"The parent '{parent.Subject}' has a {(publicKey is null ? "DSA or other" : KeyAlgorithms.Describe(publicKey))} key, "
+                        + "which MobileId cannot record; MobileId CAs and their parents use RSA 2048, 3072 or 4096, or ECDSA P-256 or P-384.");
+                }
+
+                record = CaRecords.Create(ParentName(parent, names), KindOf(parent), parentId, parent, algorithm, key: null, keys.KeyStore, imported: true, now);
+                added.Add(record);
+            }
+
+            parentId = record.Id;
+        }
+
+        return (added, parentId);
     }
 
     private static CertificateAuthorityRecord? Find(IEnumerable<CertificateAuthorityRecord> records, X509Certificate2 certificate) =>

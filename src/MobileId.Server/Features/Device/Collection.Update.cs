@@ -21,7 +21,7 @@ public sealed partial class Collection
 
     public async Task<Result<SignedPackage>> UpdateAsync(Guid mobileIdId, string? sessionToken, UpdateRequest request, CancellationToken cancellationToken)
     {
-        var session = await SessionAsync(mobileIdId, sessionToken, Updatable, cancellationToken);
+        var session = await sessions.SessionAsync(mobileIdId, sessionToken, Updatable, cancellationToken);
         if (!session.IsSuccess)
         {
             return session.Error!;
@@ -165,7 +165,7 @@ public sealed partial class Collection
     public async Task<Result<UpdateConfirmResponse>> ConfirmUpdateAsync(Guid mobileIdId, string? sessionToken, UpdateConfirmRequest request,
         CancellationToken cancellationToken)
     {
-        var session = await SessionAsync(mobileIdId, sessionToken, Updatable, cancellationToken);
+        var session = await sessions.SessionAsync(mobileIdId, sessionToken, Updatable, cancellationToken);
         if (!session.IsSuccess)
         {
             return session.Error!;

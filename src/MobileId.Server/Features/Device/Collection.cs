@@ -22,16 +22,14 @@ public sealed record PackageFrame(ContentSigningKey Signing, IReadOnlyList<strin
 /// certificates already issued for the same slots: nothing is issued twice.
 /// </summary>
 public sealed partial class Collection(MobileIdDbContext db, CertificateIssuance issuance, CertificateService certificates, KeyArchive archive, IKeyStore keys,
-    ContentSigner signer, Badges badges, CardDataModels models, SettingsService settings, UnlockCredential unlocks, AuditTrail audit, TimeProvider time)
+    ContentSigner signer, Badges badges, CardDataModels models, SettingsService settings, DeviceSessions sessions, AuditTrail audit, TimeProvider time)
 {
-    private static readonly MobileIdStatus[] Collecting = [MobileIdStatus.Collecting];
-
     /// <summary>At collection the device holds nothing yet.</summary>
     private static readonly IReadOnlySet<string> NothingHeld = new HashSet<string>();
 
     public async Task<Result<SignedPackage>> CollectAsync(Guid mobileIdId, string? sessionToken, CollectRequest request, CancellationToken cancellationToken)
     {
-        var session = await SessionAsync(mobileIdId, sessionToken, Collecting, cancellationToken);
+        var session = await sessions.SessionAsync(mobileIdId, sessionToken, DeviceSessions.Collecting, cancellationToken);
         if (!session.IsSuccess)
         {
             return session.Error!;
@@ -58,6 +56,10 @@ public sealed partial class Collection(MobileIdDbContext db, CertificateIssuance
         var sharedEnd = await SharedExpiryAsync(device, profile, slots, policies, issued, cancellationToken);
         var certificates = new List<PackageCertificate>();
         var pending = new List<PackageSlotNote>();
+        // Note: each slot's certificate commits as it is issued (the issuance kernel saves it), not at
+        // the end: an interrupted collection resumes from the slots already issued (`issued` above),
+        // so a retry gets the same certificates and nothing is issued twice. The save below commits
+        // the collection's own audit record.
         foreach (var slot in slots.Where(s => s.Skipped is null))
         {
             var entry = profile.Certificates.OrderBy(c => c.Order).ElementAt(slot.Slot);
@@ -311,115 +313,4 @@ public sealed partial class Collection(MobileIdDbContext db, CertificateIssuance
     private static EncryptedKey Encrypt(byte[] sessionKey, Guid mobileId, int slot, string serial, byte[] pkcs8) =>
         KeyDelivery.Encrypt(sessionKey, pkcs8, KeyDelivery.PackageContext(mobileId, slot, serial));
 
-
-    /// <summary>The device installed the package: the mobile ID is Issued. Confirming again changes nothing.</summary>
-    public async Task<Result<ConfirmResponse>> ConfirmAsync(Guid mobileIdId, string? sessionToken, ConfirmRequest? request, CancellationToken cancellationToken)
-    {
-        if (UnlockCredential.ReadEscrow(request, out var unlockTokenHash, out var unlockKey) is { } invalid)
-        {
-            return invalid;
-        }
-
-        var existing = await db.MobileIdentities.AsNoTracking().SingleOrDefaultAsync(m => m.Id == mobileIdId, cancellationToken);
-        if (existing is { Status: MobileIdStatus.Issued } && TokenMatches(existing, sessionToken))
-        {
-            return new ConfirmResponse(existing.Id, existing.Status, existing.IssuedAt, existing.UnlockKey is not null);
-        }
-
-        var session = await SessionAsync(mobileIdId, sessionToken, Collecting, cancellationToken);
-        if (!session.IsSuccess)
-        {
-            return session.Error!;
-        }
-
-        var (mobileId, person, device) = session.Value;
-        if (!await db.IssuedCertificates.AnyAsync(c => c.MobileIdentityId == mobileId.Id && c.Status != CertificateStatus.Revoked, cancellationToken)
-            && await db.ProfileCertificates.AnyAsync(c => c.ProfileId == mobileId.ProfileId && c.Mode == CertificateMode.IssueNew, cancellationToken))
-        {
-            return AppError.Conflict("Collect the package before confirming: no certificate of this mobile ID has been issued yet.");
-        }
-
-        var now = time.GetUtcNow().UtcDateTime;
-        foreach (var delivered in await db.IssuedCertificates.Where(c => c.MobileIdentityId == mobileId.Id && c.PendingKey != null).ToListAsync(cancellationToken))
-        {
-            // Note: once the device has the key, the server keeps no copy but the archive (when the policy archives).
-            delivered.PendingKey = null;
-        }
-
-        unlocks.Escrow(mobileId, unlockTokenHash, unlockKey);
-        mobileId.Transition(MobileIdEvent.Confirm);
-        mobileId.IssuedAt = now;
-        mobileId.UpdatedAt = now;
-        mobileId.Version++;
-        audit.Record(Caller.System($"device {device.SerialNumber}"), LifecycleActions.Issued, null, AuditTarget.For(person), AuditOutcome.Success,
-            new { mobileId = mobileId.Id, device = device.SerialNumber, unlockable = mobileId.UnlockKey is not null });
-        await db.SaveChangesAsync(cancellationToken);
-        return new ConfirmResponse(mobileId.Id, mobileId.Status, mobileId.IssuedAt, mobileId.UnlockKey is not null);
-    }
-
-    /// <summary>
-    /// The device gives up an interrupted collection: what was issued for it and never confirmed is
-    /// revoked (cessationOfOperation), server-made keys kept for it are dropped, and the request is
-    /// ready to collect again with the same code (until the code expires), on this or another device.
-    /// </summary>
-    public async Task<Result<CancelCollectionResponse>> CancelAsync(Guid mobileIdId, string? sessionToken, CancellationToken cancellationToken)
-    {
-        var session = await SessionAsync(mobileIdId, sessionToken, Collecting, cancellationToken);
-        if (!session.IsSuccess)
-        {
-            return session.Error!;
-        }
-
-        var (mobileId, person, device) = session.Value;
-        var caller = Caller.System($"device {device.SerialNumber}");
-        var revoked = await certificates.RevokeMobileIdAsync(caller, mobileId.Id,
-            System.Security.Cryptography.X509Certificates.X509RevocationReason.CessationOfOperation, cancellationToken);
-        if (!revoked.IsSuccess)
-        {
-            return revoked.Error!;
-        }
-
-        var now = time.GetUtcNow().UtcDateTime;
-        mobileId.Transition(MobileIdEvent.CancelCollection);
-        mobileId.DeviceId = null;
-        mobileId.SessionTokenHash = null;
-        mobileId.SessionKey = null;
-        mobileId.UpdatedAt = now;
-        mobileId.Version++;
-        audit.Record(caller, "mobile-id.collection-cancelled", null, AuditTarget.For(person), AuditOutcome.Success,
-            new { mobileId = mobileId.Id, device = device.SerialNumber, revoked = revoked.Value });
-        await db.SaveChangesAsync(cancellationToken);
-        return new CancelCollectionResponse(mobileId.Id, mobileId.Status, revoked.Value!);
-    }
-
-    /// <summary>
-    /// The mobile ID, its holder and its device for a session token, when the token is its own and
-    /// the mobile ID is in one of <paramref name="states"/>: collection works while Collecting,
-    /// updates once it is Issued (and then Disabled or Cancelled: the device learns of both).
-    /// </summary>
-    private async Task<Result<(MobileIdentity MobileId, Person Person, Data.Device Device)>> SessionAsync(Guid id, string? token, MobileIdStatus[] states,
-        CancellationToken cancellationToken)
-    {
-        var mobileId = await db.MobileIdentities.SingleOrDefaultAsync(m => m.Id == id, cancellationToken);
-        if (mobileId is null || !TokenMatches(mobileId, token))
-        {
-            return new AppError(StatusCodes.Status401Unauthorized, ErrorCodes.SessionInvalid, "Session not valid",
-                "The collection session token is missing or not valid for this mobile ID; enrol again with the link and code.");
-        }
-
-        if (!states.Contains(mobileId.Status))
-        {
-            return AppError.Conflict(states == Collecting
-                ? $"This mobile ID is {mobileId.Status}, not being collected."
-                : $"This mobile ID is {mobileId.Status}: finish its collection before asking for updates.");
-        }
-
-        var person = await db.People.AsNoTracking().SingleAsync(p => p.Id == mobileId.PersonId, cancellationToken);
-        var device = await db.Devices.AsNoTracking().SingleAsync(d => d.Id == mobileId.DeviceId, cancellationToken);
-        return (mobileId, person, device);
-    }
-
-    private static bool TokenMatches(MobileIdentity mobileId, string? token) =>
-        token is { Length: > 0 } && mobileId.SessionTokenHash is { } hash
-        && CryptographicOperations.FixedTimeEquals(SHA256.HashData(System.Text.Encoding.ASCII.GetBytes(token)), hash);
 }

@@ -1,5 +1,8 @@
 using System.Globalization;
 using MobileId.Server.Features.Audit;
+using MobileId.Server.Features.Device.Cancel;
+using MobileId.Server.Features.Device.Confirm;
+using MobileId.Server.Features.Device.Unlock;
 using MobileId.Server.Features.MobileIds;
 using MobileId.Server.Features.Settings;
 
@@ -17,6 +20,10 @@ public static class DeviceProtocolApi
         services.AddSingleton<DeviceSessionGate>();
         services.AddScoped<Enrolment>();
         services.AddScoped<Collection>();
+        services.AddScoped<DeviceSessions>();
+        services.AddScoped<ConfirmCollection>();
+        services.AddScoped<CancelCollection>();
+        services.AddScoped<DeviceUnlock>();
         services.AddSingleton<ContentSigner>();
         return services;
     }
@@ -46,13 +53,13 @@ public static class DeviceProtocolApi
     private static async Task<IResult> CollectAsync(Guid id, CollectRequest request, HttpContext context, Collection collection, CancellationToken cancellationToken) =>
         Answer(await collection.CollectAsync(id, SessionToken(context), request, cancellationToken));
 
-    private static async Task<IResult> ConfirmAsync(Guid id, ConfirmRequest? request, HttpContext context, Collection collection, CancellationToken cancellationToken) =>
+    private static async Task<IResult> ConfirmAsync(Guid id, ConfirmRequest? request, HttpContext context, ConfirmCollection collection, CancellationToken cancellationToken) =>
         Answer(await collection.ConfirmAsync(id, SessionToken(context), request, cancellationToken));
 
-    private static async Task<IResult> UnlockAsync(Guid id, UnlockStartRequest request, HttpContext context, UnlockCredential unlocks, CancellationToken cancellationToken) =>
+    private static async Task<IResult> UnlockAsync(Guid id, UnlockStartRequest request, HttpContext context, DeviceUnlock unlocks, CancellationToken cancellationToken) =>
         Answer(await unlocks.StartAsync(id, BearerToken(context, "Unlock"), request, cancellationToken));
 
-    private static async Task<IResult> CompleteUnlockAsync(Guid id, UnlockCompleteRequest request, HttpContext context, UnlockCredential unlocks,
+    private static async Task<IResult> CompleteUnlockAsync(Guid id, UnlockCompleteRequest request, HttpContext context, DeviceUnlock unlocks,
         CancellationToken cancellationToken) =>
         Answer(await unlocks.CompleteAsync(id, BearerToken(context, "Unlock"), request, cancellationToken));
 
@@ -63,7 +70,7 @@ public static class DeviceProtocolApi
         CancellationToken cancellationToken) =>
         Answer(await collection.ConfirmUpdateAsync(id, SessionToken(context), request, cancellationToken));
 
-    private static async Task<IResult> CancelAsync(Guid id, HttpContext context, Collection collection, CancellationToken cancellationToken) =>
+    private static async Task<IResult> CancelAsync(Guid id, HttpContext context, CancelCollection collection, CancellationToken cancellationToken) =>
         Answer(await collection.CancelAsync(id, SessionToken(context), cancellationToken));
 
     /// <summary>200 with the value, or the problem details of the refusal.</summary>

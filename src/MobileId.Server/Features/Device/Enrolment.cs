@@ -14,7 +14,7 @@ namespace MobileId.Server.Features.Device;
 /// </summary>
 public sealed class Enrolment(MobileIdDbContext db, CodeRedemption codes, CardDataModels models, SettingsService settings, AuditTrail audit, TimeProvider time)
 {
-    public const string BiometricMessage = "Your mobile device is not compatible with biometric authentication";
+    public const string BiometricMessage = UnlockChecks.BiometricMessage;
 
     /// <summary>The refusal when a biometric setting asks for fingerprints this protocol cannot check.</summary>
     internal static AppError BiometricRefusal =>
@@ -59,7 +59,7 @@ public sealed class Enrolment(MobileIdDbContext db, CodeRedemption codes, CardDa
         {
             profile = await db.CredentialProfiles.AsNoTracking().Include(p => p.Certificates).SingleAsync(p => p.Id == mobileId.ProfileId, cancellationToken);
             var record = await db.Devices.SingleOrDefaultAsync(d => d.SerialNumber == serial, cancellationToken);
-            if (DeviceRefusal(profile, record, person, serial) is { } refusal)
+            if (MobileDeviceRestrictions.Refusal(profile, record, person, serial) is { } refusal)
             {
                 await audit.RecordNowAsync(null, "device.refused", null, AuditTarget.For(person), AuditOutcome.Denied,
                     new { mobileId = mobileId.Id, serial, reason = refusal }, cancellationToken);
@@ -124,29 +124,6 @@ public sealed class Enrolment(MobileIdDbContext db, CodeRedemption codes, CardDa
 
         errors["sessionKey"] = ["The session key must be an EC P-256 public key (SubjectPublicKeyInfo, base64)."];
         return null;
-    }
-
-    /// <summary>Why a device may not collect under the profile's Mobile Device Restrictions, or null.</summary>
-    internal static string? DeviceRefusal(CredentialProfile profile, Data.Device? record, Person person, string serial)
-    {
-        if (record is { Status: DeviceStatus.Cancelled })
-        {
-            return $"Device {serial} has been cancelled and cannot collect a mobile ID.";
-        }
-
-        if (record?.OwnerId is { } owner && owner != person.Id)
-        {
-            return $"Device {serial} is registered to another person.";
-        }
-
-        return profile.DeviceRestriction switch
-        {
-            DeviceRestriction.KnownMobiles when record is null =>
-                $"This credential profile accepts only devices registered beforehand (Known Mobiles), and device {serial} is not registered.",
-            DeviceRestriction.MyMobilesOnly when record is null || record.OwnerId != person.Id || record.Status != DeviceStatus.Active =>
-                $"This credential profile accepts only devices already associated with you (My Mobiles Only), and device {serial} is not one of them.",
-            _ => null,
-        };
     }
 
     /// <summary>The profile's certificates as slots; a container whose key store the device lacks is skipped, with the reason.</summary>

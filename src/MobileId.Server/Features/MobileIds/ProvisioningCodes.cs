@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Options;
 using MobileId.Server.Features.Notifications;
 using MobileId.Server.Features.People;
-using MobileId.Server.Features.Protocols;
 using MobileId.Server.Features.Settings;
 
 namespace MobileId.Server.Features.MobileIds;

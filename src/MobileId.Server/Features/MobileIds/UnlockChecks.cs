@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Options;
 using MobileId.Server.Features.Access;
 using MobileId.Server.Features.Audit;
-using MobileId.Server.Features.Device;
 using MobileId.Server.Features.People;
 using MobileId.Server.Features.Settings;
 
@@ -18,6 +17,9 @@ public sealed class UnlockChecks(MobileIdDbContext db, AccessPolicy access, Prof
 {
     /// <summary>The digits of a challenge, an unlock code and a verification code.</summary>
     public const int CodeLength = 8;
+
+    /// <summary>What a device is told when a biometric setting asks for fingerprints the protocol cannot check.</summary>
+    public const string BiometricMessage = "Your mobile device is not compatible with biometric authentication";
 
     /// <summary>
     /// The operator's way to an unlock request: the device's open request with this challenge, the
@@ -78,7 +80,7 @@ public sealed class UnlockChecks(MobileIdDbContext db, AccessPolicy access, Prof
     /// <summary><b>Verify fingerprints during card unlock</b> (PRODUCT.md §8): with it on, unlock fails with the biometric message.</summary>
     public async Task<AppError?> BiometricRefusalAsync(CancellationToken cancellationToken) =>
         (await settings.GetAsync(cancellationToken)).VerifyFingerprintsDuringCardUnlock
-            ? new AppError(StatusCodes.Status422UnprocessableEntity, ErrorCodes.NotEligible, "Biometric verification not possible", Enrolment.BiometricMessage)
+            ? new AppError(StatusCodes.Status422UnprocessableEntity, ErrorCodes.NotEligible, "Biometric verification not possible", BiometricMessage)
             : null;
 
     /// <summary>Why an unlock request can no longer be used (locked or expired), or null.</summary>

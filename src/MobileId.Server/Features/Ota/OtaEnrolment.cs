@@ -6,6 +6,7 @@ using MobileId.Pki.Enrolment.Ota;
 using MobileId.Server.Features.Access;
 using MobileId.Server.Features.Audit;
 using MobileId.Server.Features.Certificates;
+using MobileId.Server.Features.MobileIds;
 using MobileId.Server.Features.People;
 using MobileId.Server.Features.Protocols;
 using MobileId.Server.Features.Settings;
@@ -148,7 +149,13 @@ public sealed class OtaEnrolment(MobileIdDbContext db, ProtocolEnrolment enrolme
             return await RefuseAsync(null, StatusCodes.Status403Forbidden, "This enrolment link has been used; start again at /ota.", cancellationToken);
         }
 
-        var mobileId = await db.MobileIdentities.SingleAsync(m => m.Id == record.MobileIdentityId, cancellationToken);
+        return await ScepProfileAsync(record.MobileIdentityId, attributes, serial, now, cancellationToken);
+    }
+
+    /// <summary>Phase 2, once the token is spent: binds the device to the request and answers with the signed SCEP profile and a fresh challenge.</summary>
+    private async Task<OtaOutcome> ScepProfileAsync(Guid mobileIdId, PlistDict attributes, string serial, DateTime now, CancellationToken cancellationToken)
+    {
+        var mobileId = await db.MobileIdentities.SingleAsync(m => m.Id == mobileIdId, cancellationToken);
         var person = await db.People.AsNoTracking().SingleAsync(p => p.Id == mobileId.PersonId, cancellationToken);
         if (mobileId.Status is not (MobileIdStatus.ReadyToCollect or MobileIdStatus.Collecting))
         {

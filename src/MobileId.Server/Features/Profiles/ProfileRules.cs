@@ -1,5 +1,4 @@
 using MobileId.Pki.Policies;
-using MobileId.Server.Features.Protocols;
 
 namespace MobileId.Server.Features.Profiles;
 

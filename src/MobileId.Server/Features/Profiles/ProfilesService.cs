@@ -1,7 +1,6 @@
 using MobileId.Pki.Policies;
 using MobileId.Server.Features.Access;
 using MobileId.Server.Features.Audit;
-using MobileId.Server.Features.Protocols;
 
 namespace MobileId.Server.Features.Profiles;
 

@@ -1,3 +1,5 @@
+using MobileId.Server.Features.MobileIds;
+
 namespace MobileId.Server.Features.Protocols;
 
 /// <summary>The services that SCEP, EST and iOS OTA share.</summary>
@@ -9,6 +11,11 @@ public static class EnrolmentSetup
         services.AddSingleton<ChallengeThrottle>();
         services.AddSingleton<ChallengeCodes>();
         services.AddSingleton<RegistrationAuthorities>();
+        services.AddScoped<EnrolmentIssuer>();
+        services.AddScoped<EnrolmentDevices>();
+        services.AddScoped<StaticChallengeAuthenticator>();
+        services.AddScoped<OneTimeChallengeAuthenticator>();
+        services.AddScoped<RenewalAuthenticator>();
         services.AddScoped<ProtocolEnrolment>();
         return services;
     }

@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using MobileId.Pki.Keys;
 
-namespace MobileId.Server.Features.Protocols;
+namespace MobileId.Server.Features.MobileIds;
 
 /// <summary>
 /// Finds the request of a SCEP/EST challenge. A protocol client sends the one-time code alone, so
@@ -16,7 +16,7 @@ public sealed class ChallengeCodes(IServiceScopeFactory scopes, IKeyStore keys, 
     private readonly SemaphoreSlim _gate = new(1, 1);
     private byte[]? _key;
 
-    /// <summary>The lookup value of a code (digits only, as <see cref="MobileIds.OneTimeCodes.Normalize"/> gives).</summary>
+    /// <summary>The lookup value of a code (digits only, as <see cref="OneTimeCodes.Normalize"/> gives).</summary>
     public async Task<byte[]> LookupAsync(string code, CancellationToken cancellationToken) =>
         HMACSHA256.HashData(await KeyAsync(cancellationToken), Encoding.ASCII.GetBytes(code));
 
@@ -29,7 +29,7 @@ public sealed class ChallengeCodes(IServiceScopeFactory scopes, IKeyStore keys, 
     {
         while (true)
         {
-            var code = MobileIds.OneTimeCodes.Generate(length);
+            var code = OneTimeCodes.Generate(length);
             if (lookup)
             {
                 var value = await LookupAsync(code, cancellationToken);
@@ -43,7 +43,7 @@ public sealed class ChallengeCodes(IServiceScopeFactory scopes, IKeyStore keys, 
                 mobileId.CodeLookup = value;
             }
 
-            (mobileId.CodeHash, mobileId.CodeSalt) = MobileIds.OneTimeCodes.Hash(code);
+            (mobileId.CodeHash, mobileId.CodeSalt) = OneTimeCodes.Hash(code);
             mobileId.CodeExpiresAt = expiresAt;
             mobileId.CodeFailures = 0;
             return code;
