@@ -113,7 +113,7 @@ public abstract class OtaTestKit : EnrolmentTestKit
             ["UDID"] = "00008120-" + serial, ["SERIAL"] = serial, ["PRODUCT"] = product, ["VERSION"] = version, ["IMEI"] = "35 000000 000000 0",
             ["DEVICE_NAME"] = "Test iPhone", ["CHALLENGE"] = challenge,
         });
-        var written = await ExternalTool.RunAsync("python3",
+        var written = await ExternalTool.RunWithInputAsync("python3",
             $"-c \"import json,plistlib,sys; open(sys.argv[1],'wb').write(plistlib.dumps(json.loads(sys.stdin.read())))\" {path}", attributes);
         Assert.True(written.Code == 0, written.Output);
         return await File.ReadAllBytesAsync(path);

@@ -1,6 +1,6 @@
 using System.Security.Cryptography.X509Certificates;
 
-namespace MobileId.Server.Tests.Infrastructure;
+namespace MobileId.Testing;
 
 /// <summary>
 /// A test class whose every test gets a fresh MobileId server on Kestrel (loopback, SQLite), for

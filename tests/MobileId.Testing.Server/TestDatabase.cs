@@ -1,7 +1,7 @@
 using MobileId.Server.Infrastructure;
 using Npgsql;
 
-namespace MobileId.Server.Tests.Infrastructure;
+namespace MobileId.Testing;
 
 /// <summary>
 /// A database of its own for one test class: a SQLite file in a temp directory, or a fresh

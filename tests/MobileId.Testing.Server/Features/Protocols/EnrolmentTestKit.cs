@@ -3,7 +3,7 @@ using System.Security.Cryptography.X509Certificates;
 using MobileId.Server.Features.MobileIds;
 using MobileId.Server.Features.Profiles;
 
-namespace MobileId.Server.Tests.Features.Protocols;
+namespace MobileId.Testing.Features.Protocols;
 
 /// <summary>A request of a Device Identity (Only) profile with Require Challenge: its one-time code (digits, no spaces) and its person.</summary>
 public sealed record ChallengeRequest(MobileIdView Request, MobileId.Server.Features.People.PersonView Person, string Profile)

@@ -1,6 +1,7 @@
+using System.Net;
 using System.Net.Sockets;
 
-namespace MobileId.Server.Tests.Infrastructure;
+namespace MobileId.Testing;
 
 /// <summary>Ports on 127.0.0.1 for servers that cannot be told to pick one themselves (the built server, aiosmtpd).</summary>
 public static class LoopbackPorts

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
-namespace MobileId.Server.Tests.Features.Authorities;
+namespace MobileId.Testing.Features.Authorities;
 
 /// <summary>
 /// A CA made elsewhere, as an operator brings it: a root and an issuing CA under it, made by

@@ -1,6 +1,6 @@
-using MobileId.Server.Tests.Features.Access;
+using MobileId.Testing.Features.Access;
 
-namespace MobileId.Server.Tests.Console;
+namespace MobileId.Testing.Console;
 
 /// <summary>Signed-in console browsers for people with a given role, for the administration page tests.</summary>
 public static class ConsoleSessions

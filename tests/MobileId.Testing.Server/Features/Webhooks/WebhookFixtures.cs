@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
-namespace MobileId.Server.Tests.Features.Webhooks;
+namespace MobileId.Testing.Features.Webhooks;
 
 /// <summary>One POST a <see cref="WebhookReceiver"/> was sent: the MobileId-Webhook-* headers and the body as received.</summary>
 public sealed record ReceivedWebhook(string Id, string Timestamp, string Signature, string ContentType, string Body);

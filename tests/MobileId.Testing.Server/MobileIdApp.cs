@@ -11,7 +11,7 @@ using MobileId.Server.Features.Access;
 using MobileId.Server.Features.People;
 using MobileId.Server.Infrastructure;
 
-namespace MobileId.Server.Tests.Infrastructure;
+namespace MobileId.Testing;
 
 /// <summary>The real server in memory, on its own database; one per test class.</summary>
 public class MobileIdApp : WebApplicationFactory<Program>

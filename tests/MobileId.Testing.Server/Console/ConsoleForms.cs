@@ -2,7 +2,7 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using System.Text.RegularExpressions;
 using MobileId.Server.Features.People;
 
-namespace MobileId.Server.Tests.Console;
+namespace MobileId.Testing.Console;
 
 /// <summary>Drives the console's server-rendered forms over plain HTTP, as a browser without scripts does.</summary>
 public static partial class ConsoleForms

@@ -3,7 +3,7 @@ using System.Security.Cryptography.X509Certificates;
 using MobileId.Server.Features.MobileIds;
 using MobileId.Server.Features.Profiles;
 
-namespace MobileId.Server.Tests.Features.Agent;
+namespace MobileId.Testing.Features.Agent;
 
 /// <summary>What one run of <c>mobileid-agent</c> returned and printed.</summary>
 public sealed record AgentRun(int Code, string Output, string Error)
@@ -58,7 +58,7 @@ public abstract class AgentTestKit : LoopbackServerTest
     /// arguments contain no spaces.
     /// </summary>
     protected static Task<(int Code, string Output)> AgentProcessAsync(string standardInput, params string[] args) =>
-        ExternalTool.RunAsync("dotnet", $"{typeof(MobileId.Agent.Program).Assembly.Location} {string.Join(' ', args)}", standardInput);
+        ExternalTool.RunWithInputAsync("dotnet", $"{typeof(MobileId.Agent.Program).Assembly.Location} {string.Join(' ', args)}", standardInput);
 
     /// <summary>A profile with one certificate of this kind that Cardholders may receive and collect, a Cardholder with an email, and a request: its link and code.</summary>
     protected async Task<MobileIdView> RequestAsync(string tag, string keyAlgorithm = "EcdsaP256", params string[] extendedKeyUsages)

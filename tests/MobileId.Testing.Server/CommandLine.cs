@@ -1,7 +1,7 @@
 using System.Globalization;
 using MobileId.Server.Commands;
 
-namespace MobileId.Server.Tests.Infrastructure;
+namespace MobileId.Testing;
 
 /// <summary>What one run of the server's command line printed and returned.</summary>
 public sealed record CommandOutcome(int ExitCode, string Output, string Error);

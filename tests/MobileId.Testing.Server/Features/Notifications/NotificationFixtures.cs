@@ -11,7 +11,7 @@ using MobileId.Server.Features.Notifications;
 using MobileId.Server.Features.People;
 using MobileId.Server.Features.Settings;
 
-namespace MobileId.Server.Tests.Features.Notifications;
+namespace MobileId.Testing.Features.Notifications;
 
 /// <summary>
 /// An HTTP SMS gateway on Kestrel (loopback) that records what it is sent and answers with the

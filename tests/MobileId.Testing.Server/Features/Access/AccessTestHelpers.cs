@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 
-namespace MobileId.Server.Tests.Features.Access;
+namespace MobileId.Testing.Features.Access;
 
 /// <summary>One REST API operation of the running server, with the access rule it carries (null when it has none).</summary>
 public sealed record ApiEndpoint(string Method, string Route, AccessRule? Rule, RouteEndpoint Endpoint)

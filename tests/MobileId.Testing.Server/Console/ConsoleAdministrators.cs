@@ -1,7 +1,7 @@
 using MobileId.Server.Features.People;
-using MobileId.Server.Tests.Features.Access;
+using MobileId.Testing.Features.Access;
 
-namespace MobileId.Server.Tests.Console;
+namespace MobileId.Testing.Console;
 
 /// <summary>
 /// What the tests of the administration pages share: roles made for the test, a browser signed in as a

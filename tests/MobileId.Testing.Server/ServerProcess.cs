@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 
-namespace MobileId.Server.Tests.Infrastructure;
+namespace MobileId.Testing;
 
 /// <summary>
 /// <c>dotnet MobileId.Server.dll ARGS</c> in a new empty working directory (or a given one), its

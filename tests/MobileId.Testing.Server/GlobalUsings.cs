@@ -1,0 +1,10 @@
+global using System.Net;
+global using System.Net.Http.Json;
+global using System.Text.Json;
+global using Microsoft.EntityFrameworkCore;
+global using Microsoft.Extensions.DependencyInjection;
+global using MobileId.Protocol;
+global using MobileId.Protocol.Device;
+global using MobileId.Server.Data;
+global using MobileId.Server.Features.Access;
+global using MobileId.Server.Infrastructure;
