@@ -1,9 +1,9 @@
 using Microsoft.Playwright;
 using MobileId.Server.Features.Layouts;
 using MobileId.Server.Features.Settings;
-using MobileId.Server.Tests.Features.Access;
+using MobileId.Testing.Features.Access;
 
-namespace MobileId.Server.Tests.Console;
+namespace MobileId.Browser.Tests.Console;
 
 /// <summary><b>Operation Settings</b>, <b>Email Templates</b> and <b>Card Layouts</b> in a real browser (Chromium through Playwright) against the server on loopback.</summary>
 public sealed class ConsoleAdminBBrowserTests : LoopbackServerTest

@@ -1,6 +1,6 @@
 using Microsoft.Playwright;
 
-namespace MobileId.Server.Tests.Console;
+namespace MobileId.Browser.Tests.Console;
 
 /// <summary>
 /// Debian's Chromium (installed by test.sh, never downloaded), driven headless by Playwright.

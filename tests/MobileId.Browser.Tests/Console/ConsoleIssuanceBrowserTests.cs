@@ -1,9 +1,9 @@
 using Microsoft.Playwright;
 using MobileId.Server.Features.Profiles;
-using MobileId.Server.Tests.Features.Access;
-using MobileId.Server.Tests.Features.Agent;
+using MobileId.Testing.Features.Access;
+using MobileId.Testing.Features.Agent;
 
-namespace MobileId.Server.Tests.Console;
+namespace MobileId.Browser.Tests.Console;
 
 /// <summary>
 /// An operator adds a person and issues a mobile ID in the console (Chromium through Playwright), the

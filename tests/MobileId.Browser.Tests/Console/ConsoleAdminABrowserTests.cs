@@ -1,7 +1,7 @@
 using Microsoft.Playwright;
-using MobileId.Server.Tests.Features.Access;
+using MobileId.Testing.Features.Access;
 
-namespace MobileId.Server.Tests.Console;
+namespace MobileId.Browser.Tests.Console;
 
 /// <summary>Credential Profiles, Certificate Authorities and Upload PFX Certificates in a real browser against the server on loopback.</summary>
 public sealed class ConsoleAdminABrowserTests : LoopbackServerTest
@@ -18,7 +18,7 @@ public sealed class ConsoleAdminABrowserTests : LoopbackServerTest
         var admin = await App.CreatePersonAsync("grace.hopper", null, null, "PKI administrators");
         await App.SetPasswordAsync(admin.Id, "Grace-Console-Pass-1");
         var person = await App.CreatePersonAsync("alan.turing", null, "alan@example.org", "Cardholder");
-        var (pfx, subject) = await ConsolePfxTests.OpenSslPfxAsync("pfx-pass");
+        var (pfx, subject) = await TestPfx.OpenSslPfxAsync("pfx-pass");
         var pfxFile = Path.Combine(Directory.CreateTempSubdirectory("mid-browser-pfx-").FullName, "alan.p12");
         await File.WriteAllBytesAsync(pfxFile, pfx);
         await using var browser = await ConsoleBrowser.StartAsync();

@@ -1,7 +1,7 @@
 using Microsoft.Playwright;
 using MobileId.Server.Features.Setup;
 
-namespace MobileId.Server.Tests.Console;
+namespace MobileId.Browser.Tests.Console;
 
 /// <summary>The console in a real browser (Chromium through Playwright) against the server on loopback.</summary>
 public sealed class ConsoleBrowserTests : LoopbackServerTest

@@ -1,7 +1,7 @@
 using Microsoft.Playwright;
-using MobileId.Server.Tests.Features.Access;
+using MobileId.Testing.Features.Access;
 
-namespace MobileId.Server.Tests.Console;
+namespace MobileId.Browser.Tests.Console;
 
 /// <summary>An administrator in a real browser: creates a role, an API client (its secret shown once), a webhook, adds a device and finds it in the audit log.</summary>
 public sealed class ConsoleAdminCBrowserTests : LoopbackServerTest
