@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using MobileId.Agent;
 
-namespace MobileId.Server.Tests.Features.Agent;
+namespace MobileId.Agent.Tests.Features.Agent;
 
 /// <summary>
 /// The agent's store on its own: a version-1 store (the PIN key was the data key) opens with its PIN

@@ -2,9 +2,9 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using MobileId.Server.Features.MobileIds;
 using MobileId.Server.Features.Profiles;
-using MobileId.Server.Tests.Features.Agent;
+using MobileId.Agent.Tests.Features.Agent;
 
-namespace MobileId.Server.Tests.Features.Layouts;
+namespace MobileId.Agent.Tests.Features.Layouts;
 
 /// <summary>Card Layouts (PRODUCT.md §11): the API, its rules, and the badge the agent collects with its signed identity token.</summary>
 public sealed class CardLayoutsTests : AgentTestKit

@@ -3,9 +3,9 @@ using System.Text.RegularExpressions;
 using MobileId.Server.Features.Notifications;
 using MobileId.Server.Features.People;
 using MobileId.Server.Features.Profiles;
-using MobileId.Server.Tests.Features.Notifications;
+using MobileId.Testing.Features.Notifications;
 
-namespace MobileId.Server.Tests.Features.Agent;
+namespace MobileId.Agent.Tests.Features.Agent;
 
 /// <summary>
 /// Mobile ID issuance end to end (PRODUCT.md §5.1–§5.4): an operator or the person requests over the

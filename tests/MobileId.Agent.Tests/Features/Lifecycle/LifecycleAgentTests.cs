@@ -1,9 +1,9 @@
 using MobileId.Server.Features.Crl;
 using MobileId.Server.Features.MobileIds;
 using MobileId.Server.Features.Profiles;
-using MobileId.Server.Tests.Features.Agent;
+using MobileId.Agent.Tests.Features.Agent;
 
-namespace MobileId.Server.Tests.Features.Lifecycle;
+namespace MobileId.Agent.Tests.Features.Lifecycle;
 
 /// <summary>
 /// Cancel Credential, Enable / Disable ID, Request Replacement ID and CancelDevice end to end: a

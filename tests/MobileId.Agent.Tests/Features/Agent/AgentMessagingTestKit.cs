@@ -1,6 +1,6 @@
-using MobileId.Server.Tests.Features.Notifications;
+using MobileId.Testing.Features.Notifications;
 
-namespace MobileId.Server.Tests.Features.Agent;
+namespace MobileId.Agent.Tests.Features.Agent;
 
 /// <summary>
 /// The agent test kit with the ways messages leave the server: an SMS gateway stub on loopback that

@@ -3,9 +3,9 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using MobileId.Server.Features.Device;
 using MobileId.Server.Features.MobileIds;
-using MobileId.Server.Tests.Features.Agent;
+using MobileId.Agent.Tests.Features.Agent;
 
-namespace MobileId.Server.Tests.Features.Renewal;
+namespace MobileId.Agent.Tests.Features.Renewal;
 
 /// <summary>
 /// Collect My Updates over the device protocol itself: bad input, a wrong session, the wrong state

@@ -1,10 +1,10 @@
 using System.Text.RegularExpressions;
 using MobileId.Server.Features.MobileIds;
 using MobileId.Server.Features.Profiles;
-using MobileId.Server.Tests.Features.Access;
-using MobileId.Server.Tests.Features.Agent;
+using MobileId.Testing.Features.Access;
+using MobileId.Agent.Tests.Features.Agent;
 
-namespace MobileId.Server.Tests.Console;
+namespace MobileId.Agent.Tests.Console;
 
 /// <summary>Unlock Credential in the console: the helpdesk types the agent's challenge and reads back a code the agent accepts.</summary>
 public sealed partial class ConsoleUnlockTests : AgentTestKit

@@ -6,9 +6,9 @@ using MobileId.Server.Features.Device;
 using MobileId.Server.Features.MobileIds;
 using MobileId.Server.Features.Notifications;
 using MobileId.Server.Features.Profiles;
-using MobileId.Server.Tests.Features.Agent;
+using MobileId.Agent.Tests.Features.Agent;
 
-namespace MobileId.Server.Tests.Features.Unlock;
+namespace MobileId.Agent.Tests.Features.Unlock;
 
 /// <summary>
 /// Unlock Credential end to end (PRODUCT.md §5.6): a mobile ID collected by the real agent, its

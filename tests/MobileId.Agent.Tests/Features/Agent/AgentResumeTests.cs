@@ -1,6 +1,6 @@
 using System.Net.Http.Headers;
 
-namespace MobileId.Server.Tests.Features.Agent;
+namespace MobileId.Agent.Tests.Features.Agent;
 
 /// <summary>
 /// Interrupted collections (PRODUCT.md §5.4): the built server is killed (SIGKILL) right after it

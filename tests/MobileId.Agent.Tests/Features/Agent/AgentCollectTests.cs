@@ -1,6 +1,6 @@
 using MobileId.Server.Features.MobileIds;
 
-namespace MobileId.Server.Tests.Features.Agent;
+namespace MobileId.Agent.Tests.Features.Agent;
 
 /// <summary><c>mobileid-agent collect</c> against the server on Kestrel (loopback), checked with <c>openssl verify</c> and <c>openssl ocsp</c>.</summary>
 public sealed class AgentCollectTests : AgentTestKit

@@ -7,9 +7,9 @@ using MobileId.Server.Features.MobileIds;
 using MobileId.Server.Features.Notifications;
 using MobileId.Server.Features.Profiles;
 using MobileId.Server.Features.Renewal;
-using MobileId.Server.Tests.Features.Agent;
+using MobileId.Agent.Tests.Features.Agent;
 
-namespace MobileId.Server.Tests.Features.Renewal;
+namespace MobileId.Agent.Tests.Features.Renewal;
 
 /// <summary>
 /// Automatic Renewal and Collect My Updates end to end (PRODUCT.md §4, §5.5, §5.6): a mobile ID

@@ -1,9 +1,9 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Time.Testing;
 using MobileId.Server.Features.Renewal;
-using MobileId.Server.Tests.Features.Agent;
+using MobileId.Agent.Tests.Features.Agent;
 
-namespace MobileId.Server.Tests.Features.Renewal;
+namespace MobileId.Agent.Tests.Features.Renewal;
 
 /// <summary>The renewal job runs by itself on the timer of its clock: its first pass shortly after start, then every interval.</summary>
 public sealed class RenewalJobTests : AgentTestKit

@@ -1,6 +1,6 @@
 using MobileId.Agent;
 
-namespace MobileId.Server.Tests.Features.Agent;
+namespace MobileId.Agent.Tests.Features.Agent;
 
 /// <summary>The agent's log files follow the Identity Agent Policy: level, storage space and number of files.</summary>
 public sealed class AgentLogTests : IDisposable

@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 using MobileId.Agent;
 using AgentProgram = MobileId.Agent.Program;
 
-namespace MobileId.Server.Tests.Features.Agent;
+namespace MobileId.Agent.Tests.Features.Agent;
 
 /// <summary>
 /// <c>mobileid-agent export --pfx</c>, <c>sign</c>, <c>verify</c>, <c>reset</c> and its prompts, on a
