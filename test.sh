@@ -145,20 +145,44 @@ attr() { # attr NAME TEXT -> value of NAME="..." in TEXT, 0 if absent
     v=$(grep -o " $1=\"[0-9]*\"" <<<"$2" | head -n 1 | grep -o '[0-9]\+' || true)
     echo "${v:-0}"
 }
+# seconds TRX -> how long its run took, from <Times start=... finish=...>
+seconds() {
+    local times start finish
+    times=$(grep -o '<Times [^>]*>' "$1" | head -n 1 || true)
+    start=$(grep -o ' start="[^"]*"' <<<"$times" | cut -d'"' -f2 || true)
+    finish=$(grep -o ' finish="[^"]*"' <<<"$times" | cut -d'"' -f2 || true)
+    if [[ -n "$start" && -n "$finish" ]]; then
+        echo $(( $(date -d "$finish" +%s) - $(date -d "$start" +%s) ))
+    else
+        echo 0
+    fi
+}
 total=0 passed=0 failed=0 skipped=0 trx_count=0
+projects=() # one line per test project: seconds, then what is printed
 shopt -s nullglob globstar
 for trx in "$RESULTS"/**/*.trx; do
     trx_count=$((trx_count + 1))
     counters=$(tr '\n' ' ' <"$trx" | grep -o '<Counters [^>]*>' | head -n 1 || true)
-    total=$((total + $(attr total "$counters")))
-    passed=$((passed + $(attr passed "$counters")))
-    failed=$((failed + $(attr failed "$counters") + $(attr error "$counters") \
-        + $(attr timeout "$counters") + $(attr aborted "$counters")))
-    # xunit's skipped tests show up as total - executed (notExecuted stays 0).
     t=$(attr total "$counters") e=$(attr executed "$counters") n=$(attr notExecuted "$counters")
-    skipped=$((skipped + (t - e > n ? t - e : n)))
+    p=$(attr passed "$counters")
+    f=$(( $(attr failed "$counters") + $(attr error "$counters") + $(attr timeout "$counters") + $(attr aborted "$counters") ))
+    # xunit's skipped tests show up as total - executed (notExecuted stays 0).
+    s=$(( t - e > n ? t - e : n ))
+    total=$((total + t)) passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+    # The project: the test assembly the TRX names (codeBase="/…/MobileId.X.Tests.dll"); none when no test ran.
+    name=$(grep -o ' codeBase="[^"]*"' "$trx" | head -n 1 | cut -d'"' -f2 || true)
+    name=$(basename "${name:-(no test ran)}"); name=${name%.dll}
+    secs=$(seconds "$trx")
+    projects+=("$secs $(printf '%-24s passed %5d  failed %3d  skipped %3d  %5d s' "$name" "$p" "$f" "$s" "$secs")")
 done
 shopt -u nullglob globstar
+
+# One line per test project, slowest first.
+if (( ${#projects[@]} > 0 )); then
+    echo
+    echo "==> test projects (slowest first)"
+    printf '%s\n' "${projects[@]}" | sort -rn | cut -d' ' -f2- | sed 's/^/    /'
+fi
 
 rc=0
 if (( trx_count == 0 || total == 0 )); then

@@ -1,6 +1,6 @@
 using System.Net.Http.Headers;
 using System.Text.RegularExpressions;
-using static MobileId.Server.Tests.Console.ConsoleAdministrators;
+using static MobileId.Testing.Console.ConsoleAdministrators;
 
 namespace MobileId.Server.Tests.Console;
 

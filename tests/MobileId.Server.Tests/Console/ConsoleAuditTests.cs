@@ -1,5 +1,5 @@
 using System.Text.RegularExpressions;
-using static MobileId.Server.Tests.Console.ConsoleAdministrators;
+using static MobileId.Testing.Console.ConsoleAdministrators;
 
 namespace MobileId.Server.Tests.Console;
 

@@ -1,4 +1,4 @@
-using static MobileId.Server.Tests.Console.ConsoleAdministrators;
+using static MobileId.Testing.Console.ConsoleAdministrators;
 
 namespace MobileId.Server.Tests.Console;
 

@@ -2,7 +2,7 @@ using System.Text.RegularExpressions;
 using MobileId.Server.Features.Device;
 using MobileId.Server.Features.Webhooks;
 using MobileId.Server.Tests.Features.Webhooks;
-using static MobileId.Server.Tests.Console.ConsoleAdministrators;
+using static MobileId.Testing.Console.ConsoleAdministrators;
 
 namespace MobileId.Server.Tests.Console;
 

@@ -157,10 +157,10 @@ public sealed partial class AuthorizationMatrixTests
             VerifyAsync: async (r, _) => CreatedWhenAllowed(r, await ExistsAsync(r, db => db.CertificateAuthorities.AnyAsync(x => x.Name == "mx-ca-" + r.Unique)))),
         ["POST /api/v1/authorities/import"] = new(TargetKind.None, Created, r =>
             {
-                var root = MobileId.Server.Tests.Features.Authorities.TestCas.Root("mx-" + r.Unique);
+                var root = MobileId.Testing.Features.Authorities.TestCas.Root("mx-" + r.Unique);
                 using var key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
-                using var ca = MobileId.Server.Tests.Features.Authorities.TestCas.Issuing("mx-" + r.Unique, key, root);
-                var pfx = MobileId.Server.Tests.Features.Authorities.TestCas.Pfx("pw", key, ca, root.Root);
+                using var ca = MobileId.Testing.Features.Authorities.TestCas.Issuing("mx-" + r.Unique, key, root);
+                var pfx = MobileId.Testing.Features.Authorities.TestCas.Pfx("pw", key, ca, root.Root);
                 return Json(HttpMethod.Post, "/api/v1/authorities/import", new { name = "mx-import-" + r.Unique, pfx, password = "pw" });
             },
             VerifyAsync: async (r, _) => CreatedWhenAllowed(r, await ExistsAsync(r, db => db.CertificateAuthorities.AnyAsync(x => x.Name == "mx-import-" + r.Unique)))),

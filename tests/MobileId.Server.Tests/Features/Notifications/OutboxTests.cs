@@ -2,7 +2,7 @@ using System.Text;
 using MimeKit;
 using MobileId.Server.Features.Notifications;
 using MobileId.Server.Features.People;
-using static MobileId.Server.Tests.Features.Notifications.NotificationTesting;
+using static MobileId.Testing.Features.Notifications.NotificationTesting;
 
 namespace MobileId.Server.Tests.Features.Notifications;
 

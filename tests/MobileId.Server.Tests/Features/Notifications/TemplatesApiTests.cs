@@ -1,5 +1,5 @@
 using MobileId.Server.Features.Notifications;
-using static MobileId.Server.Tests.Features.Notifications.NotificationTesting;
+using static MobileId.Testing.Features.Notifications.NotificationTesting;
 
 namespace MobileId.Server.Tests.Features.Notifications;
 

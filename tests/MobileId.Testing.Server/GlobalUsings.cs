@@ -1,0 +1,19 @@
+// The global usings of the server test projects and their fixtures: each project links this one file.
+global using System.Net;
+global using System.Net.Http.Json;
+global using System.Text.Json;
+global using Microsoft.EntityFrameworkCore;
+global using Microsoft.Extensions.DependencyInjection;
+global using MobileId.Protocol;
+global using MobileId.Protocol.Device;
+global using MobileId.Server.Data;
+global using MobileId.Server.Features.Access;
+global using MobileId.Server.Infrastructure;
+global using MobileId.Testing;
+global using MobileId.Testing.Console;
+global using MobileId.Testing.Features.Access;
+global using MobileId.Testing.Features.Agent;
+global using MobileId.Testing.Features.Authorities;
+global using MobileId.Testing.Features.Notifications;
+global using MobileId.Testing.Features.Protocols;
+global using MobileId.Testing.Features.Webhooks;
