@@ -27,10 +27,10 @@ public sealed class CaImports(MobileIdDbContext db, CaKeys keys, CertificateAuth
         var read = CaImportMaterial.Read(request);
         if (!read.IsSuccess)
         {
-            return read.Error!;
+            return read.Error;
         }
 
-        using var material = read.Value!;
+        using var material = read.Value;
         var now = time.GetUtcNow();
         if (material.CheckCertificate(now) is { } notUsable)
         {
@@ -61,7 +61,7 @@ public sealed class CaImports(MobileIdDbContext db, CaKeys keys, CertificateAuth
         var parents = Parents(material, existing, request.Name!, now);
         if (!parents.IsSuccess)
         {
-            return parents.Error!;
+            return parents.Error;
         }
 
         var (added, parentId) = parents.Value;

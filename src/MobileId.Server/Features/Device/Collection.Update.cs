@@ -24,7 +24,7 @@ public sealed partial class Collection
         var session = await sessions.SessionAsync(mobileIdId, sessionToken, Updatable, cancellationToken);
         if (!session.IsSuccess)
         {
-            return session.Error!;
+            return session.Error;
         }
 
         if ((await settings.GetAsync(cancellationToken)).VerifyFingerprintsDuringCardUpdate)
@@ -67,7 +67,7 @@ public sealed partial class Collection
                 };
                 if (!delivered.IsSuccess)
                 {
-                    return delivered.Error!;
+                    return delivered.Error;
                 }
 
                 issuedNow.AddRange(delivered.Value!.Where(c => current.All(k => k.SerialHex != c.SerialNumber) && slot.KeyGeneration != SlotKeySource.Recovered)
@@ -118,7 +118,7 @@ public sealed partial class Collection
                     new IssueFor(person.Id, policy.Id, null, mobileId.Id, live is null ? slot.Slot : null, RenewsId: live?.Id), cancellationToken);
                 if (!made.IsSuccess)
                 {
-                    return made.Error!;
+                    return made.Error;
                 }
 
                 newest = made.Value.Certificate;
@@ -168,7 +168,7 @@ public sealed partial class Collection
         var session = await sessions.SessionAsync(mobileIdId, sessionToken, Updatable, cancellationToken);
         if (!session.IsSuccess)
         {
-            return session.Error!;
+            return session.Error;
         }
 
         var (mobileId, person, device) = session.Value;
@@ -201,7 +201,7 @@ public sealed partial class Collection
                 new { mobileId = mobileId.Id, slot, serial = successor.SerialHex, renews = predecessor.SerialHex, notAfter = successor.NotAfter }), cancellationToken);
             if (!revoked.IsSuccess)
             {
-                return revoked.Error!;
+                return revoked.Error;
             }
 
             if (revoked.Value)

@@ -32,7 +32,7 @@ public sealed partial class Collection(MobileIdDbContext db, CertificateIssuance
         var session = await sessions.SessionAsync(mobileIdId, sessionToken, DeviceSessions.Collecting, cancellationToken);
         if (!session.IsSuccess)
         {
-            return session.Error!;
+            return session.Error;
         }
 
         var (mobileId, person, device) = session.Value;
@@ -72,7 +72,7 @@ public sealed partial class Collection(MobileIdDbContext db, CertificateIssuance
             };
             if (!delivered.IsSuccess)
             {
-                return delivered.Error!;
+                return delivered.Error;
             }
 
             if (delivered.Value!.Count == 0)
@@ -164,7 +164,7 @@ public sealed partial class Collection(MobileIdDbContext db, CertificateIssuance
             var made = await issuance.IssueForAsync(caller, person, policy, key, new IssueFor(person.Id, policy.Id, null, mobileId.Id, slot.Slot, NotAfter: notAfter), cancellationToken);
             if (!made.IsSuccess)
             {
-                return made.Error!;
+                return made.Error;
             }
 
             certificate = made.Value.Certificate;
@@ -198,7 +198,7 @@ public sealed partial class Collection(MobileIdDbContext db, CertificateIssuance
             if (!made.IsSuccess)
             {
                 CryptographicOperations.ZeroMemory(pkcs8);
-                return made.Error!;
+                return made.Error;
             }
 
             certificate = made.Value.Certificate;
@@ -249,10 +249,10 @@ public sealed partial class Collection(MobileIdDbContext db, CertificateIssuance
         var recovered = await archive.ForDeliveryAsync(caller, person.Id, entry.PolicyId!.Value, mode, held, cancellationToken);
         if (!recovered.IsSuccess)
         {
-            return recovered.Error!;
+            return recovered.Error;
         }
 
-        foreach (var key in recovered.Value!)
+        foreach (var key in recovered.Value)
         {
             using (key)
             {

@@ -143,7 +143,7 @@ public sealed class DeviceManagement(MobileIdDbContext db, AccessPolicy access, 
     public async Task<Result<DeviceView>> GetAsync(Caller caller, Guid id, CancellationToken cancellationToken)
     {
         var found = await FindAsync(caller, id, cancellationToken);
-        return found.IsSuccess ? View(found.Value.Device) : found.Error!;
+        return found.IsSuccess ? View(found.Value.Device) : found.Error;
     }
 
     /// <summary>
@@ -155,7 +155,7 @@ public sealed class DeviceManagement(MobileIdDbContext db, AccessPolicy access, 
         var found = await FindAsync(caller, id, cancellationToken);
         if (!found.IsSuccess)
         {
-            return found.Error!;
+            return found.Error;
         }
 
         var mobileIds = db.MobileIdentities.Where(m => m.DeviceId == id).Select(m => (Guid?)m.Id);
@@ -177,7 +177,7 @@ public sealed class DeviceManagement(MobileIdDbContext db, AccessPolicy access, 
         var found = await FindAsync(caller, id, cancellationToken);
         if (!found.IsSuccess)
         {
-            return found.Error!;
+            return found.Error;
         }
 
         var (device, owner) = found.Value;
@@ -193,7 +193,7 @@ public sealed class DeviceManagement(MobileIdDbContext db, AccessPolicy access, 
             var result = await lifecycle.CancelCoreAsync(caller, mobileId, person, reason, "device cancelled", input.Details, Workflow.Devices, cancellationToken);
             if (!result.IsSuccess)
             {
-                return result.Error!;
+                return result.Error;
             }
 
             cancelled.Add(mobileId.Id);
@@ -206,7 +206,7 @@ public sealed class DeviceManagement(MobileIdDbContext db, AccessPolicy access, 
             var revoked = await certificates.RevokeAsync(caller, own, reason, cancellationToken);
             if (!revoked.IsSuccess)
             {
-                return revoked.Error!;
+                return revoked.Error;
             }
         }
 
@@ -312,7 +312,7 @@ public static class DevicesApi
         }
 
         var result = await devices.CertificatesAsync(caller, id, p, size, cancellationToken);
-        return result.IsSuccess ? TypedResults.Ok(result.Value!) : result.Error!.ToResult();
+        return result.IsSuccess ? TypedResults.Ok(result.Value) : result.Error!.ToResult();
     }
 
     private static async Task<Results<Ok<CancelDeviceView>, ProblemHttpResult>> Cancel(Guid id, CancelCredentialInput? input, Caller caller,

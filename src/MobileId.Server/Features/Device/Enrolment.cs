@@ -95,7 +95,7 @@ public sealed class Enrolment(MobileIdDbContext db, CodeRedemption codes, CardDa
         }, cancellationToken);
         if (!redeemed.IsSuccess)
         {
-            return redeemed.Error!;
+            return redeemed.Error;
         }
 
         var holder = await db.People.AsNoTracking().Where(p => p.Id == redeemed.Value!.PersonId).Select(p => p.LogonName).SingleAsync(cancellationToken);

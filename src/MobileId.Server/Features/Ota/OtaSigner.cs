@@ -6,27 +6,6 @@ using MobileId.Server.Features.Protocols;
 
 namespace MobileId.Server.Features.Ota;
 
-/// <summary>iOS over-the-air enrolment options, under <c>MobileId:Ota</c>; see docs/configuration.md.</summary>
-public sealed class OtaOptions
-{
-    public const string Section = "MobileId:Ota";
-
-    /// <summary>
-    /// A plain-text file whose text the enrol page shows above the steps (escaped; blank lines
-    /// separate paragraphs). Read on each request, so it can be edited while the server runs.
-    /// </summary>
-    public string? IntroductionFile { get; set; }
-
-    /// <summary>
-    /// The certificate that signs the profiles: a PKCS#12 file (.pfx/.p12) or a PEM file with the
-    /// certificate, its chain and its private key. Without it the CA's registration authority signs.
-    /// </summary>
-    public string? SigningCertificate { get; set; }
-
-    /// <summary>The password of the PKCS#12 file, or of an encrypted PEM private key.</summary>
-    public string? SigningCertificatePassword { get; set; }
-}
-
 /// <summary>The profile signing certificate (with its private key) and the certificates to send with it.</summary>
 public sealed record OtaSigningCredential(X509Certificate2 Certificate, X509Certificate2Collection Chain);
 
@@ -104,25 +83,5 @@ public sealed class OtaSigner(IOptions<OtaOptions> options, RegistrationAuthorit
             throw new InvalidOperationException(
                 $"MobileId:Ota:SigningCertificate ({path}) cannot be read: {e.Message} (is MobileId:Ota:SigningCertificatePassword right?)", e);
         }
-    }
-}
-
-/// <summary>Fails start-up when the configured signing certificate cannot be used, rather than at the first iPhone.</summary>
-internal sealed class OtaOptionsValidator : IValidateOptions<OtaOptions>
-{
-    public ValidateOptionsResult Validate(string? name, OtaOptions options)
-    {
-        try
-        {
-            OtaSigner.Load(options);
-        }
-        catch (InvalidOperationException e)
-        {
-            return ValidateOptionsResult.Fail(e.Message);
-        }
-
-        return options.IntroductionFile is { Length: > 0 } file && !File.Exists(file)
-            ? ValidateOptionsResult.Fail($"MobileId:Ota:IntroductionFile names {file}, which does not exist.")
-            : ValidateOptionsResult.Success;
     }
 }

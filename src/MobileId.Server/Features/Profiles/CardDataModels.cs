@@ -4,15 +4,6 @@ using Microsoft.Extensions.Options;
 
 namespace MobileId.Server.Features.Profiles;
 
-/// <summary>Where custom card data models are read from (<c>MobileId:CardDataModels</c>).</summary>
-public sealed class CardDataModelOptions
-{
-    public const string Section = "MobileId:CardDataModels";
-
-    /// <summary>The folder of <c>*.xml</c> models; relative paths are under the data directory.</summary>
-    public string Folder { get; set; } = "card-data-models";
-}
-
 /// <summary>A container of a card data model: where one certificate goes.</summary>
 public sealed record CardContainer(string Name, string Id, bool Certificate, bool Explicit, bool Unique, bool PreserveContainerForHistoric);
 

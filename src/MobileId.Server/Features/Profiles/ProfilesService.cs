@@ -54,10 +54,10 @@ public sealed partial class ProfilesService(MobileIdDbContext db, CardDataModels
         var checkedInput = new ProfileRules(input, models.Current, policies, roles, layouts).Check();
         if (!checkedInput.IsSuccess)
         {
-            return checkedInput.Error!;
+            return checkedInput.Error;
         }
 
-        var draft = checkedInput.Value!;
+        var draft = checkedInput.Value;
         var name = draft.Name;
         if (await db.CredentialProfiles.AnyAsync(p => p.Name == name && p.Id != id, cancellationToken))
         {

@@ -111,7 +111,7 @@ public sealed class EnrolmentIssuer(MobileIdDbContext db, CertificateIssuance is
             var issued = await certificates.IssueAsync(caller, ca, made is null ? requested : new PublicKey(made),
                 profile, target with { ArchivePkcs8 = policy.Archive ? pkcs8 : null }, cancellationToken);
             return issued.IsSuccess
-                ? new EnrolmentResult(new Enrolled(issued.Value!, await issuance.ChainAsync(issued.Value!.IssuerId, cancellationToken),
+                ? new EnrolmentResult(new Enrolled(issued.Value, await issuance.ChainAsync(issued.Value!.IssuerId, cancellationToken),
                     pkcs8 is null ? null : (byte[])pkcs8.Clone()))
                 : Undo(issued.Error!.Detail);
         }

@@ -19,7 +19,7 @@ public sealed class CancelCollection(MobileIdDbContext db, DeviceSessions sessio
         var session = await sessions.SessionAsync(mobileIdId, sessionToken, DeviceSessions.Collecting, cancellationToken);
         if (!session.IsSuccess)
         {
-            return session.Error!;
+            return session.Error;
         }
 
         var (mobileId, person, device) = session.Value;
@@ -28,7 +28,7 @@ public sealed class CancelCollection(MobileIdDbContext db, DeviceSessions sessio
             System.Security.Cryptography.X509Certificates.X509RevocationReason.CessationOfOperation, cancellationToken);
         if (!revoked.IsSuccess)
         {
-            return revoked.Error!;
+            return revoked.Error;
         }
 
         var now = time.GetUtcNow().UtcDateTime;
@@ -42,6 +42,6 @@ public sealed class CancelCollection(MobileIdDbContext db, DeviceSessions sessio
             new { mobileId = mobileId.Id, device = device.SerialNumber, revoked = revoked.Value });
         // Note: the one commit point: the request back to Ready to Collect, with its audit record, after the revocations.
         await db.SaveChangesAsync(cancellationToken);
-        return new CancelCollectionResponse(mobileId.Id, mobileId.Status, revoked.Value!);
+        return new CancelCollectionResponse(mobileId.Id, mobileId.Status, revoked.Value);
     }
 }

@@ -26,7 +26,7 @@ public sealed class ConfirmCollection(MobileIdDbContext db, DeviceSessions sessi
         var session = await sessions.SessionAsync(mobileIdId, sessionToken, DeviceSessions.Collecting, cancellationToken);
         if (!session.IsSuccess)
         {
-            return session.Error!;
+            return session.Error;
         }
 
         var (mobileId, person, device) = session.Value;

@@ -40,7 +40,7 @@ public sealed class DeviceUnlock(MobileIdDbContext db, UnlockChecks checks, IKey
         var found = await DeviceMobileIdAsync(mobileIdId, token, checkState: true, cancellationToken);
         if (!found.IsSuccess)
         {
-            return found.Error!;
+            return found.Error;
         }
 
         var (mobileId, person) = found.Value;
@@ -96,7 +96,7 @@ public sealed class DeviceUnlock(MobileIdDbContext db, UnlockChecks checks, IKey
         var found = await DeviceMobileIdAsync(mobileIdId, token, checkState: false, cancellationToken);
         if (!found.IsSuccess)
         {
-            return found.Error!;
+            return found.Error;
         }
 
         var (mobileId, person) = found.Value;

@@ -16,7 +16,7 @@ public sealed class RequestUnlockCode(MobileIdDbContext db, UnlockChecks checks,
         var found = await checks.OperatorRequestAsync(caller, deviceId, input.Challenge, cancellationToken);
         if (!found.IsSuccess)
         {
-            return found.Error!;
+            return found.Error;
         }
 
         var (unlock, mobileId, person, profile) = found.Value;

@@ -25,7 +25,7 @@ public sealed class SendUnlockVerification(MobileIdDbContext db, UnlockChecks ch
         var found = await checks.OperatorRequestAsync(caller, deviceId, input.Challenge, cancellationToken);
         if (!found.IsSuccess)
         {
-            return found.Error!;
+            return found.Error;
         }
 
         var (unlock, mobileId, person, profile) = found.Value;
@@ -59,7 +59,7 @@ public sealed class SendUnlockVerification(MobileIdDbContext db, UnlockChecks ch
             : await outbox.EnqueueSmsAsync(recipient, TemplateCatalog.UnlockVerificationSms, values, about, cancellationToken);
         if (!queued.IsSuccess)
         {
-            return queued.Error!;
+            return queued.Error;
         }
 
         audit.Record(caller, "mobile-id.unlock-verification-sent", Workflow.UnlockCredential, AuditTarget.For(person), AuditOutcome.Success,
