@@ -1,6 +1,5 @@
 using System.Formats.Asn1;
 using System.Numerics;
-using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using MobileId.Pki.Keys;
 

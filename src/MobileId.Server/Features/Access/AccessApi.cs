@@ -2,8 +2,6 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
-using MobileId.Server.Features.Audit;
-using MobileId.Server.Features.People;
 
 namespace MobileId.Server.Features.Access;
 

@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.Http.HttpResults;
 using MobileId.Server.Features.Audit;
 
 namespace MobileId.Server.Features.Access;

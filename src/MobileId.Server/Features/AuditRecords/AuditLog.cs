@@ -1,7 +1,4 @@
 using MobileId.Server.Features.Access;
-using MobileId.Server.Features.People;
-
-using MobileId.Server.Features.Audit;
 
 namespace MobileId.Server.Features.AuditRecords;
 

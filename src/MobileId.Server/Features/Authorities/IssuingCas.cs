@@ -1,6 +1,5 @@
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Options;
-using MobileId.Pki.Authority;
 using MobileId.Pki.Keys;
 using MobileId.Server.Features.Access;
 using MobileId.Server.Features.Audit;

@@ -1,4 +1,3 @@
-using System.ComponentModel.DataAnnotations;
 using MobileId.Pki.Keys;
 
 namespace MobileId.Server.Features.Authorities;

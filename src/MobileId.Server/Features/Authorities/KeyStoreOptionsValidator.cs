@@ -1,6 +1,3 @@
-using System.ComponentModel.DataAnnotations;
-using MobileId.Pki.Keys;
-
 namespace MobileId.Server.Features.Authorities;
 
 /// <summary>Stops the server at start when the PKCS#11 key store is chosen but not described.</summary>

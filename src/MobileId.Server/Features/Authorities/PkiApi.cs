@@ -4,7 +4,6 @@ using Microsoft.Extensions.Options;
 using MobileId.Pki.Keys;
 using MobileId.Server.Features.Access;
 using MobileId.Server.Features.Issuance;
-using MobileId.Server.Features.People;
 
 namespace MobileId.Server.Features.Authorities;
 

@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Options;
-using MobileId.Pki.Revocation;
 using MobileId.Server.Features.Issuance;
 
 namespace MobileId.Server.Features.Crl;

@@ -5,10 +5,8 @@ using MobileId.Server.Features.Access;
 using MobileId.Server.Features.Audit;
 using MobileId.Server.Features.Certificates;
 using MobileId.Server.Features.Layouts;
-using MobileId.Server.Features.MobileIds;
 using MobileId.Server.Features.Profiles;
 using MobileId.Server.Features.Settings;
-using MobileId.Server.Features.Webhooks;
 
 namespace MobileId.Server.Features.Device;
 

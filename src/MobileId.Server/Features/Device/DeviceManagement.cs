@@ -5,7 +5,6 @@ using MobileId.Server.Features.Access;
 using MobileId.Server.Features.Audit;
 using MobileId.Server.Features.Certificates;
 using MobileId.Server.Features.MobileIds;
-using MobileId.Server.Features.People;
 using MobileId.Server.Features.Webhooks;
 
 namespace MobileId.Server.Features.Device;

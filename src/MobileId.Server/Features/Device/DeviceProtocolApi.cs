@@ -1,9 +1,7 @@
-using System.Globalization;
 using MobileId.Server.Features.Audit;
 using MobileId.Server.Features.Device.Cancel;
 using MobileId.Server.Features.Device.Confirm;
 using MobileId.Server.Features.Device.Unlock;
-using MobileId.Server.Features.MobileIds;
 using MobileId.Server.Features.Settings;
 
 namespace MobileId.Server.Features.Device;

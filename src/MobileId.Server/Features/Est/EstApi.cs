@@ -1,6 +1,5 @@
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
 using MobileId.Pki.Enrolment;
 using MobileId.Pki.Enrolment.Est;
 using MobileId.Server.Features.Certificates;

@@ -1,7 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using MobileId.Server.Features.Access;
-using MobileId.Server.Features.People;
 
 namespace MobileId.Server.Features.Layouts;
 

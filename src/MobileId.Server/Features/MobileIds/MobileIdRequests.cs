@@ -1,5 +1,4 @@
 using MobileId.Server.Features.Access;
-using MobileId.Server.Features.People;
 using MobileId.Server.Features.Settings;
 
 namespace MobileId.Server.Features.MobileIds;

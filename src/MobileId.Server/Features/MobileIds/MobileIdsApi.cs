@@ -10,7 +10,6 @@ using MobileId.Server.Features.MobileIds.Request;
 using MobileId.Server.Features.MobileIds.Unlock;
 using MobileId.Server.Features.MobileIds.Validate;
 using MobileId.Server.Features.Notifications;
-using MobileId.Server.Features.People;
 using MobileId.Server.Features.Settings;
 
 namespace MobileId.Server.Features.MobileIds;

@@ -1,6 +1,5 @@
 using MobileId.Server.Features.Access;
 using MobileId.Server.Features.Audit;
-using MobileId.Server.Features.People;
 using MobileId.Server.Features.Settings;
 using MobileId.Server.Features.Webhooks;
 

@@ -1,6 +1,4 @@
 using System.ComponentModel.DataAnnotations;
-using System.Security.Cryptography;
-using MobileId.Pki.Keys;
 
 namespace MobileId.Server.Features.MobileIds;
 

@@ -2,7 +2,6 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using MobileId.Server.Features.Access;
-using MobileId.Server.Features.People;
 
 namespace MobileId.Server.Features.Notifications;
 

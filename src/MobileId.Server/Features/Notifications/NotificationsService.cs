@@ -1,6 +1,5 @@
 using MobileId.Server.Features.Access;
 using MobileId.Server.Features.Audit;
-using MobileId.Server.Features.People;
 
 namespace MobileId.Server.Features.Notifications;
 

@@ -1,8 +1,5 @@
-using System.Collections.Concurrent;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Options;
-using MobileId.Pki;
-using MobileId.Pki.Revocation;
 using MobileId.Server.Features.Issuance;
 
 namespace MobileId.Server.Features.Ocsp;

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Options;
-using MobileId.Pki;
 using MobileId.Pki.Revocation;
 using MobileId.Server.Features.Issuance;
 

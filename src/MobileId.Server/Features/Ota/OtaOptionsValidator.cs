@@ -1,8 +1,6 @@
-using System.Security.Cryptography;
 using System.Security.Cryptography.Pkcs;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Options;
-using MobileId.Server.Features.Protocols;
 
 namespace MobileId.Server.Features.Ota;
 

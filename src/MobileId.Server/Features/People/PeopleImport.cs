@@ -1,4 +1,3 @@
-using System.Text;
 using CsvHelper;
 using CsvHelper.Configuration;
 using MobileId.Server.Features.Access;

@@ -1,4 +1,3 @@
-using MobileId.Pki.Policies;
 using MobileId.Server.Features.Access;
 using MobileId.Server.Features.Audit;
 

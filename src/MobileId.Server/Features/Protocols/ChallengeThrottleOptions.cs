@@ -1,6 +1,4 @@
-using System.Collections.Concurrent;
 using System.ComponentModel.DataAnnotations;
-using System.Net;
 using Microsoft.Extensions.Options;
 
 namespace MobileId.Server.Features.Protocols;

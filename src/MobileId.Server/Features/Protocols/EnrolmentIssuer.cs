@@ -5,9 +5,7 @@ using MobileId.Pki.Keys;
 using MobileId.Server.Features.Access;
 using MobileId.Server.Features.Audit;
 using MobileId.Server.Features.Certificates;
-using MobileId.Server.Features.MobileIds;
 using MobileId.Server.Features.Profiles;
-using MobileId.Server.Features.Webhooks;
 
 namespace MobileId.Server.Features.Protocols;
 

@@ -1,6 +1,5 @@
 using System.Security.Cryptography.X509Certificates;
 using MobileId.Server.Features.Access;
-using MobileId.Server.Features.Certificates;
 
 namespace MobileId.Server.Features.Protocols;
 

@@ -1,4 +1,3 @@
-using System.Globalization;
 using MobileId.Server.Features.Notifications;
 using MobileId.Server.Features.People;
 

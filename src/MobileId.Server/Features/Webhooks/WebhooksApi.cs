@@ -3,7 +3,6 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.Options;
 using MobileId.Server.Features.Access;
-using MobileId.Server.Features.People;
 
 namespace MobileId.Server.Features.Webhooks;
 

@@ -3,7 +3,6 @@ using System.Text;
 using MobileId.Pki.Keys;
 using MobileId.Server.Features.Access;
 using MobileId.Server.Features.Audit;
-using MobileId.Server.Features.People;
 
 namespace MobileId.Server.Features.Webhooks;
 

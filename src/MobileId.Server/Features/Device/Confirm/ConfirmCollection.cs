@@ -1,6 +1,5 @@
 using MobileId.Server.Features.Access;
 using MobileId.Server.Features.Audit;
-using MobileId.Server.Features.Certificates;
 using MobileId.Server.Features.MobileIds;
 using MobileId.Server.Features.Webhooks;
 
