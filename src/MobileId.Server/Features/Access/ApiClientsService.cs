@@ -78,6 +78,7 @@ public sealed class ApiClientsService(MobileIdDbContext db, AccessPolicy access,
         db.ApiClients.Add(client);
         audit.Record(caller, "api-client.created", Workflow.EditRoles, Target(client), AuditOutcome.Success,
             new { role = role.Name, scope = scope.ToString(), personId = person?.Id });
+        // Commit: the new API client and its audit record together, once.
         await db.SaveChangesAsync(cancellationToken);
         return new CreatedApiClient(View(client), secret);
     }
@@ -97,6 +98,7 @@ public sealed class ApiClientsService(MobileIdDbContext db, AccessPolicy access,
 
         db.ApiClients.Remove(client);
         audit.Record(caller, "api-client.deleted", Workflow.EditRoles, Target(client), AuditOutcome.Success);
+        // Commit: the API client's removal and its audit record together, once.
         await db.SaveChangesAsync(cancellationToken);
         return null;
     }

@@ -55,11 +55,13 @@ public sealed class CertificateSignIn(MobileIdDbContext db, AuditTrail audit, Ti
         {
             var target = person is null ? new AuditTarget("certificate", null, serial) : AuditTarget.For(person);
             audit.Record(null, "signin.failed", null, target, AuditOutcome.Denied, new { reason, method = "certificate", serial });
+            // Commit: the denied sign-in's audit record on its own, so it is kept even though the sign-in is refused.
             await db.SaveChangesAsync(cancellationToken);
             return Rejected;
         }
 
         SignInService.RecordSignIn(audit, person!, new { method = "certificate", serial });
+        // Commit: the sign-in's audit record, once.
         await db.SaveChangesAsync(cancellationToken);
         return person!;
     }

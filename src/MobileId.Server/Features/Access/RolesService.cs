@@ -26,6 +26,7 @@ public sealed class RolesService(MobileIdDbContext db, AccessPolicy access, Audi
 
         db.Roles.Add(role);
         audit.Record(caller, "role.created", Workflow.EditRoles, Target(role), AuditOutcome.Success, Describe(role));
+        // Commit: the new role and its audit record together, once.
         await db.SaveChangesAsync(cancellationToken);
         return View(role);
     }
@@ -50,6 +51,7 @@ public sealed class RolesService(MobileIdDbContext db, AccessPolicy access, Audi
         }
 
         audit.Record(caller, "role.updated", Workflow.EditRoles, Target(role), AuditOutcome.Success, new { before, after = Describe(role) });
+        // Commit: the role's changes and its audit record together, once.
         await db.SaveChangesAsync(cancellationToken);
         return View(role);
     }
@@ -81,6 +83,7 @@ public sealed class RolesService(MobileIdDbContext db, AccessPolicy access, Audi
 
         db.Roles.Remove(role);
         audit.Record(caller, "role.deleted", Workflow.EditRoles, Target(role), AuditOutcome.Success, Describe(role));
+        // Commit: the role's removal and its audit record together, once.
         await db.SaveChangesAsync(cancellationToken);
         return null;
     }
@@ -145,6 +148,7 @@ public sealed class RolesService(MobileIdDbContext db, AccessPolicy access, Audi
             person.Version++;
             audit.Record(caller, "person.roles.changed", Workflow.EditRoles, AuditTarget.For(person), AuditOutcome.Success,
                 new { added = added.Select(r => r.Name), removed = removed.Select(r => r.Name) });
+            // Commit: the person's role rows, their new security stamp and the audit record together, once.
             await db.SaveChangesAsync(cancellationToken);
         }
 

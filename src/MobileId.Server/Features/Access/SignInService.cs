@@ -63,6 +63,7 @@ public sealed class SignInService(
         {
             var target = person is null ? new AuditTarget("logon", null, Shorten(request.LogonName.Trim())) : AuditTarget.For(person);
             audit.Record(null, "signin.failed", null, target, AuditOutcome.Denied, new { reason });
+            // Commit: the wrong-password count (or lockout) and the denied audit record together, on their own, so they count even though the sign-in is refused.
             await db.SaveChangesAsync(cancellationToken);
             return Rejected;
         }
@@ -70,6 +71,7 @@ public sealed class SignInService(
         person!.FailedSignIns = 0;
         person.LockedUntil = null;
         RecordSignIn(audit, person, new { method = "password" });
+        // Commit: the cleared failure count and lockout with the sign-in's audit record, once.
         await db.SaveChangesAsync(cancellationToken);
         return person;
     }
@@ -86,6 +88,7 @@ public sealed class SignInService(
             var person = await db.People.SingleAsync(p => p.Id == caller.Id, cancellationToken);
             person.SecurityStamp = Guid.NewGuid().ToString("N");
             audit.Record(caller, "signout", null, AuditTarget.For(person), AuditOutcome.Success);
+            // Commit: the new security stamp (every copy of the cookie dies) and the sign-out's audit record together, once.
             await db.SaveChangesAsync(cancellationToken);
             return;
         }
@@ -104,6 +107,7 @@ public sealed class SignInService(
         if (string.IsNullOrEmpty(request.CurrentPassword) || !hasher.Verify(person.PasswordHash, request.CurrentPassword))
         {
             audit.Record(caller, "password.change.failed", null, AuditTarget.For(person), AuditOutcome.Denied, new { reason = "current password wrong" });
+            // Commit: the denied audit record on its own, so the failed attempt is kept even though the change is refused.
             await db.SaveChangesAsync(cancellationToken);
             return AppError.Validation("currentPassword", "The current password is incorrect.");
         }
@@ -118,6 +122,7 @@ public sealed class SignInService(
         person.SecurityStamp = Guid.NewGuid().ToString("N");
         person.Version++;
         audit.Record(caller, "password.changed", null, AuditTarget.For(person), AuditOutcome.Success);
+        // Commit: the new password hash, the new security stamp and the audit record together, once.
         await db.SaveChangesAsync(cancellationToken);
         return person;
     }
@@ -153,6 +158,7 @@ public sealed class SignInService(
         person.SecurityStamp = Guid.NewGuid().ToString("N");
         person.Version++;
         audit.Record(caller, "password.reset", Workflow.EditPerson, AuditTarget.For(person), AuditOutcome.Success);
+        // Commit: the temporary password, the cleared lockout, the new security stamp and the audit record together, once.
         await db.SaveChangesAsync(cancellationToken);
         return new TemporaryPassword(person.LogonName, password, true);
     }

@@ -55,6 +55,7 @@ public sealed class AuditTrail(MobileIdDbContext db, IHttpContextAccessor httpCo
     {
         db.ChangeTracker.Clear();
         Record(actor, action, workflow, target, outcome, details);
+        // Commit: this audit record alone: the caller's unsaved changes were discarded above.
         await db.SaveChangesAsync(cancellationToken);
     }
 

@@ -86,6 +86,7 @@ public sealed class CaImports(MobileIdDbContext db, CaKeys keys, CertificateAuth
             }
 
             CaRecords.Audit(audit, caller, "ca.imported", ca, new { withKey = true, parents = added.Select(p => p.Name).ToList() });
+            // Commit: the imported CA, the parents added with it and their audit records together, once.
             await db.SaveChangesAsync(cancellationToken);
         }
 

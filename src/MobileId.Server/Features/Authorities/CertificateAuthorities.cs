@@ -131,6 +131,7 @@ public sealed class CaBootstrapStep(MobileIdDbContext db, CaKeys keys, SettingsS
             CaRecords.Audit(audit, system, "ca.created", ca);
         }
 
+        // Commit: the root and issuing CA records and their two audit records together, once.
         await db.SaveChangesAsync(cancellationToken);
         await context.Output.WriteLineAsync($"MobileId: created the root CA '{rootRecord.Name}' ({o.RootAlgorithm}) and the issuing CA '{issuingRecord.Name}' ({o.IssuingAlgorithm}).");
     }

@@ -78,6 +78,7 @@ public sealed class IssuingCas(MobileIdDbContext db, CaKeys keys, CertificateAut
         var record = CaRecords.Create(request.Name!, CaKind.Issuing, parent.Id, made.Certificate, made.Key.Algorithm, made.Key, keys.KeyStore, imported: false, now);
         db.CertificateAuthorities.Add(record);
         CaRecords.Audit(audit, caller, "ca.created", record, new { parent = parent.Name });
+        // Commit: the new issuing CA record and its audit record together, once.
         await db.SaveChangesAsync(cancellationToken);
         ocsp.AuthoritiesChanged();
         return (await authorities.ViewAsync(record.Name, cancellationToken))!;
@@ -104,6 +105,7 @@ public sealed class IssuingCas(MobileIdDbContext db, CaKeys keys, CertificateAut
 
         ca.Status = CaStatus.Retired;
         CaRecords.Audit(audit, caller, "ca.retired", ca);
+        // Commit: the Retired status and its audit record together, once.
         await db.SaveChangesAsync(cancellationToken);
         return (await authorities.ViewAsync(name, cancellationToken))!;
     }

@@ -65,6 +65,7 @@ public sealed class CertificateService(
             ca = caName, serial = record.SerialHex, subject = record.Subject, notAfter = record.NotAfter, keyArchived = target.ArchivePkcs8 is not null,
             renews = target.RenewsId,
         });
+        // Commit: the certificate, its archived key and its audit record together, once (inside the caller's transaction when it has one, as renewal does).
         await db.SaveChangesAsync(cancellationToken);
         return record;
     }
@@ -117,10 +118,12 @@ public sealed class CertificateService(
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
             var slot = predecessor.Slot;
             predecessor.Slot = null;
+            // Commit: inside the transaction, the freed slot is written first (a slot is a unique index, so the predecessor leaves it before the successor takes it).
             await db.SaveChangesAsync(cancellationToken);
             successor.Slot = slot;
             successor.UpdatedAt = time.GetUtcNow().UtcDateTime;
             audit(slot);
+            // Commit: the successor's slot and the renewal's audit record, with the freed slot above, when the transaction commits.
             await db.SaveChangesAsync(cancellationToken);
             await transaction.CommitAsync(cancellationToken);
         }

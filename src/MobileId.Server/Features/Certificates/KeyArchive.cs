@@ -72,6 +72,7 @@ public sealed class KeyArchive(MobileIdDbContext db, IKeyStore keys, AuditTrail 
         }
 
         Audited(caller, archived, certificate, "operator");
+        // Commit: the recovery count and its audit record together, once, before the key is handed out.
         await db.SaveChangesAsync(cancellationToken);
         return recovered;
     }
@@ -124,6 +125,7 @@ public sealed class KeyArchive(MobileIdDbContext db, IKeyStore keys, AuditTrail 
             Audited(caller, archived[certificate.Id], certificate, mode == RecoveryMode.UseExisting ? "use-existing" : "historic");
         }
 
+        // Commit: the recovery counts and their audit records together, once for all the keys delivered.
         await db.SaveChangesAsync(cancellationToken);
         return result;
     }

@@ -86,6 +86,7 @@ public sealed class PfxUpload(MobileIdDbContext db, AccessPolicy access, IKeySto
             db.UnmanagedCertificates.Add(record);
             audit.Record(caller, "pfx.imported", Workflow.UploadPfxCertificates, AuditTarget.For(person), AuditOutcome.Success,
                 new { record.Subject, record.Issuer, serial = record.SerialHex, privateKey = wrapped is not null });
+            // Commit: the uploaded certificate, its wrapped key and its audit record together, once.
             await db.SaveChangesAsync(cancellationToken);
             return View(record);
         }

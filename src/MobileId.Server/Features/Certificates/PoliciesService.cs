@@ -84,6 +84,7 @@ public sealed class PoliciesService(MobileIdDbContext db, AuditTrail audit, Time
         var view = View(record, ca.Name);
         audit.Record(caller, id is null ? "policy.created" : "policy.updated", Workflow.CertificateAuthorities,
             new AuditTarget("policy", record.Id.ToString("D"), record.Name), AuditOutcome.Success, view);
+        // Commit: the policy and its audit record together, once.
         await db.SaveChangesAsync(cancellationToken);
         return view;
     }

@@ -114,6 +114,7 @@ public sealed partial class CrlPublisher(
         db.Crls.Add(record);
         try
         {
+            // Commit: the CRL on its own; the unique number makes a second node's insert fail, and its CRL serves.
             await db.SaveChangesAsync(cancellationToken);
         }
         catch (DbUpdateException)

@@ -101,6 +101,7 @@ public sealed partial class BuiltInCertificateIssuer
         db.IssuedCertificates.Add(record);
         IssuedRecords.AuditIssued(audit, Caller.System("issuance"), record,
             new { ca = ca.Name, serial = record.SerialHex, subject = record.Subject, notAfter = record.NotAfter, purpose = record.Purpose.ToString() });
+        // Commit: the service certificate and its audit record together, once.
         await db.SaveChangesAsync(cancellationToken);
         db.Entry(record).State = EntityState.Detached;
         return record;

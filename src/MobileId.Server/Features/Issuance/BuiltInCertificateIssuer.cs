@@ -151,6 +151,7 @@ public sealed partial class BuiltInCertificateIssuer(
     private async Task SaveWithEpochAsync(CancellationToken cancellationToken)
     {
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        // Commit: the status change and its audit record, with the revocation epoch's bump below, when the transaction commits.
         await db.SaveChangesAsync(cancellationToken);
         await db.RevocationEpochs.Where(e => e.Id == 1).ExecuteUpdateAsync(s => s.SetProperty(e => e.Value, e => e.Value + 1), cancellationToken);
         var value = await db.RevocationEpochs.AsNoTracking().Where(e => e.Id == 1).Select(e => e.Value).SingleAsync(cancellationToken);

@@ -83,6 +83,7 @@ public sealed class CardLayouts(MobileIdDbContext db, AuditTrail audit, TimeProv
         layout.UpdatedAt = now;
         audit.Record(caller, name is null ? "card-layout.created" : "card-layout.changed", Workflow.CardLayouts, new AuditTarget("card-layout", layout.Id.ToString("D"), newName),
             AuditOutcome.Success, new { name = newName, elements = input.Elements!.Select(e => e.Type).ToList() });
+        // Commit: the card layout and its audit record together, once.
         await db.SaveChangesAsync(cancellationToken);
         return View(layout, await UsersAsync(cancellationToken));
     }
@@ -103,6 +104,7 @@ public sealed class CardLayouts(MobileIdDbContext db, AuditTrail audit, TimeProv
 
         db.CardLayouts.Remove(layout);
         audit.Record(caller, "card-layout.deleted", Workflow.CardLayouts, new AuditTarget("card-layout", layout.Id.ToString("D"), name), AuditOutcome.Success, new { name });
+        // Commit: the card layout's removal and its audit record together, once.
         await db.SaveChangesAsync(cancellationToken);
         return null;
     }

@@ -71,6 +71,7 @@ public sealed class ChallengeCodes(IServiceScopeFactory scopes, IKeyStore keys, 
                     db.ServerSecrets.Add(new ServerSecret { Name = SecretName, Wrapped = keys.Wrap(secret, Context), CreatedAt = time.GetUtcNow().UtcDateTime });
                     try
                     {
+                        // Commit: the new wrapped secret on its own (its own scope); the unique name makes a second node's insert fail, and that node reads ours.
                         await db.SaveChangesAsync(cancellationToken);
                         _key = secret;
                         return secret;

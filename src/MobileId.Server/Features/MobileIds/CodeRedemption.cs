@@ -55,6 +55,7 @@ public sealed class CodeRedemption(MobileIdDbContext db, AuditTrail audit, IOpti
 
             audit.Record(null, locked ? "mobile-id.locked" : "mobile-id.code-failed", null, AuditTarget.For(person), AuditOutcome.Denied,
                 new { id = mobileId.Id, device, failures = mobileId.CodeFailures });
+            // Commit: the wrong-code count (and the lock at the limit) with its audit record, on its own, so it counts even though the code is refused.
             await db.SaveChangesAsync(cancellationToken);
             var left = options.Value.MaxFailedAttempts - mobileId.CodeFailures;
             return locked
@@ -77,6 +78,7 @@ public sealed class CodeRedemption(MobileIdDbContext db, AuditTrail audit, IOpti
 
         mobileId.UpdatedAt = now;
         mobileId.Version++;
+        // Commit: the redemption (Collecting), what accept changed (the bound device) and the audit record together, once.
         await db.SaveChangesAsync(cancellationToken);
         return mobileId;
     }
@@ -90,6 +92,7 @@ public sealed class CodeRedemption(MobileIdDbContext db, AuditTrail audit, IOpti
         mobileId.UpdatedAt = now;
         mobileId.Version++;
         audit.Record(caller, "mobile-id.expired", null, AuditTarget.For(person), AuditOutcome.Success, details);
+        // Commit: the Expired status and its audit record together, on their own, so the request ends even though the caller refuses the code.
         await db.SaveChangesAsync(cancellationToken);
     }
 

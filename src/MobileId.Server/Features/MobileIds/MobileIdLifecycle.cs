@@ -77,7 +77,7 @@ public sealed class MobileIdLifecycle(MobileIdDbContext db, AccessPolicy access,
 
         audit.Record(caller, LifecycleActions.Cancelled, workflow, AuditTarget.For(person), AuditOutcome.Success,
             new { id = mobileId.Id, reason = reasonName, details, revoked = revoked.Value, deviceCancelled = device?.SerialNumber });
-        // Commits here: the revocations above are already saved one by one, so the cancellation is saved at once after them.
+        // Commit: the Cancelled status, the device's cancellation and the audit record together; each revocation above committed on its own, so a cancel cut short can be repeated.
         await db.SaveChangesAsync(cancellationToken);
         return mobileId;
     }

@@ -103,7 +103,7 @@ public sealed class UnlockChecks(MobileIdDbContext db, AccessPolicy access, Prof
         var locked = Locked(unlock);
         audit.Record(null, locked ? "mobile-id.unlock-locked" : "mobile-id.unlock-code-failed", null, AuditTarget.For(person), AuditOutcome.Denied,
             new { id = unlock.MobileIdentityId, request = unlock.Id, failures, verification = isVerification });
-        // Commits on its own: the failure counts even though the request is refused.
+        // Commit: the failure count (and the lock at the limit) with its audit record, on its own, so it counts even though the request is refused.
         await db.SaveChangesAsync(cancellationToken);
         var what = isVerification ? "verification code" : "unlock code";
         var left = options.Value.MaxFailedAttempts - failures;

@@ -77,6 +77,7 @@ public sealed class MessageTemplates(MobileIdDbContext db, SettingsService setti
         row.UpdatedBy = caller.Name;
         audit.Record(caller, "template.changed", Workflow.EmailTemplates, Target(key), AuditOutcome.Success,
             new { before, after = new { subject, body } });
+        // Commit: the template's text and its audit record together, once.
         await db.SaveChangesAsync(cancellationToken);
         return View(definition, row);
     }
@@ -95,6 +96,7 @@ public sealed class MessageTemplates(MobileIdDbContext db, SettingsService setti
             db.MessageTemplates.Remove(row);
             audit.Record(caller, "template.reset", Workflow.EmailTemplates, Target(key), AuditOutcome.Success,
                 new { before = new { subject = row.Subject, body = row.Body }, after = new { subject = definition.Subject, body = definition.Body } });
+            // Commit: the template row's removal and its audit record together, once.
             await db.SaveChangesAsync(cancellationToken);
         }
 

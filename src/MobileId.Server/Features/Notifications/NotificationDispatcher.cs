@@ -108,6 +108,7 @@ public sealed partial class NotificationDispatcher(
             LogSent(logger, notification.Channel, notification.Template, id, attempt);
             services.GetRequiredService<AuditTrail>().Record(Caller.System("notifications"), "notification.sent", null, Target(notification), AuditOutcome.Success,
                 new { channel = notification.Channel.ToString(), template = notification.Template, mobileId = notification.MobileIdentityId, attempts = attempt });
+            // Commit: the sent audit record, apart from the Sent status written just above by the claim-guarded update (one attempt per node).
             await db.SaveChangesAsync(cancellationToken);
             return true;
         }
@@ -124,6 +125,7 @@ public sealed partial class NotificationDispatcher(
             var audit = services.GetRequiredService<AuditTrail>();
             audit.Record(Caller.System("notifications"), "notification.failed", null, Target(notification), AuditOutcome.Failed,
                 new { channel = notification.Channel.ToString(), template = notification.Template, attempts = attempt, error = error.Message });
+            // Commit: the failed audit record, apart from the Failed status written just above by the claim-guarded update (one attempt per node).
             await db.SaveChangesAsync(cancellationToken);
         }
         else

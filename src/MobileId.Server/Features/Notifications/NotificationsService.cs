@@ -111,6 +111,7 @@ public sealed class NotificationsService(MobileIdDbContext db, AccessPolicy acce
         audit.Record(caller, "notification.resent", Reading,
             new AuditTarget("notification", id.ToString("D"), notification.Template, person?.Id, person?.GroupId), AuditOutcome.Success,
             new { channel = notification.Channel.ToString(), template = notification.Template, recipient = MaskRecipient(notification.Recipient), lastError });
+        // Commit: the notification back to Pending and its audit record together, once.
         await db.SaveChangesAsync(cancellationToken);
         signal.Wake();
         return new NotificationView(notification.Id, notification.Channel, MaskRecipient(notification.Recipient), notification.Subject,

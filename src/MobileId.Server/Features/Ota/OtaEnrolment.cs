@@ -103,6 +103,7 @@ public sealed class OtaEnrolment(MobileIdDbContext db, ProtocolEnrolment enrolme
             Id = Guid.CreateVersion7(), MobileIdentityId = mobileId.Id, TokenHash = Hash(token), ExpiresAt = now + TokenLifetime, CreatedAt = now,
         });
         audit.Record(Ota, "ota.profile-service", null, AuditTarget.For(person), AuditOutcome.Success, new { mobileId = mobileId.Id, profile });
+        // Commit: the OTA token and its audit record together, once, before the profile that carries the token is signed.
         await db.SaveChangesAsync(cancellationToken);
         var url = $"{operation.WebServerExternalAddress.TrimEnd('/')}/ota/profile/{token}";
         var plist = OtaProfiles.ProfileService(Texts(operation), url, token);
@@ -186,6 +187,7 @@ public sealed class OtaEnrolment(MobileIdDbContext db, ProtocolEnrolment enrolme
         });
         try
         {
+            // Commit: the SCEP challenge, the request's new version and the audit record together; the device binding committed before, in BindDeviceAsync.
             await db.SaveChangesAsync(cancellationToken);
         }
         catch (DbUpdateConcurrencyException)

@@ -50,6 +50,7 @@ public sealed class GroupsService(MobileIdDbContext db, AccessPolicy access, Aud
         db.Groups.Add(group);
         audit.Record(caller, "group.created", Workflow.AddPerson, new AuditTarget("group", group.Id.ToString("D"), name, GroupId: group.Id),
             AuditOutcome.Success, new { name, parentId = request.ParentId });
+        // Commit: the new group and its audit record together, once.
         await db.SaveChangesAsync(cancellationToken);
         var byId = await db.Groups.AsNoTracking().ToDictionaryAsync(g => g.Id, cancellationToken);
         return new GroupView(group.Id, group.Name, group.ParentId, PathOf(group, byId));

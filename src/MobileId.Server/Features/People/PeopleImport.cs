@@ -153,6 +153,7 @@ public sealed partial class PeopleImport(MobileIdDbContext db, AccessPolicy acce
 
         var report = new ImportReport(rowCount, created, updated, unchanged, []);
         audit.Record(caller, "people.imported", Workflow.AddPerson, null, AuditOutcome.Success, new { rows = rowCount, created, updated, unchanged });
+        // Commit: the whole import (groups, people, roles and every audit record) together, once: a refused row leaves nothing behind.
         await db.SaveChangesAsync(cancellationToken);
         return report;
     }

@@ -73,6 +73,7 @@ public sealed class PeopleService(MobileIdDbContext db, AccessPolicy access, Aud
         PersonRules.Apply(person, input);
         db.People.Add(person);
         audit.Record(caller, "person.created", Workflow.AddPerson, AuditTarget.For(person), AuditOutcome.Success, Snapshot(person));
+        // Commit: the person and the audit record together, once.
         await db.SaveChangesAsync(cancellationToken);
         return (await ViewsAsync([person], cancellationToken))[0];
     }
@@ -130,6 +131,7 @@ public sealed class PeopleService(MobileIdDbContext db, AccessPolicy access, Aud
         person.Version++;
         person.UpdatedAt = time.GetUtcNow().UtcDateTime;
         audit.Record(caller, "person.updated", Workflow.EditPerson, AuditTarget.For(person), AuditOutcome.Success, changes);
+        // Commit: the person's changes and their audit record together, once.
         await db.SaveChangesAsync(cancellationToken);
         return (await ViewsAsync([person], cancellationToken))[0];
     }
@@ -208,6 +210,7 @@ public sealed class PeopleService(MobileIdDbContext db, AccessPolicy access, Aud
 
         person.Version++;
         person.UpdatedAt = time.GetUtcNow().UtcDateTime;
+        // Commit: the photo (set or removed), the person's new version and the audit record together, once.
         await db.SaveChangesAsync(cancellationToken);
         return null;
     }

@@ -83,7 +83,7 @@ public sealed partial class ProfilesService(MobileIdDbContext db, CardDataModels
         var view = View(profile, policyNames, roleNames, layouts);
         audit.Record(caller, before is null ? "profile.created" : "profile.updated", Workflow.CredentialProfiles,
             new AuditTarget("profile", profile.Id.ToString("D"), profile.Name), AuditOutcome.Success, before is null ? view : new { before, after = view });
-        // One commit: the profile, its certificate and role rows and the audit record together.
+        // Commit: the profile, its certificate and role rows and the audit record together, once.
         await db.SaveChangesAsync(cancellationToken);
         return view;
     }
@@ -141,6 +141,7 @@ public sealed partial class ProfilesService(MobileIdDbContext db, CardDataModels
         db.CredentialProfiles.Remove(profile);
         audit.Record(caller, "profile.deleted", Workflow.CredentialProfiles, new AuditTarget("profile", profile.Id.ToString("D"), profile.Name),
             AuditOutcome.Success, null);
+        // Commit: the profile's removal and its audit record together, once.
         await db.SaveChangesAsync(cancellationToken);
         return null;
     }

@@ -36,6 +36,7 @@ public sealed class EnrolmentDevices(MobileIdDbContext db, AuditTrail audit, Tim
 
         mobileId.UpdatedAt = now;
         mobileId.Version++;
+        // Commit: the device record, its binding to the request and the redemption together, before the protocol goes on (OTA then commits its challenge apart).
         await db.SaveChangesAsync(cancellationToken);
         return bound.Record;
     }

@@ -24,6 +24,7 @@ public sealed class ExpiryNotice(MobileIdDbContext db, RenewalNotices notices, A
             cancellationToken);
         audit.Record(Caller.System("renewal"), "certificate.expired-notice", null, AuditTarget.For(person),
             AuditOutcome.Success, new { mobileId = mobileId.Id, serial = certificate.SerialHex, notAfter = certificate.NotAfter });
+        // Commit: the notices and the audit record, then the transaction commits them with the claimed notice mark.
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return true;

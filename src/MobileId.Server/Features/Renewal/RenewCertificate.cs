@@ -65,6 +65,7 @@ public sealed partial class RenewCertificate(MobileIdDbContext db, CertificateIs
                     new { mobileId = mobileId.Id, serial = certificate.SerialHex, notAfter = certificate.NotAfter });
             }
 
+            // Commit: the notices and the audit record, then the transaction commits them with the successor (written by IssueAsync) or the renewal-due mark.
             await db.SaveChangesAsync(cancellationToken);
             await transaction.CommitAsync(cancellationToken);
             return policy.KeyGeneration;

@@ -147,6 +147,7 @@ public sealed class SettingsService(MobileIdDbContext db, AuditTrail audit, Sett
                 new { setting = definition.Name, oldValue, newValue });
         }
 
+        // Commit: every changed setting and their audit records together, once, before the cache is invalidated.
         await db.SaveChangesAsync(cancellationToken);
         cache.Invalidate();
         return D.All.Select(d => View(d, proposed[d.Key])).ToList();

@@ -53,6 +53,7 @@ public sealed class InitService(
 
         if (db.HasPendingAudit)
         {
+            // Commit: the seeded roles and their audit records first: the administrator below is given the Administrator role read back from the database.
             await db.SaveChangesAsync(cancellationToken);
         }
 
@@ -77,6 +78,7 @@ public sealed class InitService(
                 new { mustChangePassword = true });
             try
             {
+                // Commit: the administrator, their two role rows and the audit record together; a node that loses the race to create it keeps the roles it committed above.
                 await db.SaveChangesAsync(cancellationToken);
             }
             catch (DbUpdateException)

@@ -87,6 +87,7 @@ public sealed partial class WebhookDispatcher(
         {
             DeliveryId = id, Number = number, StartedAt = startedAt, StatusCode = status, DurationMs = duration, Error = error,
         });
+        // Commit: the attempt's log row on its own, before the claim-guarded status update below, so the attempt is logged whatever that update finds.
         await db.SaveChangesAsync(cancellationToken);
 
         var now = time.GetUtcNow().UtcDateTime;

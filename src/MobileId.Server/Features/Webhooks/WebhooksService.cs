@@ -60,6 +60,7 @@ public sealed class WebhooksService(MobileIdDbContext db, IKeyStore keys, AuditT
         };
         db.WebhookSubscriptions.Add(subscription);
         Audit(caller, "webhook.created", subscription);
+        // Commit: the new subscription and its audit record together, once.
         await db.SaveChangesAsync(cancellationToken);
         return new CreatedWebhook(View(subscription), secret);
     }
@@ -96,6 +97,7 @@ public sealed class WebhooksService(MobileIdDbContext db, IKeyStore keys, AuditT
         subscription.Active = input.Active!.Value;
         subscription.UpdatedAt = time.GetUtcNow().UtcDateTime;
         Audit(caller, "webhook.updated", subscription);
+        // Commit: the subscription's changes and its audit record together, once.
         await db.SaveChangesAsync(cancellationToken);
         return View(subscription);
     }
@@ -110,6 +112,7 @@ public sealed class WebhooksService(MobileIdDbContext db, IKeyStore keys, AuditT
 
         db.WebhookSubscriptions.Remove(subscription);
         Audit(caller, "webhook.deleted", subscription);
+        // Commit: the subscription's removal and its audit record together, once.
         await db.SaveChangesAsync(cancellationToken);
         return null;
     }
@@ -156,6 +159,7 @@ public sealed class WebhooksService(MobileIdDbContext db, IKeyStore keys, AuditT
         audit.Record(caller, "webhook.redelivered", Workflow.OperationSettings,
             new AuditTarget("webhook-delivery", delivery.Id.ToString("D"), delivery.EventType), AuditOutcome.Success,
             new { webhook = delivery.SubscriptionId, @event = delivery.EventType });
+        // Commit: the delivery back to Pending and its audit record together, once.
         await db.SaveChangesAsync(cancellationToken);
         var attempts = await db.WebhookAttempts.AsNoTracking().Where(a => a.DeliveryId == deliveryId).ToListAsync(cancellationToken);
         return View(delivery, attempts);

@@ -28,7 +28,6 @@ public sealed class DisableMobileId(MobileIdDbContext db, MobileIdLifecycle life
         }
 
         var (mobileId, person) = found.Value;
-        // Note: each hold is committed on its own by the certificate service (a disable cut short can be repeated); the new status commits below.
         var held = await lifecycle.ChangeCertificatesAsync(mobileId, [CertificateStatus.Valid],
             certificate => certificates.RevokeAsync(caller, certificate, X509RevocationReason.CertificateHold, cancellationToken), cancellationToken);
         if (!held.IsSuccess)
@@ -39,7 +38,7 @@ public sealed class DisableMobileId(MobileIdDbContext db, MobileIdLifecycle life
         lifecycle.Touch(mobileId, MobileIdEvent.Disable);
         audit.Record(caller, LifecycleActions.Disabled, Workflow.EnableDisableId, AuditTarget.For(person), AuditOutcome.Success,
             new { id = mobileId.Id, reason, details = input.Details, held = held.Value });
-        // Unit of work: the Disabled status and its audit record.
+        // Commit: the Disabled status and its audit record together; each hold above committed on its own, so a disable cut short can be repeated.
         await db.SaveChangesAsync(cancellationToken);
         return await requests.ViewAsync(mobileId, cancellationToken);
     }

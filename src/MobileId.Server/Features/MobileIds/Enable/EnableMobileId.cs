@@ -29,7 +29,6 @@ public sealed class EnableMobileId(MobileIdDbContext db, MobileIdLifecycle lifec
         }
 
         var (mobileId, person) = found.Value;
-        // Note: each release is committed on its own by the certificate service (an enable cut short can be repeated); the new status commits below.
         var released = await lifecycle.ChangeCertificatesAsync(mobileId, [CertificateStatus.OnHold],
             certificate => certificates.ReleaseAsync(caller, certificate, cancellationToken), cancellationToken);
         if (!released.IsSuccess)
@@ -40,7 +39,7 @@ public sealed class EnableMobileId(MobileIdDbContext db, MobileIdLifecycle lifec
         lifecycle.Touch(mobileId, MobileIdEvent.Enable);
         audit.Record(caller, LifecycleActions.Enabled, Workflow.EnableDisableId, AuditTarget.For(person), AuditOutcome.Success,
             new { id = mobileId.Id, details = input.Details, released = released.Value });
-        // Unit of work: the Issued status and its audit record.
+        // Commit: the Issued status and its audit record together; each release above committed on its own, so an enable cut short can be repeated.
         await db.SaveChangesAsync(cancellationToken);
         return await requests.ViewAsync(mobileId, cancellationToken);
     }

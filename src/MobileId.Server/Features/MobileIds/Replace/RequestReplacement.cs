@@ -35,7 +35,6 @@ public sealed class RequestReplacement(MobileIdDbContext db, MobileIdLifecycle l
         var (mobileId, person) = found.Value;
         var revocation = reason == "stolen" ? X509RevocationReason.KeyCompromise : X509RevocationReason.CessationOfOperation;
         var profile = await db.CredentialProfiles.AsNoTracking().Where(p => p.Id == mobileId.ProfileId).Select(p => p.Name).SingleAsync(cancellationToken);
-        // Note: the old mobile ID's cancellation commits inside (revocations one by one, then the cancellation), once the new request's checks passed.
         var cancelOld = new ReplacedRequest(mobileId.Id, async () => (await lifecycle.CancelCoreAsync(caller, mobileId, person, revocation,
             "replaced (" + reason + ")", input.Details, Workflow.RequestReplacementId, cancellationToken)).Error);
         var created = await creation.CreateAsync(caller, person, new MobileIdRequestInput(profile, input.Channel ?? mobileId.Channel), selfService: false,
@@ -47,7 +46,7 @@ public sealed class RequestReplacement(MobileIdDbContext db, MobileIdLifecycle l
 
         audit.Record(caller, "mobile-id.replaced", Workflow.RequestReplacementId, AuditTarget.For(person), AuditOutcome.Success,
             new { id = mobileId.Id, replacement = created.Value.Id, reason, details = input.Details });
-        // Unit of work: the new request, its code, its notification and both audit records commit together, once.
+        // Commit: the new request, its code, its notification and both audit records together, once; the old mobile ID's cancellation committed in CancelCoreAsync once the new request's checks passed.
         await db.SaveChangesAsync(cancellationToken);
         return new ReplacementView(await requests.ViewAsync(mobileId, cancellationToken), created.Value);
     }

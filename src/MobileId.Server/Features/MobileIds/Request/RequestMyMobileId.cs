@@ -22,7 +22,7 @@ public sealed class RequestMyMobileId(MobileIdDbContext db, AccessPolicy access,
         var created = await creation.CreateAsync(caller, person, input, selfService: true, null, cancellationToken);
         if (created.IsSuccess)
         {
-            // Unit of work: the request, its code, its notification and its audit record commit together, once.
+            // Commit: the request, its code, its notification and its audit record together, once.
             await db.SaveChangesAsync(cancellationToken);
         }
 

@@ -49,7 +49,7 @@ public sealed class RequestUnlockCode(MobileIdDbContext db, UnlockChecks checks,
         unlock.Version++;
         audit.Record(caller, "mobile-id.unlock-code-issued", Workflow.UnlockCredential, AuditTarget.For(person), AuditOutcome.Success,
             new { id = mobileId.Id, device = deviceId, request = unlock.Id, expiresAt = unlock.CodeExpiresAt, callerVerified = profile.RequireCallerVerification });
-        // Unit of work: the new code and its audit record commit together, once (a wrong verification code was committed on its own above).
+        // Commit: the new unlock code and its audit record together, once (a wrong verification code committed on its own in CountFailureAsync).
         await db.SaveChangesAsync(cancellationToken);
         return new UnlockCodeView(OneTimeCodes.Grouped(code), unlock.CodeExpiresAt.Value, mobileId.Id, UnlockChecks.PersonOf(person));
     }

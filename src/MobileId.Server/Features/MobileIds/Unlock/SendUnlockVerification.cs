@@ -64,7 +64,7 @@ public sealed class SendUnlockVerification(MobileIdDbContext db, UnlockChecks ch
 
         audit.Record(caller, "mobile-id.unlock-verification-sent", Workflow.UnlockCredential, AuditTarget.For(person), AuditOutcome.Success,
             new { id = mobileId.Id, device = deviceId, request = unlock.Id, channel });
-        // Unit of work: the verification code, its message and its audit record commit together, once.
+        // Commit: the verification code, its message and its audit record together, once.
         await db.SaveChangesAsync(cancellationToken);
         return new UnlockVerificationView(channel, unlock.VerificationExpiresAt.Value, mobileId.Id, UnlockChecks.PersonOf(person));
     }

@@ -64,7 +64,7 @@ public sealed class ValidateRequest(MobileIdDbContext db, AccessPolicy access, P
         mobileId.Version++;
         audit.Record(caller, LifecycleActions.Validated, Workflow.ValidateRequest, AuditTarget.For(person), AuditOutcome.Success,
             new { id = mobileId.Id, profile = profile.Name });
-        // Unit of work: the new status, the code, its notification and the audit record commit together, once.
+        // Commit: the new status, the code, its notification and the audit record together, once.
         await db.SaveChangesAsync(cancellationToken);
         return MobileIdRequests.View(mobileId, profile.Name, operation, code);
     }
