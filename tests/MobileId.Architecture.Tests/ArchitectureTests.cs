@@ -98,6 +98,22 @@ public sealed class ArchitectureTests
     }
 
     [Fact]
+    public void EveryCommit_SaysWhatCommitsTogether()
+    {
+        // Arrange: a use case owns its unit of work and says at each SaveChangesAsync what commits
+        // together (and, where it commits more than once, why). The context's own override is the mechanism.
+        var server = Path.Combine("src", "MobileId.Server");
+        var sites = SourceTree.Files(".cs")
+            .Where(f => SourceTree.Relative(f).StartsWith(server.Replace('\\', '/') + "/", StringComparison.Ordinal))
+            .Where(f => !SourceTree.Relative(f).StartsWith("src/MobileId.Server/Data/", StringComparison.Ordinal))
+            .SelectMany(SourceTree.CommitsWithoutComment)
+            .ToList();
+
+        // Assert
+        Assert.True(sites.Count == 0, "SaveChangesAsync without a '// Commit:' comment just above it:\n" + string.Join('\n', sites));
+    }
+
+    [Fact]
     public void SourceFiles_AreAtMost400Lines()
     {
         var large = SourceTree.Files(".cs", ".razor")

@@ -63,6 +63,24 @@ public sealed class ArchitectureToolTests
     }
 
     [Fact]
+    public void CommitsWithoutComment_FindsOnlyTheUncommentedSave()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"arch-{Guid.NewGuid():N}.cs");
+        File.WriteAllText(path, "class A\n{\n    async Task M()\n    {\n        // Commit: the person and the audit record together.\n        await db.SaveChangesAsync(ct);\n        x++;\n        y++;\n        z++;\n        await db.SaveChangesAsync(ct);\n    }\n}\n");
+        try
+        {
+            var sites = SourceTree.CommitsWithoutComment(path).ToList();
+
+            var site = Assert.Single(sites);
+            Assert.EndsWith(":10", site, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public void SourceTree_ListsTheServerSourcesButNoMigrations()
     {
         var files = SourceTree.Files(".cs").Select(SourceTree.Relative).ToList();

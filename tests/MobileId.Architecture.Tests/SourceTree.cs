@@ -42,6 +42,29 @@ internal static class SourceTree
         }
     }
 
+    /// <summary>
+    /// The <c>SaveChangesAsync</c> calls in a file with no <c>// Commit:</c> comment on one of the
+    /// three lines above the statement (or on the statement's own line), as "file:line".
+    /// </summary>
+    public static IEnumerable<string> CommitsWithoutComment(string path)
+    {
+        var lines = File.ReadAllLines(path);
+        for (var i = 0; i < lines.Length; i++)
+        {
+            if (!lines[i].Contains(".SaveChangesAsync(", StringComparison.Ordinal) || lines[i].TrimStart().StartsWith("//", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            var commented = Enumerable.Range(Math.Max(0, i - 3), Math.Min(4, i + 1))
+                .Any(j => lines[j].Contains("// Commit:", StringComparison.Ordinal));
+            if (!commented)
+            {
+                yield return $"{Relative(path)}:{i + 1}";
+            }
+        }
+    }
+
     private static string Describe(SyntaxNode node)
     {
         var type = node.Ancestors().OfType<BaseTypeDeclarationSyntax>().FirstOrDefault()?.Identifier.Text ?? "?";
