@@ -1,7 +1,11 @@
+using System.Globalization;
 using MobileId.Server.Features.Audit;
 using MobileId.Server.Features.Device.Cancel;
+using MobileId.Server.Features.Device.Collect;
 using MobileId.Server.Features.Device.Confirm;
 using MobileId.Server.Features.Device.Unlock;
+using MobileId.Server.Features.Device.Update;
+using MobileId.Server.Features.MobileIds;
 using MobileId.Server.Features.Settings;
 
 namespace MobileId.Server.Features.Device;
@@ -17,7 +21,11 @@ public static class DeviceProtocolApi
     {
         services.AddSingleton<DeviceSessionGate>();
         services.AddScoped<Enrolment>();
-        services.AddScoped<Collection>();
+        services.AddScoped<PackageBuilder>();
+        services.AddScoped<SlotIssuer>();
+        services.AddScoped<CollectPackage>();
+        services.AddScoped<CollectUpdates>();
+        services.AddScoped<ConfirmUpdate>();
         services.AddScoped<DeviceSessions>();
         services.AddScoped<ConfirmCollection>();
         services.AddScoped<CancelCollection>();
@@ -48,8 +56,8 @@ public static class DeviceProtocolApi
         return app;
     }
 
-    private static async Task<IResult> CollectAsync(Guid id, CollectRequest request, HttpContext context, Collection collection, CancellationToken cancellationToken) =>
-        Answer(await collection.CollectAsync(id, SessionToken(context), request, cancellationToken));
+    private static async Task<IResult> CollectAsync(Guid id, CollectRequest request, HttpContext context, CollectPackage collect, CancellationToken cancellationToken) =>
+        Answer(await collect.HandleAsync(id, SessionToken(context), request, cancellationToken));
 
     private static async Task<IResult> ConfirmAsync(Guid id, ConfirmRequest? request, HttpContext context, ConfirmCollection collection, CancellationToken cancellationToken) =>
         Answer(await collection.ConfirmAsync(id, SessionToken(context), request, cancellationToken));
@@ -61,12 +69,12 @@ public static class DeviceProtocolApi
         CancellationToken cancellationToken) =>
         Answer(await unlocks.CompleteAsync(id, BearerToken(context, "Unlock"), request, cancellationToken));
 
-    private static async Task<IResult> UpdateAsync(Guid id, UpdateRequest request, HttpContext context, Collection collection, CancellationToken cancellationToken) =>
-        Answer(await collection.UpdateAsync(id, SessionToken(context), request, cancellationToken));
+    private static async Task<IResult> UpdateAsync(Guid id, UpdateRequest request, HttpContext context, CollectUpdates updates, CancellationToken cancellationToken) =>
+        Answer(await updates.HandleAsync(id, SessionToken(context), request, cancellationToken));
 
-    private static async Task<IResult> ConfirmUpdateAsync(Guid id, UpdateConfirmRequest request, HttpContext context, Collection collection,
+    private static async Task<IResult> ConfirmUpdateAsync(Guid id, UpdateConfirmRequest request, HttpContext context, ConfirmUpdate confirm,
         CancellationToken cancellationToken) =>
-        Answer(await collection.ConfirmUpdateAsync(id, SessionToken(context), request, cancellationToken));
+        Answer(await confirm.HandleAsync(id, SessionToken(context), request, cancellationToken));
 
     private static async Task<IResult> CancelAsync(Guid id, HttpContext context, CancelCollection collection, CancellationToken cancellationToken) =>
         Answer(await collection.CancelAsync(id, SessionToken(context), cancellationToken));

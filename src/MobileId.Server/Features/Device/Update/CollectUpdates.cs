@@ -1,23 +1,29 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using MobileId.Pki.Keys;
 using MobileId.Server.Features.Access;
 using MobileId.Server.Features.Audit;
 using MobileId.Server.Features.Certificates;
+using MobileId.Server.Features.Settings;
 using MobileId.Server.Features.Webhooks;
 
-namespace MobileId.Server.Features.Device;
+namespace MobileId.Server.Features.Device.Update;
 
 /// <summary>
 /// Collect My Updates (PRODUCT.md §5.5) with the session token of the collection. A renewal's
 /// successor waits beside its predecessor (its slot empty) until the device confirms it installed
-/// it; then it takes the slot, the predecessor is revoked as superseded and the renewal is audited
-/// (<see cref="LifecycleActions.Renewed"/>). A retried update returns the successors already issued.
+/// it (<see cref="ConfirmUpdate"/>); then it takes the slot, the predecessor is revoked as superseded
+/// and the renewal is audited (<see cref="LifecycleActions.Renewed"/>). A retried update returns the
+/// successors already issued.
 /// </summary>
-public sealed partial class Collection
+public sealed class CollectUpdates(MobileIdDbContext db, CertificateIssuance issuance, IKeyStore keys, PackageBuilder packages, SlotIssuer slotIssuer,
+    SettingsService settings, DeviceSessions sessions, AuditTrail audit)
 {
-    private static readonly MobileIdStatus[] Updatable = [MobileIdStatus.Issued, MobileIdStatus.Disabled, MobileIdStatus.Cancelled];
+    /// <summary>The states in which a mobile ID collects and confirms updates.</summary>
+    internal static readonly MobileIdStatus[] Updatable = [MobileIdStatus.Issued, MobileIdStatus.Disabled, MobileIdStatus.Cancelled];
 
-    public async Task<Result<SignedPackage>> UpdateAsync(Guid mobileIdId, string? sessionToken, UpdateRequest request, CancellationToken cancellationToken)
+    /// <summary>The signed update package: renewals, added and removed certificates, policy, badge and status.</summary>
+    public async Task<Result<SignedPackage>> HandleAsync(Guid mobileIdId, string? sessionToken, UpdateRequest request, CancellationToken cancellationToken)
     {
         var session = await sessions.SessionAsync(mobileIdId, sessionToken, Updatable, cancellationToken);
         if (!session.IsSuccess)
@@ -31,11 +37,11 @@ public sealed partial class Collection
         }
 
         var (mobileId, person, device) = session.Value;
-        var (profile, policies, slots) = await SlotsAsync(mobileId, device, cancellationToken);
+        var (profile, policies, slots) = await packages.SlotsAsync(mobileId, device, cancellationToken);
         var requests = request.CertificateRequests ?? [];
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         var sessionKey = Enrolment.ReadSessionKey(request.SessionKey, errors);
-        UnknownSlots(requests, slots, errors);
+        PackageBuilder.UnknownSlots(requests, slots, errors);
         if (errors.Count > 0)
         {
             return AppError.Validation(errors);
@@ -59,9 +65,9 @@ public sealed partial class Collection
                 var delivered = slot.KeyGeneration switch
                 {
                     SlotKeySource.Device => await DeviceUpdateAsync(caller, person, mobileId, slot, policy!, live, newest, requests, renew, cancellationToken),
-                    SlotKeySource.Server when newest is null => await ServerKeyAsync(caller, person, mobileId, sessionKey!, slot, policy!, [], null, cancellationToken),
-                    SlotKeySource.Server => new List<PackageCertificate> { Entry(slot, newest, PendingKeyFor(newest, held, sessionKey!, mobileId.Id, slot.Slot)) },
-                    _ => await RecoveredAsync(caller, person, mobileId, sessionKey!, slot, entries[slot.Slot], held, cancellationToken),
+                    SlotKeySource.Server when newest is null => await slotIssuer.ServerKeyAsync(caller, person, mobileId, sessionKey!, slot, policy!, [], null, cancellationToken),
+                    SlotKeySource.Server => new List<PackageCertificate> { SlotIssuer.Entry(slot, newest, PendingKeyFor(newest, held, sessionKey!, mobileId.Id, slot.Slot)) },
+                    _ => await slotIssuer.RecoveredAsync(caller, person, mobileId, sessionKey!, slot, entries[slot.Slot], held, cancellationToken),
                 };
                 if (!delivered.IsSuccess)
                 {
@@ -75,15 +81,16 @@ public sealed partial class Collection
             }
         }
 
-        var frame = await FrameAsync(profile, policies, person, mobileId.Id, cancellationToken);
+        var frame = await packages.FrameAsync(profile, policies, person, mobileId.Id, cancellationToken);
         var content = new UpdateContent(mobileId.Id, mobileId.Status, person.LogonName, profile.Name, frame.Now.UtcDateTime, certificates,
             held.Where(serial => certificates.All(c => !string.Equals(c.SerialNumber, serial, StringComparison.OrdinalIgnoreCase))).Order(StringComparer.Ordinal).ToList(),
             renew, slots.Where(s => s.Skipped is not null).Select(s => new PackageSlotNote(s.Slot, s.Skipped!)).ToList(), frame.Chain, frame.Policy, frame.Badge);
         audit.Record(caller, "mobile-id.update-delivered", null, AuditTarget.For(person), AuditOutcome.Success,
             new { mobileId = mobileId.Id, status = mobileId.Status, certificates = certificates.Select(c => c.SerialNumber), issued = issuedNow, removed = content.Removed,
                 renew = renew.Select(r => r.Slot) });
+        // Commit: only the audit record; each successor committed when issued, so a retried update finds it and issues nothing twice.
         await db.SaveChangesAsync(cancellationToken);
-        return Sign(content, frame.Signing);
+        return PackageBuilder.Sign(content, frame.Signing);
     }
 
     /// <summary>
@@ -127,7 +134,7 @@ public sealed partial class Collection
             renew.Add(new RenewSlot(slot.Slot, policy.KeyAlgorithm.ToString(), live?.SerialHex));
         }
 
-        return newest is null ? new List<PackageCertificate>() : [Entry(slot, newest, null)];
+        return newest is null ? new List<PackageCertificate>() : [SlotIssuer.Entry(slot, newest, null)];
     }
 
     /// <summary>The server-made key still kept for a certificate, encrypted to the session key, when the device does not hold the certificate yet.</summary>
@@ -141,7 +148,7 @@ public sealed partial class Collection
         var pkcs8 = keys.Unwrap(certificate.PendingKey, CertificateService.PendingKeyContext(certificate.Id));
         try
         {
-            return Encrypt(sessionKey, mobileId, slot, certificate.SerialHex, pkcs8);
+            return SlotIssuer.Encrypt(sessionKey, mobileId, slot, certificate.SerialHex, pkcs8);
         }
         finally
         {
@@ -153,61 +160,5 @@ public sealed partial class Collection
     {
         using var loaded = X509CertificateLoader.LoadCertificate(certificate.Der);
         return loaded.PublicKey.ExportSubjectPublicKeyInfo().AsSpan().SequenceEqual(key.ExportSubjectPublicKeyInfo());
-    }
-
-    /// <summary>
-    /// The device installed an update package: the server-made keys kept for these certificates are
-    /// dropped, and each installed successor takes its predecessor's slot, the predecessor being
-    /// revoked as superseded (audited as <see cref="LifecycleActions.Renewed"/>). Confirming again changes nothing.
-    /// </summary>
-    public async Task<Result<UpdateConfirmResponse>> ConfirmUpdateAsync(Guid mobileIdId, string? sessionToken, UpdateConfirmRequest request,
-        CancellationToken cancellationToken)
-    {
-        var session = await sessions.SessionAsync(mobileIdId, sessionToken, Updatable, cancellationToken);
-        if (!session.IsSuccess)
-        {
-            return session.Error;
-        }
-
-        var (mobileId, person, device) = session.Value;
-        var installed = request.Installed ?? [];
-        var mine = await db.IssuedCertificates.Where(c => c.MobileIdentityId == mobileId.Id && installed.Contains(c.SerialHex)).ToListAsync(cancellationToken);
-        var unknown = installed.Where(serial => mine.All(c => c.SerialHex != serial)).ToList();
-        if (unknown.Count > 0)
-        {
-            return AppError.Validation("installed", $"Not certificates of this mobile ID: {string.Join(", ", unknown)}.");
-        }
-
-        var superseded = new List<string>();
-        if (mobileId.Status != MobileIdStatus.Issued)
-        {
-            return new UpdateConfirmResponse(mobileId.Id, mobileId.Status, superseded);
-        }
-
-        var caller = Caller.System($"device {device.SerialNumber}");
-        foreach (var certificate in mine.Where(c => c.Status != CertificateStatus.Revoked))
-        {
-            certificate.PendingKey = null;
-        }
-
-        await db.SaveChangesAsync(cancellationToken);
-        foreach (var successor in mine.Where(c => c.RenewsId is not null && c.Status != CertificateStatus.Revoked))
-        {
-            var predecessor = await db.IssuedCertificates.SingleAsync(c => c.Id == successor.RenewsId, cancellationToken);
-            var revoked = await certificates.SupersedeAsync(caller, predecessor, successor, slot => audit.Record(caller, LifecycleActions.Renewed, null,
-                AuditTarget.For(person), AuditOutcome.Success,
-                new { mobileId = mobileId.Id, slot, serial = successor.SerialHex, renews = predecessor.SerialHex, notAfter = successor.NotAfter }), cancellationToken);
-            if (!revoked.IsSuccess)
-            {
-                return revoked.Error;
-            }
-
-            if (revoked.Value)
-            {
-                superseded.Add(predecessor.SerialHex);
-            }
-        }
-
-        return new UpdateConfirmResponse(mobileId.Id, mobileId.Status, superseded);
     }
 }
