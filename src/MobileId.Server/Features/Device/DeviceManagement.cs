@@ -81,6 +81,7 @@ public sealed class DeviceManagement(MobileIdDbContext db, AccessPolicy access, 
         db.Devices.Add(device);
         audit.Record(caller, LifecycleActions.DeviceAdded, Workflow.Devices, Target(device, owner), AuditOutcome.Success,
             new { id = device.Id, serial = device.SerialNumber, platform, model = device.Model, owner = owner?.LogonName });
+        // Commit: the device and its audit record together.
         await db.SaveChangesAsync(cancellationToken);
         return View(device);
     }
@@ -213,6 +214,7 @@ public sealed class DeviceManagement(MobileIdDbContext db, AccessPolicy access, 
         device.UpdatedAt = time.GetUtcNow().UtcDateTime;
         audit.Record(caller, LifecycleActions.DeviceCancelled, Workflow.Devices, Target(device, owner), AuditOutcome.Success,
             new { id = device.Id, serial = device.SerialNumber, reason = reasonName, details = input.Details, mobileIds = cancelled });
+        // Commit: the device's status and its audit record, after each of its mobile IDs and certificates was cancelled or revoked (each committed on its own, so a cancel cut short can be repeated).
         await db.SaveChangesAsync(cancellationToken);
         return new CancelDeviceView(View(device), cancelled);
     }

@@ -39,7 +39,7 @@ public sealed class CancelCollection(MobileIdDbContext db, DeviceSessions sessio
         mobileId.Version++;
         audit.Record(caller, "mobile-id.collection-cancelled", null, AuditTarget.For(person), AuditOutcome.Success,
             new { mobileId = mobileId.Id, device = device.SerialNumber, revoked = revoked.Value });
-        // Note: the one commit point: the request back to Ready to Collect, with its audit record, after the revocations.
+        // Commit: the one commit point: the request back to Ready to Collect, with its audit record, after the revocations.
         await db.SaveChangesAsync(cancellationToken);
         return new CancelCollectionResponse(mobileId.Id, mobileId.Status, revoked.Value);
     }

@@ -49,7 +49,7 @@ public sealed class ConfirmCollection(MobileIdDbContext db, DeviceSessions sessi
         mobileId.Version++;
         audit.Record(Caller.System($"device {device.SerialNumber}"), LifecycleActions.Issued, null, AuditTarget.For(person), AuditOutcome.Success,
             new { mobileId = mobileId.Id, device = device.SerialNumber, unlockable = mobileId.UnlockKey is not null });
-        // Note: the one commit point: certificates released, escrow kept, the mobile ID Issued and audited together.
+        // Commit: the one commit point: certificates released, escrow kept, the mobile ID Issued and audited together.
         await db.SaveChangesAsync(cancellationToken);
         return new ConfirmResponse(mobileId.Id, mobileId.Status, mobileId.IssuedAt, mobileId.UnlockKey is not null);
     }

@@ -1,3 +1,4 @@
+using MobileId.Pki.Policies;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
@@ -68,6 +69,7 @@ public sealed class DeviceUnlock(MobileIdDbContext db, UnlockChecks checks, IKey
         db.UnlockRequests.Add(unlock);
         audit.Record(null, "mobile-id.unlock-requested", null, AuditTarget.For(person), AuditOutcome.Success,
             new { id = mobileId.Id, request = unlock.Id, expiresAt = unlock.ExpiresAt });
+        // Commit: the unlock request (the challenge the device answers) and its audit record together.
         await db.SaveChangesAsync(cancellationToken);
         return new UnlockStartResponse(unlock.Id, OneTimeCodes.Grouped(challenge), unlock.ExpiresAt);
     }
@@ -78,18 +80,7 @@ public sealed class DeviceUnlock(MobileIdDbContext db, UnlockChecks checks, IKey
         var code = OneTimeCodes.Normalize(request.Code);
         if (request.RequestId is null || code is null)
         {
-            var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
-            if (request.RequestId is null)
-            {
-                errors["requestId"] = ["The request id from the unlock answer is required."];
-            }
-
-            if (code is null)
-            {
-                errors["code"] = ["The unlock code is required: the digits the helpdesk read out (spaces allowed)."];
-            }
-
-            return AppError.Validation(errors);
+            return InputRefusal(request, code);
         }
 
         // Note: a retry after success gets its answer whatever changed since; everything else is checked below.
@@ -150,8 +141,26 @@ public sealed class DeviceUnlock(MobileIdDbContext db, UnlockChecks checks, IKey
         unlock.Version++;
         audit.Record(null, LifecycleActions.Unlocked, null, AuditTarget.For(person), AuditOutcome.Success,
             new { id = mobileId.Id, request = unlock.Id, issuedBy = unlock.IssuedByName });
+        // Commit: the answer kept for a retry, the used request and the audit record together.
         await db.SaveChangesAsync(cancellationToken);
         return answer;
+    }
+
+    /// <summary>The request id and the code are both required: a 400 naming each that is missing.</summary>
+    private static AppError InputRefusal(UnlockCompleteRequest request, string? code)
+    {
+        var errors = new FieldErrors();
+        if (request.RequestId is null)
+        {
+            errors.Add("requestId", "The request id from the unlock answer is required.");
+        }
+
+        if (code is null)
+        {
+            errors.Add("code", "The unlock code is required: the digits the helpdesk read out (spaces allowed).");
+        }
+
+        return AppError.Validation(errors.ToDictionary());
     }
 
     /// <summary>The device's mobile ID by its unlock token: it must have an unlock key in escrow and be Issued.</summary>
