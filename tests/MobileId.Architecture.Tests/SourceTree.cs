@@ -7,16 +7,18 @@ namespace MobileId.Architecture.Tests;
 /// <summary>A method, constructor, accessor or local function and how many lines it spans.</summary>
 internal sealed record MethodSpan(string File, int Line, string Name, int Lines);
 
-/// <summary>The hand-written sources under src/ (generated migrations, bin and obj left out).</summary>
+/// <summary>The hand-written sources under src/ (generated migrations, bin and obj left out), tests/ and bench/.</summary>
 internal static class SourceTree
 {
     public static string Root { get; } = FindRoot();
 
     public static IEnumerable<string> Files(params string[] extensions) =>
-        Directory.EnumerateFiles(Path.Combine(Root, "src"), "*", SearchOption.AllDirectories)
-            .Where(f => extensions.Contains(Path.GetExtension(f)))
-            .Where(f => !IsExcluded(Path.GetRelativePath(Root, f)))
-            .Order(StringComparer.Ordinal);
+        Under("src", extensions).Where(f => !IsExcluded(Path.GetRelativePath(Root, f)));
+
+    /// <summary>The sources under tests/ and bench/, bin and obj left out.</summary>
+    public static IEnumerable<string> TestAndBenchFiles(params string[] extensions) =>
+        Under("tests", extensions).Concat(Under("bench", extensions))
+            .Where(f => !IsBuildOutput(Path.GetRelativePath(Root, f)));
 
     public static string Relative(string path) => Path.GetRelativePath(Root, path).Replace('\\', '/');
 
@@ -80,10 +82,18 @@ internal static class SourceTree
         return $"{type}.{member}";
     }
 
-    private static bool IsExcluded(string relative)
+    private static IEnumerable<string> Under(string folder, string[] extensions) =>
+        Directory.EnumerateFiles(Path.Combine(Root, folder), "*", SearchOption.AllDirectories)
+            .Where(f => extensions.Contains(Path.GetExtension(f)))
+            .Order(StringComparer.Ordinal);
+
+    private static bool IsExcluded(string relative) =>
+        IsBuildOutput(relative) || relative.Split(Path.DirectorySeparatorChar, '/').Contains("Migrations");
+
+    private static bool IsBuildOutput(string relative)
     {
         var parts = relative.Split(Path.DirectorySeparatorChar, '/');
-        return parts.Contains("bin") || parts.Contains("obj") || parts.Contains("Migrations");
+        return parts.Contains("bin") || parts.Contains("obj");
     }
 
     private static string FindRoot()
