@@ -28,35 +28,73 @@ public static class ScepCodec
             throw new ScepFormatException("The message is not a CMS SignedData (RFC 8894 §3.1): nothing to answer.");
         }
 
-        if (cms.SignerInfos.Count != 1)
-        {
-            throw new ScepFormatException("The pkiMessage must have exactly one signer.");
-        }
-
-        var signer = cms.SignerInfos[0];
-        var transactionId = Attribute(signer, ScepOids.TransactionId);
-        var nonce = Attribute(signer, ScepOids.SenderNonce) is { } raw ? ReadOctets(raw) : null;
-        if (transactionId is null || string.IsNullOrEmpty(Text(transactionId)) || nonce is not { Length: > 0 })
-        {
-            throw new ScepFormatException("The pkiMessage has no transactionID or senderNonce signed attribute.");
-        }
-
-        var messageType = Attribute(signer, ScepOids.MessageType) is { } type ? Text(type) : null;
-        var valid = signer.Certificate is not null;
-        if (valid)
-        {
-            try
-            {
-                signer.CheckSignature(verifySignatureOnly: true);
-            }
-            catch (CryptographicException)
-            {
-                valid = false;
-            }
-        }
-
-        return new ScepRequest(messageType ?? "", transactionId, nonce, signer.Certificate, valid, signer.DigestAlgorithm.Value ?? "",
+        var (signer, messageType, transactionId, nonce) = SignedLayer(cms);
+        var (certificate, valid) = SignerCertificate(signer);
+        return new ScepRequest(messageType ?? "", transactionId, nonce, certificate, valid, signer.DigestAlgorithm.Value ?? "",
             cms.ContentInfo.Content);
+    }
+
+    /// <summary>The one signer and its SCEP attributes; a malformed signer or attribute is a format error, not a crash.</summary>
+    private static (SignerInfo Signer, string? MessageType, byte[] TransactionId, byte[] Nonce) SignedLayer(SignedCms cms)
+    {
+        try
+        {
+            if (cms.SignerInfos.Count != 1)
+            {
+                throw new ScepFormatException("The pkiMessage must have exactly one signer.");
+            }
+
+            var signer = cms.SignerInfos[0];
+            var transactionId = Attribute(signer, ScepOids.TransactionId);
+            var nonce = Attribute(signer, ScepOids.SenderNonce) is { } raw ? ReadOctets(raw) : null;
+            if (transactionId is null || string.IsNullOrEmpty(Text(transactionId)) || nonce is not { Length: > 0 })
+            {
+                throw new ScepFormatException("The pkiMessage has no transactionID or senderNonce signed attribute.");
+            }
+
+            var messageType = Attribute(signer, ScepOids.MessageType) is { } type ? Text(type) : null;
+            _ = signer.DigestAlgorithm.Value;
+            _ = cms.ContentInfo.Content;
+            return (signer, messageType, transactionId, nonce);
+        }
+        catch (Exception e) when (e is CryptographicException or AsnContentException)
+        {
+            throw new ScepFormatException("The pkiMessage's signer or signed attributes are malformed (RFC 8894 §3.2): nothing to answer.");
+        }
+    }
+
+    /// <summary>
+    /// The signer's certificate and whether it signed the message. A missing or corrupt certificate, or
+    /// a signature that does not verify, is not a format error: the CertRep says badMessageCheck.
+    /// </summary>
+    private static (X509Certificate2? Certificate, bool Valid) SignerCertificate(SignerInfo signer)
+    {
+        try
+        {
+            if (signer.Certificate is not { } certificate)
+            {
+                return (null, false);
+            }
+
+            signer.CheckSignature(verifySignatureOnly: true);
+            return (certificate, true);
+        }
+        catch (CryptographicException)
+        {
+            return (SafeCertificate(signer), false);
+        }
+    }
+
+    private static X509Certificate2? SafeCertificate(SignerInfo signer)
+    {
+        try
+        {
+            return signer.Certificate;
+        }
+        catch (CryptographicException)
+        {
+            return null;
+        }
     }
 
     /// <summary>

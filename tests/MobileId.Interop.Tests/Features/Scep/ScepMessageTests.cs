@@ -222,6 +222,35 @@ public sealed class ScepMessageTests : ScepTestKit
         }
     }
 
+    [Fact]
+    public async Task PkiOperation_ByteFlippedMessages_NeverAnswer5xx()
+    {
+        // Arrange: a well-formed PKCSReq; every third byte in turn is inverted (a bounded, fixed set of
+        // messages that corrupt the signer's certificate, the signed attributes, the signature and the envelope).
+        var (ra, _) = await CaCertsAsync();
+        using var key = RSA.Create(2048);
+        using var self = SelfSigned(key);
+        var message = PkiMessage(PkcsReq, Csr(key, "000000000000"), self, ra, "flip", RandomNumberGenerator.GetBytes(16));
+        using var http = new HttpClient();
+        var failures = new List<string>();
+
+        // Act
+        for (var i = 0; i < message.Length; i += 3)
+        {
+            var flipped = (byte[])message.Clone();
+            flipped[i] ^= 0xFF;
+            using var response = await http.SendAsync(Post("operation=PKIOperation", flipped));
+            if ((int)response.StatusCode >= 500)
+            {
+                failures.Add($"byte {i}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+            }
+        }
+
+        // Assert: a SCEP failure (CertRep) or a plain 400, never a server error; the server is still healthy.
+        Assert.True(failures.Count == 0, string.Join('\n', failures.Take(10)));
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync($"{Base}/health/live")).StatusCode);
+    }
+
     private HttpRequestMessage Post(string query, byte[] body) =>
         new(HttpMethod.Post, $"{Base}/scep/pkiclient.exe?{query}") { Content = new ByteArrayContent(body) };
 }

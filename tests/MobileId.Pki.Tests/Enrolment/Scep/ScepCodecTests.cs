@@ -51,6 +51,37 @@ public sealed class ScepCodecTests : IDisposable
         Assert.Null(ScepCodec.ReadCsr([1, 2, 3]));
     }
 
+    [Fact]
+    public void Read_EveryByteFlipped_ReadsOrRefusesAsAFormatError()
+    {
+        // Arrange: a valid PKCSReq; each byte in turn is inverted, which corrupts the embedded
+        // certificate, the signed attributes, the signature or the envelope in turn.
+        var der = Message("tx-flip", RandomNumberGenerator.GetBytes(16), ScepOids.Sha256, ScepOids.Aes128Cbc, Csr("code-1"));
+        var unexpected = new List<string>();
+
+        // Act
+        for (var i = 0; i < der.Length; i++)
+        {
+            var flipped = (byte[])der.Clone();
+            flipped[i] ^= 0xFF;
+            try
+            {
+                ScepCodec.Read(flipped);
+            }
+            catch (ScepFormatException)
+            {
+                // A refusal the responder answers with 400.
+            }
+            catch (Exception e)
+            {
+                unexpected.Add($"byte {i}: {e.GetType().Name}: {e.Message}");
+            }
+        }
+
+        // Assert: nothing else escapes, so the endpoint never answers 500.
+        Assert.True(unexpected.Count == 0, $"{unexpected.Count} of {der.Length} flipped messages threw:\n" + string.Join('\n', unexpected.Take(10)));
+    }
+
     [Theory]
     [InlineData(new byte[0])]
     [InlineData(new byte[] { 0x30, 0x03, 0x02, 0x01, 0x00 })]
