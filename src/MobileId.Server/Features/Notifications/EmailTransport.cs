@@ -31,16 +31,37 @@ public abstract class EmailTransport : IAsyncDisposable
 /// </summary>
 public sealed class PickupTransport(string directory) : EmailTransport
 {
+    private const UnixFileMode OwnerOnlyFolder = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+
     public string Directory { get; } = directory;
 
     public override async Task SendAsync(MimeMessage message, Guid notificationId, CancellationToken cancellationToken)
     {
         try
         {
-            System.IO.Directory.CreateDirectory(Directory);
+            if (!System.IO.Directory.Exists(Directory))
+            {
+                // Note: every message holds a provisioning link and a one-time code: the folder the server
+                // makes is readable by its own user only (a relay reading it runs as that user).
+                if (OperatingSystem.IsWindows())
+                {
+                    System.IO.Directory.CreateDirectory(Directory);
+                }
+                else
+                {
+                    System.IO.Directory.CreateDirectory(Directory, OwnerOnlyFolder);
+                }
+            }
+
             var final = Path.Combine(Directory, notificationId.ToString("N") + ".eml");
             var temporary = Path.Combine(Directory, "." + notificationId.ToString("N") + ".tmp");
-            await using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
+            var create = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, Share = FileShare.None };
+            if (!OperatingSystem.IsWindows())
+            {
+                create.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            }
+
+            await using (var stream = new FileStream(temporary, create))
             {
                 await message.WriteToAsync(stream, cancellationToken);
             }
